@@ -1,0 +1,1 @@
+"""The HTTP door: FastAPI routes that translate requests into service calls."""

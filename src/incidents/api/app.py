@@ -1,0 +1,54 @@
+"""The application factory: builds a FastAPI app from settings, with no work at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from incidents import __version__
+from incidents.api import health, incidents
+from incidents.api.errors import install_error_handlers
+from incidents.api.metrics import Metrics, MetricsMiddleware
+from incidents.domain.clock import Clock
+from incidents.service.context import Registry
+from incidents.settings import Settings
+
+DESCRIPTION = """
+A registry of record for operational incidents: every report from operators,
+partners and monitoring is recorded and tracked to closure.
+
+Statuses move only along `new -> in_progress <-> resolved -> closed`.
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """An app over the database `settings` name; connections open on first use."""
+    registry = Registry.open(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await registry.close()
+
+    app = FastAPI(
+        title="incidents",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.include_router(incidents.router)
+    app.include_router(health.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as `incidents serve` runs it: settings read once from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,175 @@
+"""Every error the API returns, as RFC 9457 problem+json, mapped in one table."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from incidents.domain.errors import (
+    DomainError,
+    IllegalTransition,
+    IncidentNotFound,
+    InvalidInput,
+    StorageUnavailable,
+    VersionMismatch,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Domain error -> HTTP status. Problem `type` is `/problems/<code>` of the error.
+STATUS_OF: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    IncidentNotFound: 404,
+    IllegalTransition: 409,
+    VersionMismatch: 412,
+    StorageUnavailable: 503,
+}
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    loc: list[str | int] = Field(examples=[["body", "description"]])
+    msg: str = Field(examples=["String should have at least 1 character"])
+    type: str = Field(examples=["string_too_short"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/incident-not-found"])
+    title: str = Field(examples=["Incident not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["Incident 42 does not exist."])
+    instance: str | None = Field(default=None, examples=["/api/v1/incidents/42"])
+
+
+class ValidationProblem(Problem):
+    """A 422 problem listing every invalid field."""
+
+    errors: list[FieldError]
+
+
+class TransitionProblem(Problem):
+    """A 409 problem naming the current status and the statuses allowed next."""
+
+    current_status: str = Field(examples=["new"])
+    allowed_statuses: list[str] = Field(examples=[["in_progress"]])
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    *,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response."""
+    body = Problem(
+        type=f"/problems/{code}",
+        title=_title(code),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        **extra,
+    )
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses."""
+    models: dict[int, type[Problem]] = {422: ValidationProblem, 409: TransitionProblem}
+    return {
+        status: {
+            "model": models.get(status, Problem),
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }
+
+
+def _title(code: str) -> str:
+    return code.replace("-", " ").capitalize()
+
+
+def _extra_of(error: DomainError) -> dict[str, Any]:
+    if isinstance(error, IllegalTransition):
+        return {
+            "current_status": error.current.value,
+            "allowed_statuses": [s.value for s in error.allowed],
+        }
+    if isinstance(error, InvalidInput):
+        return {"errors": [{"loc": ["body", error.field], "msg": error.detail, "type": error.code}]}
+    return {}
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    status = STATUS_OF.get(type(error), 400)
+    headers = {"Retry-After": "5"} if isinstance(error, StorageUnavailable) else None
+    return problem_response(
+        request, status, code=error.code, detail=error.detail, headers=headers, **_extra_of(error)
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        for e in error.errors()
+    ]
+    fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
+    return problem_response(
+        request,
+        422,
+        code="validation-error",
+        detail=f"The request is not valid: {fields or 'see errors'}.",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    phrase = HTTPStatus(error.status_code).phrase
+    detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else phrase
+    return problem_response(
+        request,
+        error.status_code,
+        code=phrase.lower().replace(" ", "-"),
+        detail=f"{detail}.",
+        headers=dict(error.headers or {}),
+    )
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(
+        request, 500, code="internal-error", detail="Something went wrong on our side."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers on `app`."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,125 @@
+"""Incident routes: create, read, list and change."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+
+from incidents.api.deps import RegistryDep
+from incidents.api.errors import problem_responses
+from incidents.api.etags import etag_of, matches_none, versions_in
+from incidents.api.pagination import page_headers
+from incidents.api.schemas import IncidentCreate, IncidentOut, IncidentPatch
+from incidents.domain.incident import Incident, Source, Status
+from incidents.service import incidents as service
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+# Ids are 64-bit; anything outside can not name an incident and is refused as invalid.
+MAX_ID = 2**63 - 1
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id.")]
+
+
+def _with_etag(response: Response, incident: Incident) -> IncidentOut:
+    response.headers["ETag"] = etag_of(incident.version)
+    return IncidentOut.model_validate(incident)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IncidentOut,
+    responses=problem_responses(422, 503),
+    summary="Report an incident",
+)
+async def create_incident(
+    body: IncidentCreate, registry: RegistryDep, request: Request, response: Response
+) -> IncidentOut:
+    """Record a new incident in status `new`; `Location` and `ETag` name it."""
+    incident = await service.create_incident(
+        registry, description=body.description, source=body.source
+    )
+    response.headers["Location"] = request.url_for("get_incident", incident_id=incident.id).path
+    return _with_etag(response, incident)
+
+
+@router.get(
+    "",
+    response_model=list[IncidentOut],
+    responses=problem_responses(422, 503),
+    summary="List incidents, newest first",
+)
+async def list_incidents(
+    registry: RegistryDep,
+    request: Request,
+    response: Response,
+    status: Annotated[
+        list[Status] | None, Query(description="Only these statuses; repeat for several.")
+    ] = None,
+    source: Annotated[
+        list[Source] | None, Query(description="Only these sources; repeat for several.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")] = 0,
+) -> list[IncidentOut]:
+    """A page of incidents with `X-Total-Count`, `Content-Range` and `Link` headers."""
+    page = await service.list_incidents(
+        registry,
+        statuses=tuple(status or ()),
+        sources=tuple(source or ()),
+        limit=limit,
+        offset=offset,
+    )
+    response.headers.update(
+        page_headers(
+            request.url, total=page.total, offset=offset, limit=limit, count=len(page.items)
+        )
+    )
+    return [IncidentOut.model_validate(item) for item in page.items]
+
+
+@router.get(
+    "/{incident_id}",
+    response_model=IncidentOut,
+    responses={304: {"description": "Not modified"}, **problem_responses(404, 422, 503)},
+    summary="Read one incident",
+)
+async def get_incident(
+    incident_id: IncidentId,
+    registry: RegistryDep,
+    response: Response,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> IncidentOut | Response:
+    """One incident with its `ETag`; `If-None-Match` with the current tag gives 304."""
+    incident = await service.get_incident(registry, incident_id)
+    if if_none_match is not None and matches_none(if_none_match, incident.version):
+        return Response(status_code=304, headers={"ETag": etag_of(incident.version)})
+    return _with_etag(response, incident)
+
+
+@router.patch(
+    "/{incident_id}",
+    response_model=IncidentOut,
+    responses=problem_responses(404, 409, 412, 422, 503),
+    summary="Change status and/or append a note",
+)
+async def change_incident(
+    incident_id: IncidentId,
+    body: IncidentPatch,
+    registry: RegistryDep,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(description="An ETag from a GET; a stale one is refused with 412."),
+    ] = None,
+) -> IncidentOut:
+    """Apply an allowed transition and/or a note atomically; a new `ETag` comes back."""
+    incident = await service.change_incident(
+        registry,
+        incident_id,
+        status=body.status,
+        note=body.description_append,
+        expected_versions=None if if_match is None else versions_in(if_match),
+    )
+    return _with_etag(response, incident)

@@ -1,0 +1,172 @@
+"""Engine and transactions: one place that knows how each database is opened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, exc, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from incidents.domain.errors import StorageUnavailable
+
+# SQLite: on a write transaction take the write lock at BEGIN, not at the first write.
+# A deferred transaction that reads and then writes fails with SQLITE_BUSY (no retry,
+# busy_timeout does not apply) when another connection committed in between.
+_BEGIN_MODE = "incidents_sqlite_begin"
+
+
+# Failures of the database or the way to it, as opposed to a bad statement: retryable.
+_UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Tuning that comes from settings."""
+
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout_seconds: float = 10.0
+    connect_timeout_seconds: float = 5.0
+    statement_timeout_ms: int = 15_000  # 0: no limit (migrations)
+    sqlite_busy_timeout_ms: int = 15_000
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """Whether `url` names an SQLite database."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def redacted(url: str | URL) -> str:
+    """`url` with any password masked, for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def ensure_sqlite_directory(url: str | URL) -> None:
+    """Create the folder of an SQLite database file if it does not exist yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str | URL, options: EngineOptions | None = None) -> AsyncEngine:
+    """An async engine for `url`; connects lazily, on first use."""
+    options = options or EngineOptions()
+    if is_sqlite(url):
+        return _sqlite_engine(url, options)
+    return _postgres_engine(url, options)
+
+
+def _postgres_engine(url: str | URL, options: EngineOptions) -> AsyncEngine:
+    server_settings = {"application_name": "incidents"}
+    if options.statement_timeout_ms > 0:
+        server_settings["statement_timeout"] = str(options.statement_timeout_ms)
+    return create_async_engine(
+        url,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout_seconds,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": options.connect_timeout_seconds,
+            "server_settings": server_settings,
+        },
+    )
+
+
+def _sqlite_engine(url: str | URL, options: EngineOptions) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout_seconds,
+        connect_args={"timeout": options.sqlite_busy_timeout_ms / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(options.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # FULL: a commit the client was told about survives a power cut, not only a crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextmanager
+def _unavailable_as_domain_error() -> Iterator[None]:
+    try:
+        yield
+    except _UNAVAILABLE as error:
+        raise StorageUnavailable() from error
+    except exc.DBAPIError as error:
+        if error.connection_invalidated:
+            raise StorageUnavailable() from error
+        raise
+
+
+class Transaction:
+    """An open transaction; the use case must call `commit()`, anything else rolls back."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.committed = False
+
+    async def commit(self) -> None:
+        """Make the transaction's writes durable."""
+        await self.connection.commit()
+        self.committed = True
+
+
+class Database:
+    """The engine plus the one way use cases open transactions on it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_engine = (
+            engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}) if self.is_sqlite else engine
+        )
+
+    @classmethod
+    def from_url(cls, url: str | URL, options: EngineOptions | None = None) -> Database:
+        """A database over a new engine for `url`."""
+        return cls(create_engine(url, options))
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[Transaction]:
+        """Open a transaction; it rolls back unless the caller commits it."""
+        engine = self._write_engine if write else self.engine
+        with _unavailable_as_domain_error():
+            async with engine.connect() as connection:
+                await connection.begin()
+                tx = Transaction(connection)
+                try:
+                    yield tx
+                finally:
+                    if not tx.committed:
+                        await connection.rollback()
+
+    async def ping(self) -> None:
+        """Run a trivial query; raises StorageUnavailable when the database does not answer."""
+        with _unavailable_as_domain_error():
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,49 @@
+"""Apply Alembic migrations from code, so `incidents migrate` and `serve` need no alembic.ini."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import URL, Connection
+
+from incidents.db.engine import EngineOptions, create_engine, ensure_sqlite_directory, redacted
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """An Alembic config pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+async def upgrade_to_head(url: str | URL) -> None:
+    """Create or upgrade the schema of the database at `url` to the newest revision."""
+    ensure_sqlite_directory(url)
+    # Migrations may run long: no statement timeout, one connection.
+    engine = create_engine(url, EngineOptions(pool_size=1, statement_timeout_ms=0))
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_upgrade)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+    log.info("database schema is up to date (%s)", redacted(url))
+
+
+# Any fixed number: serializes processes that start at once against one PostgreSQL.
+_MIGRATION_LOCK_ID = 7_263_011
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

@@ -1,0 +1,125 @@
+"""Queries on incidents: every SQL statement the service layer runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, func, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from incidents.db.tables import incidents
+from incidents.domain.incident import Incident, Source, Status
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    """Which incidents a list asks for; an empty tuple means any."""
+
+    statuses: tuple[Status, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+def _to_incident(row: Row[Any]) -> Incident:
+    return Incident(
+        id=row.id,
+        description=row.description,
+        status=Status(row.status),
+        source=Source(row.source),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _where(flt: IncidentFilter) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = []
+    if flt.statuses:
+        clauses.append(incidents.c.status.in_([s.value for s in flt.statuses]))
+    if flt.sources:
+        clauses.append(incidents.c.source.in_([s.value for s in flt.sources]))
+    return and_(true(), *clauses)
+
+
+async def insert_incident(
+    conn: AsyncConnection, *, description: str, source: Source, status: Status, now: datetime
+) -> Incident:
+    """Insert one incident and return it as stored."""
+    result = await conn.execute(
+        incidents.insert()
+        .values(
+            description=description,
+            status=status.value,
+            source=source.value,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(*incidents.c)
+    )
+    return _to_incident(result.one())
+
+
+async def get_incident(
+    conn: AsyncConnection, incident_id: int, *, for_update: bool = False
+) -> Incident | None:
+    """One incident by id, row-locked on PostgreSQL when `for_update`."""
+    query = select(incidents).where(incidents.c.id == incident_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).one_or_none()
+    return None if row is None else _to_incident(row)
+
+
+async def update_incident(
+    conn: AsyncConnection,
+    incident: Incident,
+    *,
+    description: str,
+    status: Status,
+    now: datetime,
+) -> Incident:
+    """Write a new state of `incident`, bumping its version; the caller holds the row."""
+    result = await conn.execute(
+        incidents.update()
+        .where(incidents.c.id == incident.id, incidents.c.version == incident.version)
+        .values(
+            description=description,
+            status=status.value,
+            version=incidents.c.version + 1,
+            updated_at=now,
+        )
+        .returning(*incidents.c)
+    )
+    # The row is locked (PostgreSQL) or the database write-locked (SQLite): the version holds.
+    return _to_incident(result.one())
+
+
+async def list_incidents(
+    conn: AsyncConnection, flt: IncidentFilter, *, limit: int, offset: int
+) -> list[Incident]:
+    """A page of incidents matching `flt`, newest first."""
+    query = (
+        select(incidents)
+        .where(_where(flt))
+        .order_by(incidents.c.created_at.desc(), incidents.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_to_incident(row) for row in await conn.execute(query)]
+
+
+async def count_incidents(conn: AsyncConnection, flt: IncidentFilter) -> int:
+    """How many incidents match `flt`."""
+    query = select(func.count()).select_from(incidents).where(_where(flt))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def incidents_by_status(conn: AsyncConnection) -> dict[Status, int]:
+    """The number of incidents in each status (zero for statuses nobody is in)."""
+    query = select(incidents.c.status, func.count()).group_by(incidents.c.status)
+    counts = dict.fromkeys(Status, 0)
+    for status, count in await conn.execute(query):
+        counts[Status(status)] = int(count)
+    return counts

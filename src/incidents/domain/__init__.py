@@ -1,0 +1,1 @@
+"""Pure rules of the incident registry: no framework, database or network imports."""

@@ -1,0 +1,215 @@
+"""Fixtures: every API test runs on SQLite and on PostgreSQL, each in a fresh database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from incidents.api.app import create_app
+from incidents.db.migrate import upgrade_to_head
+from incidents.settings import Settings
+
+INCIDENTS = [sys.executable, "-m", "incidents"]
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+class TickingClock:
+    """A clock under the test's control that moves 1 ms on every reading.
+
+    Every write gets a distinct timestamp, so orderings are deterministic.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self.current += timedelta(milliseconds=1)
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+def _postgres_admin_url() -> str | None:
+    """The PostgreSQL server tests may use, or None when there is none."""
+    url = os.environ.get("INCIDENTS_TEST_POSTGRES_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return DEFAULT_POSTGRES_URL
+    except OSError:
+        return None
+
+
+def _plain_dsn(url: str) -> str:
+    """An asyncpg DSN from an SQLAlchemy URL."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+class ScratchPostgres:
+    """Creates throw-away databases from one migrated template; drops all it made."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.template = f"incidents_test_{uuid.uuid4().hex[:12]}"
+        self.made: list[str] = []
+
+    async def _admin(self, sql: str) -> None:
+        conn = await asyncpg.connect(_plain_dsn(self.admin_url))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    async def start(self) -> None:
+        await self._admin(f'CREATE DATABASE "{self.template}"')
+        await upgrade_to_head(_with_database(self.admin_url, self.template))
+
+    async def new_database(self) -> str:
+        name = f"{self.template}_{len(self.made)}"
+        self.made.append(name)
+        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return _with_database(self.admin_url, name)
+
+    async def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    async def stop(self) -> None:
+        await self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def postgres() -> AsyncIterator[ScratchPostgres | None]:
+    """A scratch PostgreSQL template, or None when no server answers (CI requires one)."""
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        if os.environ.get("INCIDENTS_REQUIRE_POSTGRES") == "1":
+            pytest.fail("INCIDENTS_REQUIRE_POSTGRES=1 but no PostgreSQL answers")
+        yield None
+        return
+    scratch = ScratchPostgres(admin_url)
+    await scratch.start()
+    yield scratch
+    await scratch.stop()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    await upgrade_to_head(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest,
+    postgres: ScratchPostgres | None,
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> AsyncIterator[str]:
+    """The URL of a fresh, migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "incidents.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    if postgres is None:
+        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    url = await postgres.new_database()
+    yield url
+    await postgres.drop(url)
+
+
+@pytest.fixture
+def clock() -> TickingClock:
+    return TickingClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: TickingClock) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    yield application
+    # ASGITransport runs no lifespan: close the pool the lifespan would close.
+    await application.state.registry.close()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+async def report(
+    client: httpx.AsyncClient, description: str = "Scooter #42 offline", source: str = "operator"
+) -> dict[str, Any]:
+    """Create an incident through the API and return its body."""
+    response = await client.post(
+        "/api/v1/incidents", json={"description": description, "source": source}
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """`incidents serve` in its own process; yields its base URL."""
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, "INCIDENTS_DATABASE_URL": database_url},
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail((tmp_path / "serve.log").read_text())
+    yield base
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    log.close()

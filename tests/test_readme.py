@@ -1,0 +1,64 @@
+"""The README stays true: its two setup commands, its curl examples and its settings."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from incidents.settings import Settings
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text()
+FENCED = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
+
+
+def _commands(block: str) -> list[str]:
+    """Shell commands of a block, continuation lines joined."""
+    return [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.strip()]
+
+
+def test_first_block_is_the_two_setup_commands() -> None:
+    first = FENCED.search(README)
+    assert first is not None
+    assert _commands(first.group(2)) == ["make run", "make test"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_curl_examples_answer_as_shown(served: str) -> None:
+    examples = [
+        command
+        for kind, block in FENCED.findall(README)
+        if kind == "sh"
+        for command in _commands(block)
+        if command.startswith("curl ")
+    ]
+    assert len(examples) >= 8
+    statuses = []
+    for command in examples:
+        result = subprocess.run(
+            shlex.split(command.replace("http://127.0.0.1:8000", served)),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stdout, command
+        if " -i " in command:
+            statuses.append(int(result.stdout.split()[1]))
+        assert "HTTP/1.1 5" not in result.stdout, (command, result.stdout)
+    # create, read, list, take with If-Match, an illegal move: as the README's text says.
+    assert statuses == [201, 200, 200, 200, 409]
+
+
+def test_env_example_documents_every_setting() -> None:
+    documented = set(re.findall(r"^(INCIDENTS_\w+)=", (ROOT / ".env.example").read_text(), re.M))
+    settings = {f"INCIDENTS_{name.upper()}" for name in Settings.model_fields}
+    assert documented == settings
+    for name in settings:
+        assert f"`{name}`" in README, f"{name} is missing from the README's table"
