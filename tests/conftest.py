@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,10 @@ from fastapi import FastAPI
 
 from incidents.api.app import create_app
 from incidents.db.migrate import upgrade_to_head
+from incidents.domain.access import Actor, Role
+from incidents.domain.incident import Source
+from incidents.service import access
+from incidents.service.context import Registry
 from incidents.settings import Settings
 
 INCIDENTS = [sys.executable, "-m", "incidents"]
@@ -160,10 +167,55 @@ async def app(settings: Settings, clock: TickingClock) -> AsyncIterator[FastAPI]
     await application.state.registry.close()
 
 
+KeyMaker = Callable[..., Awaitable[str]]
+
+
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+def make_key(app: FastAPI) -> KeyMaker:
+    """Issue an API key (as the command line would) and return its secret."""
+    registry: Registry = app.state.registry
+    made = itertools.count(1)
+
+    async def make(role: str, *, source: str | None = None, name: str | None = None) -> str:
+        issued = await access.issue_key(
+            registry,
+            actor=Actor.system("tests"),
+            name=name or f"{role}-{next(made)}",
+            role=Role(role),
+            source=None if source is None else Source(source),
+        )
+        return issued.secret
+
+    return make
+
+
+ClientMaker = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_for(app: FastAPI) -> ClientMaker:
+    """Open an HTTP client on the app, sending `secret` as its bearer key when given."""
+
+    def open_client(secret: str | None = None) -> httpx.AsyncClient:
+        headers = {} if secret is None else {"Authorization": f"Bearer {secret}"}
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+        )
+
+    return open_client
+
+
+@pytest.fixture
+async def client(client_for: ClientMaker, make_key: KeyMaker) -> AsyncIterator[httpx.AsyncClient]:
+    """A client acting with an operator key: it may report, read and change incidents."""
+    async with client_for(await make_key("operator", name="operator")) as http:
+        yield http
+
+
+@pytest.fixture
+async def anonymous(client_for: ClientMaker) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without any key."""
+    async with client_for() as http:
         yield http
 
 
@@ -186,30 +238,61 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """`incidents serve` in its own process; yields its base URL."""
+@dataclass
+class Server:
+    """An `incidents serve` process of a test."""
+
+    url: str
+    log_path: Path
+    env: dict[str, str]
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the command line on the server's database."""
+        return subprocess.run(
+            [*INCIDENTS, *args], env=self.env, capture_output=True, text=True, check=False
+        )
+
+
+@contextmanager
+def serving(database_url: str, folder: Path) -> Iterator[Server]:
+    """Run `incidents serve` on `database_url` until the block ends (then SIGTERM, exit 0)."""
     port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "INCIDENTS_DATABASE_URL": database_url},
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url}
+    server = Server(f"http://127.0.0.1:{port}", folder / f"serve-{port}.log", env)
+    with server.log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
+            _wait_until_healthy(server, process)
+            yield server
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=15)
+    assert code == 0, server.log()
+
+
+def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return
         except httpx.TransportError:
             time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail((tmp_path / "serve.log").read_text())
-    yield base
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == 0
-    log.close()
+    process.kill()
+    pytest.fail(f"`incidents serve` did not come up:\n{server.log()}")
+
+
+@pytest.fixture
+def served(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    """`incidents serve` in its own process, on a fresh database of each kind."""
+    with serving(database_url, tmp_path) as server:
+        yield server

@@ -1,14 +1,17 @@
-"""The console script as users run it: `incidents migrate` and `incidents serve`."""
+"""The console script as users run it: migrate, serve with its bootstrap key, keys."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import INCIDENTS
+from tests.conftest import INCIDENTS, Server, serving
+
+SECRET = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -27,7 +30,7 @@ def test_migrate_creates_the_sqlite_folder_and_schema(tmp_path: Path) -> None:
     assert "up to date" in result.stderr
 
 
-def test_migrate_hides_the_database_password(tmp_path: Path) -> None:
+def test_migrate_hides_the_database_password() -> None:
     url = "postgresql+asyncpg://postgres:s3cret-pass@127.0.0.1:1/none"
     result = subprocess.run(
         [*INCIDENTS, "migrate"],
@@ -40,22 +43,69 @@ def test_migrate_hides_the_database_password(tmp_path: Path) -> None:
     assert "s3cret-pass" not in result.stdout + result.stderr
 
 
-def test_serve_answers_over_real_http(served: str) -> None:
+def test_serve_prints_a_bootstrap_admin_key_once(
+    served: Server, database_url: str, tmp_path: Path
+) -> None:
+    printed = SECRET.findall(served.log())
+    assert len(printed) == 1, served.log()
+    admin = {"Authorization": f"Bearer {printed[0]}"}
+
     created = httpx.post(
-        f"{served}/api/v1/incidents",
+        f"{served.url}/api/v1/incidents",
         json={"description": "Pickup point 7 is not answering", "source": "partner"},
+        headers=admin,
     )
     assert created.status_code == 201
-    location = created.headers["Location"]
-
+    assert created.json()["created_by"] == "key:bootstrap-admin"
     taken = httpx.patch(
-        f"{served}{location}",
+        f"{served.url}{created.headers['Location']}",
         json={"status": "in_progress"},
-        headers={"If-Match": created.headers["ETag"]},
+        headers={**admin, "If-Match": created.headers["ETag"]},
     )
     assert taken.status_code == 200
-    assert taken.json()["status"] == "in_progress"
+    keys = httpx.get(f"{served.url}/api/v1/keys", headers=admin).json()
+    assert [key["name"] for key in keys] == ["bootstrap-admin"]
+    assert printed[0] not in str(keys)
 
-    listed = httpx.get(f"{served}/api/v1/incidents", params={"status": "in_progress"})
-    assert listed.headers["X-Total-Count"] == "1"
-    assert httpx.get(f"{served}/ready").status_code == 200
+    with serving(database_url, tmp_path) as again:
+        assert SECRET.findall(again.log()) == []
+
+
+def test_keys_commands(served: Server) -> None:
+    made = served.cli(
+        "keys", "create", "--name", "zabbix", "--role", "reporter", "--source", "monitoring"
+    )
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip().splitlines()[-1]
+    assert SECRET.fullmatch(secret)
+    auth = {"Authorization": f"Bearer {secret}"}
+
+    ok = httpx.post(
+        f"{served.url}/api/v1/incidents",
+        json={"description": "CPU 99%", "source": "monitoring"},
+        headers=auth,
+    )
+    assert ok.status_code == 201
+    assert ok.json()["created_by"] == "key:zabbix"
+
+    listed = served.cli("keys", "list")
+    assert listed.returncode == 0
+    line = next(line for line in listed.stdout.splitlines() if line.startswith("zabbix"))
+    assert line.split() == ["zabbix", "reporter", "monitoring", *line.split()[3:5], "active"]
+    assert secret not in listed.stdout
+
+    twice = served.cli("keys", "create", "--name", "zabbix", "--role", "admin")
+    assert twice.returncode == 1
+    assert "exists already" in twice.stderr
+
+    revoked = served.cli("keys", "revoke", "zabbix")
+    assert revoked.returncode == 0
+    refused = httpx.get(f"{served.url}/api/v1/incidents", headers=auth)
+    assert refused.status_code == 401
+
+    unknown = served.cli("keys", "revoke", "nobody")
+    assert unknown.returncode == 1
+    assert "nobody" in unknown.stderr
+
+    bad_role = served.cli("keys", "create", "--name", "x", "--role", "superuser")
+    assert bad_role.returncode != 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 from pathlib import Path
 
 from incidents.settings import Settings
+from tests.conftest import Server
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
@@ -29,31 +29,46 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_curl_examples_answer_as_shown(served: str) -> None:
-    examples = [
+def _shell_examples() -> list[str]:
+    return [
         command
         for kind, block in FENCED.findall(README)
         if kind == "sh"
         for command in _commands(block)
-        if command.startswith("curl ")
     ]
-    assert len(examples) >= 8
+
+
+def _bash(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_curl_examples_answer_as_shown(served: Server) -> None:
+    make_token = next(c for c in _shell_examples() if c.startswith("export TOKEN=$("))
+    env = {**served.env, "USER": "readme"}
+    token = _bash(f'{make_token} && printf %s "$TOKEN"', env)
+    assert token.returncode == 0, token.stderr
+    env["TOKEN"] = token.stdout
+
+    examples = [c for c in _shell_examples() if c.startswith("curl ")]
+    assert len(examples) >= 12
     statuses = []
     for command in examples:
-        result = subprocess.run(
-            shlex.split(command.replace("http://127.0.0.1:8000", served)),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
+        result = _bash(command.replace("http://127.0.0.1:8000", served.url), env)
         assert result.returncode == 0, (command, result.stderr)
         assert result.stdout, command
         if " -i " in command:
             statuses.append(int(result.stdout.split()[1]))
         assert "HTTP/1.1 5" not in result.stdout, (command, result.stdout)
-    # create, read, list, take with If-Match, an illegal move: as the README's text says.
-    assert statuses == [201, 200, 200, 200, 409]
+    # As the README's text says: create, read, list, take, refused move, trail, then keys.
+    assert statuses == [201, 200, 200, 200, 409, 200, 201, 200, 204]
 
 
 def test_env_example_documents_every_setting() -> None:

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from incidents import __version__
-from incidents.api import health, incidents
+from incidents.api import health, incidents, keys
 from incidents.api.errors import install_error_handlers
 from incidents.api.metrics import Metrics, MetricsMiddleware
+from incidents.api.request_id import RequestIdMiddleware
 from incidents.domain.clock import Clock
 from incidents.service.context import Registry
 from incidents.settings import Settings
@@ -21,6 +22,10 @@ partners and monitoring is recorded and tracked to closure.
 
 Statuses move only along `new -> in_progress <-> resolved -> closed`.
 Errors are `application/problem+json` (RFC 9457).
+
+Everything under `/api/` needs an API key: `Authorization: Bearer <key>`. Roles, each
+including the one before: `reporter` (report and read), `operator` (also change status and
+append notes), `admin` (also manage keys).
 """
 
 
@@ -44,7 +49,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(incidents.router)
+    app.include_router(keys.router)
     app.include_router(health.router)
     return app
 

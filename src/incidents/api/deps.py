@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from incidents.domain.access import Actor
+from incidents.domain.errors import Unauthenticated
+from incidents.service import access
 from incidents.service.context import Registry
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `Authorization: Bearer <key>`.",
+)
 
 
 def get_registry(request: Request) -> Registry:
@@ -16,3 +26,24 @@ def get_registry(request: Request) -> Registry:
 
 
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+def get_request_id(request: Request) -> str | None:
+    """The id RequestIdMiddleware gave this request."""
+    return getattr(request.state, "request_id", None)
+
+
+async def get_actor(
+    registry: RegistryDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The actor behind the request's bearer key; raises Unauthenticated."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated()
+    return await access.authenticate_key(
+        registry, secret=credentials.credentials, request_id=get_request_id(request)
+    )
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -14,10 +14,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from incidents.domain.errors import (
     DomainError,
+    Forbidden,
+    IdempotencyConflict,
     IllegalTransition,
     IncidentNotFound,
     InvalidInput,
+    KeyNotFound,
+    NameTaken,
+    SourceNotAllowed,
     StorageUnavailable,
+    Unauthenticated,
     VersionMismatch,
 )
 
@@ -27,12 +33,26 @@ PROBLEM_JSON = "application/problem+json"
 
 # Domain error -> HTTP status. Problem `type` is `/problems/<code>` of the error.
 STATUS_OF: dict[type[DomainError], int] = {
-    InvalidInput: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    SourceNotAllowed: 403,
     IncidentNotFound: 404,
+    KeyNotFound: 404,
     IllegalTransition: 409,
+    NameTaken: 409,
     VersionMismatch: 412,
+    InvalidInput: 422,
+    IdempotencyConflict: 422,
     StorageUnavailable: 503,
 }
+
+
+def _headers_of(error: DomainError) -> dict[str, str] | None:
+    if isinstance(error, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="incidents"'}
+    if isinstance(error, StorageUnavailable):
+        return {"Retry-After": "5"}
+    return None
 
 
 class FieldError(BaseModel):
@@ -124,10 +144,13 @@ def _extra_of(error: DomainError) -> dict[str, Any]:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    status = STATUS_OF.get(type(error), 400)
-    headers = {"Retry-After": "5"} if isinstance(error, StorageUnavailable) else None
     return problem_response(
-        request, status, code=error.code, detail=error.detail, headers=headers, **_extra_of(error)
+        request,
+        STATUS_OF.get(type(error), 400),
+        code=error.code,
+        detail=error.detail,
+        headers=_headers_of(error),
+        **_extra_of(error),
     )
 
 

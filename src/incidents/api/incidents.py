@@ -1,4 +1,4 @@
-"""Incident routes: create, read, list and change."""
+"""Incident routes: report, read, list, change, and the audit trail."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from incidents.api.deps import RegistryDep
+from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
 from incidents.api.etags import etag_of, matches_none, versions_in
 from incidents.api.pagination import page_headers
-from incidents.api.schemas import IncidentCreate, IncidentOut, IncidentPatch
+from incidents.api.schemas import EventOut, IncidentCreate, IncidentOut, IncidentPatch
 from incidents.domain.incident import Incident, Source, Status
 from incidents.service import incidents as service
 
@@ -19,6 +19,9 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 # Ids are 64-bit; anything outside can not name an incident and is refused as invalid.
 MAX_ID = 2**63 - 1
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id.")]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")]
+AUTH_ERRORS = (401, 403)
 
 
 def _with_etag(response: Response, incident: Incident) -> IncidentOut:
@@ -30,28 +33,49 @@ def _with_etag(response: Response, incident: Incident) -> IncidentOut:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=IncidentOut,
-    responses=problem_responses(422, 503),
+    responses=problem_responses(*AUTH_ERRORS, 422, 503),
     summary="Report an incident",
 )
 async def create_incident(
-    body: IncidentCreate, registry: RegistryDep, request: Request, response: Response
+    body: IncidentCreate,
+    registry: RegistryDep,
+    actor: ActorDep,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=255,
+            description="Retrying with the same key and body returns the first answer "
+            "instead of reporting twice (kept 24 hours).",
+        ),
+    ] = None,
 ) -> IncidentOut:
     """Record a new incident in status `new`; `Location` and `ETag` name it."""
-    incident = await service.create_incident(
-        registry, description=body.description, source=body.source
+    reported = await service.create_incident(
+        registry,
+        actor=actor,
+        description=body.description,
+        source=body.source,
+        idempotency_key=idempotency_key,
     )
+    incident = reported.incident
     response.headers["Location"] = request.url_for("get_incident", incident_id=incident.id).path
+    if reported.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return _with_etag(response, incident)
 
 
 @router.get(
     "",
     response_model=list[IncidentOut],
-    responses=problem_responses(422, 503),
+    responses=problem_responses(*AUTH_ERRORS, 422, 503),
     summary="List incidents, newest first",
 )
 async def list_incidents(
     registry: RegistryDep,
+    actor: ActorDep,
     request: Request,
     response: Response,
     status: Annotated[
@@ -60,12 +84,13 @@ async def list_incidents(
     source: Annotated[
         list[Source] | None, Query(description="Only these sources; repeat for several.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[IncidentOut]:
     """A page of incidents with `X-Total-Count`, `Content-Range` and `Link` headers."""
     page = await service.list_incidents(
         registry,
+        actor=actor,
         statuses=tuple(status or ()),
         sources=tuple(source or ()),
         limit=limit,
@@ -73,7 +98,12 @@ async def list_incidents(
     )
     response.headers.update(
         page_headers(
-            request.url, total=page.total, offset=offset, limit=limit, count=len(page.items)
+            request.url,
+            unit="incidents",
+            total=page.total,
+            offset=offset,
+            limit=limit,
+            count=len(page.items),
         )
     )
     return [IncidentOut.model_validate(item) for item in page.items]
@@ -82,17 +112,21 @@ async def list_incidents(
 @router.get(
     "/{incident_id}",
     response_model=IncidentOut,
-    responses={304: {"description": "Not modified"}, **problem_responses(404, 422, 503)},
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses(*AUTH_ERRORS, 404, 422, 503),
+    },
     summary="Read one incident",
 )
 async def get_incident(
     incident_id: IncidentId,
     registry: RegistryDep,
+    actor: ActorDep,
     response: Response,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> IncidentOut | Response:
     """One incident with its `ETag`; `If-None-Match` with the current tag gives 304."""
-    incident = await service.get_incident(registry, incident_id)
+    incident = await service.get_incident(registry, actor=actor, incident_id=incident_id)
     if if_none_match is not None and matches_none(if_none_match, incident.version):
         return Response(status_code=304, headers={"ETag": etag_of(incident.version)})
     return _with_etag(response, incident)
@@ -101,13 +135,14 @@ async def get_incident(
 @router.patch(
     "/{incident_id}",
     response_model=IncidentOut,
-    responses=problem_responses(404, 409, 412, 422, 503),
+    responses=problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 503),
     summary="Change status and/or append a note",
 )
 async def change_incident(
     incident_id: IncidentId,
     body: IncidentPatch,
     registry: RegistryDep,
+    actor: ActorDep,
     response: Response,
     if_match: Annotated[
         str | None,
@@ -117,9 +152,42 @@ async def change_incident(
     """Apply an allowed transition and/or a note atomically; a new `ETag` comes back."""
     incident = await service.change_incident(
         registry,
-        incident_id,
+        actor=actor,
+        incident_id=incident_id,
         status=body.status,
         note=body.description_append,
         expected_versions=None if if_match is None else versions_in(if_match),
     )
     return _with_etag(response, incident)
+
+
+@router.get(
+    "/{incident_id}/events",
+    response_model=list[EventOut],
+    responses=problem_responses(*AUTH_ERRORS, 404, 422, 503),
+    summary="The incident's audit trail, oldest first",
+)
+async def list_events(
+    incident_id: IncidentId,
+    registry: RegistryDep,
+    actor: ActorDep,
+    request: Request,
+    response: Response,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[EventOut]:
+    """Every change to the incident: who, when, in which request; paginated like the list."""
+    page = await service.list_events(
+        registry, actor=actor, incident_id=incident_id, limit=limit, offset=offset
+    )
+    response.headers.update(
+        page_headers(
+            request.url,
+            unit="events",
+            total=page.total,
+            offset=offset,
+            limit=limit,
+            count=len(page.items),
+        )
+    )
+    return [EventOut.of(event) for event in page.items]

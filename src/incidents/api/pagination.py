@@ -5,12 +5,14 @@ from __future__ import annotations
 from starlette.datastructures import URL
 
 
-def page_headers(url: URL, *, total: int, offset: int, limit: int, count: int) -> dict[str, str]:
+def page_headers(
+    url: URL, *, unit: str, total: int, offset: int, limit: int, count: int
+) -> dict[str, str]:
     """`X-Total-Count`, `Content-Range` and `Link` for a page of `count` items at `offset`."""
     headers = {
         "X-Total-Count": str(total),
         "Content-Range": (
-            f"incidents {offset}-{offset + count - 1}/{total}" if count else f"incidents */{total}"
+            f"{unit} {offset}-{offset + count - 1}/{total}" if count else f"{unit} */{total}"
         ),
     }
     links = []

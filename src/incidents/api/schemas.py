@@ -7,6 +7,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from incidents.domain.access import NAME_PATTERN, Role
+from incidents.domain.events import Event, EventKind
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status
 
 Text = Annotated[
@@ -67,6 +69,7 @@ class IncidentOut(BaseModel):
                     "status": "new",
                     "source": "monitoring",
                     "version": 1,
+                    "created_by": "key:zabbix",
                     "created_at": "2026-11-23T10:15:00.123456Z",
                     "updated_at": "2026-11-23T10:15:00.123456Z",
                 }
@@ -79,5 +82,89 @@ class IncidentOut(BaseModel):
     status: Status
     source: Source
     version: int = Field(description="Bumped on every change; the ETag carries it.")
+    created_by: str = Field(description="Who reported it, as the audit trail names actors.")
     created_at: datetime
     updated_at: datetime
+
+
+class EventOut(BaseModel):
+    """One entry of an incident's audit trail.
+
+    Kind-specific fields sit beside the common ones: `from` and `to` for
+    `status_changed`, `text` for `note_added`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "incident_id": 42,
+                    "kind": "status_changed",
+                    "actor": "key:ops-console",
+                    "request_id": "5f0c6a1e9b2d4c7a8e3f1b6d2a9c4e7f",
+                    "created_at": "2026-11-23T10:20:00.000000Z",
+                    "from": "new",
+                    "to": "in_progress",
+                }
+            ]
+        },
+    )
+
+    id: int
+    incident_id: int
+    kind: EventKind
+    actor: str = Field(description="`key:<name>`, `user:<name>`, `telegram:<id> (@user)`, ...")
+    request_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, event: Event) -> EventOut:
+        """The API view of a stored event."""
+        return cls(
+            id=event.id,
+            incident_id=event.incident_id,
+            kind=event.kind,
+            actor=event.actor,
+            request_id=event.request_id,
+            created_at=event.created_at,
+            **event.data,
+        )
+
+
+class KeyCreate(BaseModel):
+    """A new API key: its unique name, role and optionally the one source it may report."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "partner-acme", "role": "reporter", "source": "partner"}]
+        },
+    )
+
+    name: str = Field(pattern=NAME_PATTERN.pattern, description="1..64 of A-Z a-z 0-9 . _ -")
+    role: Role
+    source: Source | None = Field(
+        default=None, description="When set, the key may only report incidents of this source."
+    )
+
+
+class KeyOut(BaseModel):
+    """An API key as listed; the secret is never shown again."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    role: Role
+    source: Source | None
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyIssued(KeyOut):
+    """A key just created, with its secret: shown this once."""
+
+    secret: str = Field(description="Send as `Authorization: Bearer <secret>`; not shown again.")

@@ -24,6 +24,10 @@ _BEGIN_MODE = "incidents_sqlite_begin"
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError)
 
 
+class UniqueViolation(Exception):
+    """An insert collided with a unique constraint; the transaction must be rolled back."""
+
+
 @dataclass(frozen=True, slots=True)
 class EngineOptions:
     """Tuning that comes from settings."""

@@ -1,4 +1,4 @@
-"""Queries on incidents: every SQL statement the service layer runs."""
+"""Queries on incidents and their audit trail."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from incidents.db.tables import incidents
+from incidents.db.tables import incident_events, incidents
+from incidents.domain.events import Event, EventKind, NewEvent
 from incidents.domain.incident import Incident, Source, Status
 
 
@@ -28,6 +29,7 @@ def _to_incident(row: Row[Any]) -> Incident:
         status=Status(row.status),
         source=Source(row.source),
         version=row.version,
+        created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -43,7 +45,13 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
 
 
 async def insert_incident(
-    conn: AsyncConnection, *, description: str, source: Source, status: Status, now: datetime
+    conn: AsyncConnection,
+    *,
+    description: str,
+    source: Source,
+    status: Status,
+    created_by: str,
+    now: datetime,
 ) -> Incident:
     """Insert one incident and return it as stored."""
     result = await conn.execute(
@@ -53,6 +61,7 @@ async def insert_incident(
             status=status.value,
             source=source.value,
             version=1,
+            created_by=created_by,
             created_at=now,
             updated_at=now,
         )
@@ -123,3 +132,66 @@ async def incidents_by_status(conn: AsyncConnection) -> dict[Status, int]:
     for status, count in await conn.execute(query):
         counts[Status(status)] = int(count)
     return counts
+
+
+async def insert_events(
+    conn: AsyncConnection,
+    incident_id: int,
+    events: list[NewEvent],
+    *,
+    actor: str,
+    request_id: str | None,
+    now: datetime,
+) -> None:
+    """Append events to an incident's trail."""
+    if not events:
+        return
+    await conn.execute(
+        incident_events.insert(),
+        [
+            {
+                "incident_id": incident_id,
+                "kind": event.kind.value,
+                "actor": actor,
+                "request_id": request_id,
+                "created_at": now,
+                "data": event.data,
+            }
+            for event in events
+        ],
+    )
+
+
+async def list_events(
+    conn: AsyncConnection, incident_id: int, *, limit: int, offset: int
+) -> list[Event]:
+    """A page of an incident's events, oldest first."""
+    query = (
+        select(incident_events)
+        .where(incident_events.c.incident_id == incident_id)
+        .order_by(incident_events.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        Event(
+            id=row.id,
+            incident_id=row.incident_id,
+            kind=EventKind(row.kind),
+            actor=row.actor,
+            request_id=row.request_id,
+            created_at=row.created_at,
+            data=row.data,
+        )
+        for row in await conn.execute(query)
+    ]
+
+
+async def count_events(conn: AsyncConnection, incident_id: int) -> int:
+    """How many events an incident has."""
+    query = (
+        select(func.count())
+        .select_from(incident_events)
+        .where(incident_events.c.incident_id == incident_id)
+    )
+    return int((await conn.execute(query)).scalar_one())

@@ -76,3 +76,68 @@ class StorageUnavailable(DomainError):
 
     def __init__(self) -> None:
         super().__init__("The database is not answering right now. Retry in a few seconds.")
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that name no active key or account."""
+
+    code = "unauthenticated"
+
+    def __init__(
+        self, detail: str = "Send a valid API key: `Authorization: Bearer <key>`."
+    ) -> None:
+        super().__init__(detail)
+
+
+class Forbidden(DomainError):
+    """The actor's role does not allow the action."""
+
+    code = "forbidden"
+
+    def __init__(self, role: str, needed: str) -> None:
+        super().__init__(f"This needs the {needed} role or above; you act as {role}.")
+        self.role = role
+        self.needed = needed
+
+
+class SourceNotAllowed(DomainError):
+    """A key bound to one source tried to report for another."""
+
+    code = "source-not-allowed"
+
+    def __init__(self, bound: str, asked: str) -> None:
+        super().__init__(
+            f"This key reports only `{bound}` incidents; it can not report `{asked}` ones."
+        )
+        self.bound = bound
+        self.asked = asked
+
+
+class NameTaken(DomainError):
+    """A key or account with that name exists already."""
+
+    code = "name-taken"
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(f"A {kind} named {name!r} exists already; choose another name.")
+
+
+class KeyNotFound(DomainError):
+    """No API key has the given name."""
+
+    code = "key-not-found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No API key is named {name!r}.")
+
+
+class IdempotencyConflict(DomainError):
+    """An Idempotency-Key was reused with a different request body."""
+
+    code = "idempotency-key-reused"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency-Key {key!r} was already used with a different body. "
+            "Send the original body to get the original answer, or use a new key."
+        )

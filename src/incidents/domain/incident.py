@@ -12,7 +12,7 @@ from incidents.domain.errors import IllegalTransition, InvalidInput
 DESCRIPTION_MAX_LENGTH = 10_000
 
 
-class _CaseInsensitiveEnum(StrEnum):
+class CaseInsensitiveEnum(StrEnum):
     """A string enum that accepts its values in any letter case (`NEW` is `new`)."""
 
     @classmethod
@@ -25,7 +25,7 @@ class _CaseInsensitiveEnum(StrEnum):
         return None
 
 
-class Status(_CaseInsensitiveEnum):
+class Status(CaseInsensitiveEnum):
     """Where an incident is in its lifecycle."""
 
     NEW = "new"
@@ -34,7 +34,7 @@ class Status(_CaseInsensitiveEnum):
     CLOSED = "closed"
 
 
-class Source(_CaseInsensitiveEnum):
+class Source(CaseInsensitiveEnum):
     """Who reported an incident."""
 
     OPERATOR = "operator"
@@ -88,5 +88,6 @@ class Incident:
     status: Status
     source: Source
     version: int
+    created_by: str
     created_at: datetime
     updated_at: datetime

@@ -1,13 +1,21 @@
-"""Incident use cases: create, read, list and change."""
+"""Incident use cases: report, read, list, change, and read the trail."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Generic, TypeVar
 
-from incidents.db import queries
+from incidents.db import idempotency, queries
+from incidents.db.engine import UniqueViolation
 from incidents.db.queries import IncidentFilter
-from incidents.domain.errors import IncidentNotFound, VersionMismatch
+from incidents.domain import events
+from incidents.domain.access import Actor, Permission, require, require_source
+from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
+from incidents.domain.events import Event
 from incidents.domain.incident import (
     Incident,
     Source,
@@ -18,32 +26,108 @@ from incidents.domain.incident import (
 )
 from incidents.service.context import Registry
 
+# Idempotency keys are kept at least this long (and purged a little after).
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
-class IncidentPage:
+class Page(Generic[T]):
     """One page of a list, with the total that matches its filter."""
 
-    items: list[Incident]
+    items: list[T]
     total: int
 
 
-async def create_incident(registry: Registry, *, description: str, source: Source) -> Incident:
-    """Record a new incident in status `new`."""
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """The outcome of a report: the incident, and whether an earlier request created it."""
+
+    incident: Incident
+    replayed: bool = False
+
+
+async def create_incident(
+    registry: Registry,
+    *,
+    actor: Actor,
+    description: str,
+    source: Source,
+    idempotency_key: str | None = None,
+) -> Reported:
+    """Record a new incident in status `new`, with its `created` event.
+
+    With an idempotency key, a retry of the same request by the same actor returns the
+    incident the first one created; the same key with another body raises IdempotencyConflict.
+    """
+    require(actor, Permission.REPORT)
+    require_source(actor, source)
     description = clean_text(description, field="description")
+    # The first try may lose a race for the key to a concurrent request; the second then
+    # finds that request's committed claim.
+    for _ in range(2):
+        try:
+            return await _create_once(registry, actor, description, source, idempotency_key)
+        except UniqueViolation:
+            continue
+    raise RuntimeError("idempotency key claimed twice without a committed claim")
+
+
+async def _create_once(
+    registry: Registry, actor: Actor, description: str, source: Source, key: str | None
+) -> Reported:
+    now = registry.clock.now()
+    fingerprint = _fingerprint(description, source)
     async with registry.database.transaction(write=True) as tx:
+        conn = tx.connection
+        if key is not None:
+            await idempotency.purge(conn, before=now - IDEMPOTENCY_TTL)
+            prior = await idempotency.find_claim(conn, client=actor.name, key=key)
+            if prior is not None:
+                if prior.fingerprint != fingerprint:
+                    raise IdempotencyConflict(key)
+                # The claim and its result commit together: a visible claim has its incident.
+                assert prior.incident_id is not None
+                incident = await queries.get_incident(conn, prior.incident_id)
+                assert incident is not None, "claims refer to incidents by foreign key"
+                return Reported(incident, replayed=True)
+            await idempotency.claim(
+                conn, client=actor.name, key=key, fingerprint=fingerprint, now=now
+            )
         incident = await queries.insert_incident(
-            tx.connection,
+            conn,
             description=description,
             source=source,
             status=Status.NEW,
-            now=registry.clock.now(),
+            created_by=actor.name,
+            now=now,
         )
+        await queries.insert_events(
+            conn,
+            incident.id,
+            [events.created()],
+            actor=actor.name,
+            request_id=actor.request_id,
+            now=now,
+        )
+        if key is not None:
+            await idempotency.record_result(
+                conn, client=actor.name, key=key, incident_id=incident.id
+            )
         await tx.commit()
-    return incident
+    return Reported(incident)
 
 
-async def get_incident(registry: Registry, incident_id: int) -> Incident:
+def _fingerprint(description: str, source: Source) -> str:
+    canonical = json.dumps({"description": description, "source": source.value}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def get_incident(registry: Registry, *, actor: Actor, incident_id: int) -> Incident:
     """One incident by id; raises IncidentNotFound."""
+    require(actor, Permission.READ)
     async with registry.database.transaction(write=False) as tx:
         incident = await queries.get_incident(tx.connection, incident_id)
     if incident is None:
@@ -54,33 +138,37 @@ async def get_incident(registry: Registry, incident_id: int) -> Incident:
 async def list_incidents(
     registry: Registry,
     *,
+    actor: Actor,
     statuses: tuple[Status, ...] = (),
     sources: tuple[Source, ...] = (),
     limit: int,
     offset: int,
-) -> IncidentPage:
+) -> Page[Incident]:
     """A page of incidents, newest first, and how many match in all."""
+    require(actor, Permission.READ)
     flt = IncidentFilter(statuses=statuses, sources=sources)
     async with registry.database.transaction(write=False) as tx:
         items = await queries.list_incidents(tx.connection, flt, limit=limit, offset=offset)
         total = await queries.count_incidents(tx.connection, flt)
-    return IncidentPage(items=items, total=total)
+    return Page(items=items, total=total)
 
 
 async def change_incident(
     registry: Registry,
-    incident_id: int,
     *,
+    actor: Actor,
+    incident_id: int,
     status: Status | None = None,
     note: str | None = None,
     expected_versions: Collection[int] | None = None,
 ) -> Incident:
-    """Move an incident to `status` and/or append `note`, atomically.
+    """Move an incident to `status` and/or append `note`, atomically, with their events.
 
     Raises IncidentNotFound, VersionMismatch when the incident is at none of
-    `expected_versions` (None: any version will do), and
-    IllegalTransition. Asking for the status it already has changes nothing.
+    `expected_versions` (None: any version will do), and IllegalTransition.
+    Asking for the status it already has changes nothing.
     """
+    require(actor, Permission.CHANGE)
     if note is not None:
         note = clean_text(note, field="description_append")
     async with registry.database.transaction(write=True) as tx:
@@ -91,19 +179,42 @@ async def change_incident(
             raise VersionMismatch(incident_id, current.version)
         target = current.status if status is None else status
         check_transition(current.status, target)
-        if target == current.status and note is None:
+        happened = events.changes(current.status, target, note)
+        if not happened:
             return current
+        now = registry.clock.now()
         description = (
             current.description if note is None else append_note(current.description, note)
         )
         changed = await queries.update_incident(
-            tx.connection, current, description=description, status=target, now=registry.clock.now()
+            tx.connection, current, description=description, status=target, now=now
+        )
+        await queries.insert_events(
+            tx.connection,
+            incident_id,
+            happened,
+            actor=actor.name,
+            request_id=actor.request_id,
+            now=now,
         )
         await tx.commit()
     return changed
 
 
+async def list_events(
+    registry: Registry, *, actor: Actor, incident_id: int, limit: int, offset: int
+) -> Page[Event]:
+    """A page of an incident's audit trail, oldest first; raises IncidentNotFound."""
+    require(actor, Permission.READ)
+    async with registry.database.transaction(write=False) as tx:
+        if await queries.get_incident(tx.connection, incident_id) is None:
+            raise IncidentNotFound(incident_id)
+        items = await queries.list_events(tx.connection, incident_id, limit=limit, offset=offset)
+        total = await queries.count_events(tx.connection, incident_id)
+    return Page(items=items, total=total)
+
+
 async def incidents_by_status(registry: Registry) -> dict[Status, int]:
-    """How many incidents are in each status."""
+    """How many incidents are in each status (for metrics: no actor needed)."""
     async with registry.database.transaction(write=False) as tx:
         return await queries.incidents_by_status(tx.connection)

@@ -1,0 +1,98 @@
+"""Who may do what: roles, the permissions they grant, and the acting party."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from incidents.domain.errors import Forbidden, InvalidInput, SourceNotAllowed
+from incidents.domain.incident import CaseInsensitiveEnum, Source
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class Role(CaseInsensitiveEnum):
+    """Each role includes everything the one before it may do."""
+
+    REPORTER = "reporter"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order reporter < operator < admin."""
+        return list(Role).index(self)
+
+
+class Permission(Enum):
+    """Things an actor may be allowed to do, each with the least role that may."""
+
+    REPORT = Role.REPORTER  # create incidents
+    READ = Role.REPORTER  # read incidents and their events
+    CHANGE = Role.OPERATOR  # change status, append notes
+    MANAGE_ACCESS = Role.ADMIN  # manage keys and accounts
+
+    def __init__(self, least: Role) -> None:
+        self.least = least
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The party acting in a use case, and the request it acts in (for the audit trail).
+
+    `name` is what the trail records: `key:<name>`, `user:<name>`,
+    `telegram:<user id> (@username)` or `system:<component>`.
+    """
+
+    name: str
+    role: Role
+    bound_source: Source | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def system(cls, component: str) -> Actor:
+        """The registry itself acting, e.g. `system:cli`."""
+        return cls(name=f"system:{component}", role=Role.ADMIN)
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """Raise Forbidden unless `actor`'s role grants `permission`."""
+    if actor.role.rank < permission.least.rank:
+        raise Forbidden(actor.role.value, permission.least.value)
+
+
+def require_source(actor: Actor, source: Source) -> None:
+    """Raise SourceNotAllowed when `actor` is bound to a source other than `source`."""
+    if actor.bound_source is not None and actor.bound_source != source:
+        raise SourceNotAllowed(actor.bound_source.value, source.value)
+
+
+def check_name(name: str, *, field: str = "name") -> str:
+    """A key or account name: 1..64 letters, digits, `.`, `_` or `-`, starting alphanumeric."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise InvalidInput(
+            field,
+            f"{field} must be 1..64 characters of letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit.",
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as listed: everything but its secret, which is never kept."""
+
+    name: str
+    role: Role
+    source: Source | None
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def actor_name(self) -> str:
+        """How the audit trail names this key."""
+        return f"key:{self.name}"

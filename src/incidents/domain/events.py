@@ -1,0 +1,54 @@
+"""The audit trail: what happened to an incident, by whom, append-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from incidents.domain.incident import Status
+
+
+class EventKind(StrEnum):
+    """Kinds of change the trail records."""
+
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    NOTE_ADDED = "note_added"
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be written, with its kind-specific data."""
+
+    kind: EventKind
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event as stored."""
+
+    id: int
+    incident_id: int
+    kind: EventKind
+    actor: str
+    request_id: str | None
+    created_at: datetime
+    data: dict[str, Any]
+
+
+def created() -> NewEvent:
+    """The event of an incident being reported."""
+    return NewEvent(EventKind.CREATED)
+
+
+def changes(before: Status, after: Status, note: str | None) -> list[NewEvent]:
+    """The events of one change: a status move and/or an appended note."""
+    found = []
+    if after != before:
+        found.append(NewEvent(EventKind.STATUS_CHANGED, {"from": before.value, "to": after.value}))
+    if note is not None:
+        found.append(NewEvent(EventKind.NOTE_ADDED, {"text": note}))
+    return found

@@ -1,0 +1,125 @@
+"""Access use cases: issue, list and revoke API keys, and authenticate a presented key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from incidents.db import access as keys
+from incidents.db.engine import UniqueViolation
+from incidents.domain.access import Actor, ApiKey, Permission, Role, check_name, require
+from incidents.domain.errors import KeyNotFound, NameTaken, Unauthenticated
+from incidents.domain.incident import Source
+from incidents.service.context import Registry
+
+KEY_PREFIX = "inc"
+BOOTSTRAP_KEY_NAME = "bootstrap-admin"
+# Recording every use would turn each read into a write; once a minute is plenty.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A new key and its secret, which is shown this once and never stored."""
+
+    key: ApiKey
+    secret: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_secret() -> tuple[str, str]:
+    """(lookup, secret): the secret is `inc_<lookup>_<random>`, 256 random bits."""
+    lookup = secrets.token_hex(6)
+    return lookup, f"{KEY_PREFIX}_{lookup}_{secrets.token_urlsafe(32)}"
+
+
+async def issue_key(
+    registry: Registry, *, actor: Actor, name: str, role: Role, source: Source | None = None
+) -> IssuedKey:
+    """Create a key; raises NameTaken when the name is in use."""
+    require(actor, Permission.MANAGE_ACCESS)
+    check_name(name)
+    lookup, secret = _new_secret()
+    try:
+        async with registry.database.transaction(write=True) as tx:
+            key = await keys.insert_key(
+                tx.connection,
+                name=name,
+                role=role,
+                source=source,
+                lookup=lookup,
+                secret_hash=_hash(secret),
+                created_by=actor.name,
+                now=registry.clock.now(),
+            )
+            await tx.commit()
+    except UniqueViolation:
+        raise NameTaken("key", name) from None
+    return IssuedKey(key=key, secret=secret)
+
+
+async def list_keys(registry: Registry, *, actor: Actor) -> list[ApiKey]:
+    """Every key, revoked ones included, without secrets."""
+    require(actor, Permission.MANAGE_ACCESS)
+    async with registry.database.transaction(write=False) as tx:
+        return await keys.list_keys(tx.connection)
+
+
+async def revoke_key(registry: Registry, *, actor: Actor, name: str) -> ApiKey:
+    """Revoke a key at once; revoking a revoked key changes nothing. Raises KeyNotFound."""
+    require(actor, Permission.MANAGE_ACCESS)
+    async with registry.database.transaction(write=True) as tx:
+        key = await keys.revoke_key(tx.connection, name, now=registry.clock.now())
+        if key is None:
+            raise KeyNotFound(name)
+        await tx.commit()
+    return key
+
+
+async def authenticate_key(
+    registry: Registry, *, secret: str, request_id: str | None = None
+) -> Actor:
+    """The actor a presented key stands for; raises Unauthenticated."""
+    parts = secret.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise Unauthenticated("The API key is not one this registry issued.")
+    async with registry.database.transaction(write=False) as tx:
+        stored = await keys.find_key(tx.connection, parts[1])
+    if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
+        raise Unauthenticated("The API key is not one this registry issued.")
+    if stored.key.revoked_at is not None:
+        raise Unauthenticated("The API key has been revoked.")
+    now = registry.clock.now()
+    last = stored.key.last_used_at
+    if last is None or now - last >= LAST_USED_RESOLUTION:
+        async with registry.database.transaction(write=True) as tx:
+            await keys.touch_key(tx.connection, stored.id, now=now)
+            await tx.commit()
+    return Actor(
+        name=stored.key.actor_name,
+        role=stored.key.role,
+        bound_source=stored.key.source,
+        request_id=request_id,
+    )
+
+
+async def bootstrap_admin_key(registry: Registry) -> IssuedKey | None:
+    """On a registry with no key yet, create an admin key so a newcomer can get in.
+
+    Returns None when any key exists (or a concurrent process made the first one).
+    """
+    async with registry.database.transaction(write=False) as tx:
+        if await keys.count_keys(tx.connection) > 0:
+            return None
+    try:
+        return await issue_key(
+            registry, actor=Actor.system("bootstrap"), name=BOOTSTRAP_KEY_NAME, role=Role.ADMIN
+        )
+    except NameTaken:
+        return None
