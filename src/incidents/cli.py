@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -86,16 +87,34 @@ def serve(
     issued = _run(settings, access.bootstrap_admin_key)
     if issued is not None:
         _announce_bootstrap_key(issued.secret)
+    webhook = None
+    if settings.telegram_webhook_url:
+        from incidents.telegram.bot import TelegramDoor
+
+        webhook = TelegramDoor
     # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler it
     # found. A graceful stop is a success: let that second signal end the process with status 0.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, webhook=webhook),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
         proxy_headers=False,
     )
+
+
+@app.command()
+def bot() -> None:
+    """Run the Telegram bot with long polling (and deliver its notifications)."""
+    from incidents.telegram.bot import run_polling
+
+    settings = _prepare()
+    if settings.telegram_token is None:
+        typer.echo("error: set INCIDENTS_TELEGRAM_TOKEN (from BotFather) first.", err=True)
+        raise typer.Exit(code=1)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_polling(settings))
 
 
 def _announce_bootstrap_key(secret: str) -> None:

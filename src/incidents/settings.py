@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from incidents.db.engine import EngineOptions
+from incidents.domain.incident import Source
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    language: Literal["en", "ru"] = "en"
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -28,6 +30,41 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_chats: Annotated[dict[int, Source | None], NoDecode] = Field(default_factory=dict)
+    telegram_users: Annotated[frozenset[int], NoDecode] = frozenset()
+    telegram_notify_chat: int | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    @field_validator("telegram_chats", mode="before")
+    @classmethod
+    def _parse_chats(cls, value: object) -> object:
+        """`-1001:operator,-1002` -> {-1001: operator, -1002: None} (no default source)."""
+        if not isinstance(value, str):
+            return value
+        chats: dict[str, str | None] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            chat, _, source = item.partition(":")
+            chats[chat.strip()] = source.strip() or None
+        return chats
+
+    @field_validator("telegram_users", mode="before")
+    @classmethod
+    def _parse_users(cls, value: object) -> object:
+        """`111,222` -> {111, 222}."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator(
+        "telegram_token", "telegram_webhook_secret", "telegram_webhook_url", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     def engine_options(self) -> EngineOptions:
         """The database tuning these settings ask for."""

@@ -12,6 +12,7 @@ from incidents.api import health, incidents, keys
 from incidents.api.errors import install_error_handlers
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.request_id import RequestIdMiddleware
+from incidents.api.webhook import SinkFactory, add_webhook_route
 from incidents.domain.clock import Clock
 from incidents.service.context import Registry
 from incidents.settings import Settings
@@ -29,14 +30,26 @@ append notes), `admin` (also manage keys).
 """
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """An app over the database `settings` name; connections open on first use."""
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, webhook: SinkFactory | None = None
+) -> FastAPI:
+    """An app over the database `settings` name; connections open on first use.
+
+    With `webhook`, the app also takes chat updates at the bot's webhook path.
+    """
     registry = Registry.open(settings, clock=clock)
+    sink = None if webhook is None else webhook(settings, registry)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await registry.close()
+        if sink is not None:
+            await sink.start_webhook()
+        try:
+            yield
+        finally:
+            if sink is not None:
+                await sink.stop_webhook()
+            await registry.close()
 
     app = FastAPI(
         title="incidents",
@@ -53,9 +66,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(keys.router)
     app.include_router(health.router)
+    if sink is not None:
+        add_webhook_route(app, sink)
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """The app as `incidents serve` runs it: settings read once from the environment."""
-    return create_app(Settings())

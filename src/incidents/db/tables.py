@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -14,6 +15,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -101,4 +104,40 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("client", "key"),
     Index(None, "created_at"),
+)
+
+# Where an incident lives in a chat: the message it was reported with, or the bot's
+# announcement of it. Unique per message, so a redelivered update reports nothing twice.
+chat_threads = Table(
+    "chat_threads",
+    metadata,
+    Column("incident_id", BigId, ForeignKey("incidents.id"), primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    UniqueConstraint("chat_id", "message_id"),
+)
+
+# Notifications to deliver, written in the same transaction as the change they announce.
+_PENDING = "sent_at IS NULL AND failed_at IS NULL"
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("failed_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index(
+        "ix_outbox_pending",
+        "next_attempt_at",
+        postgresql_where=text(_PENDING),
+        sqlite_where=text(_PENDING),
+    ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -49,6 +50,41 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
     Status.CLOSED: (),
 }
+
+
+class Verb(StrEnum):
+    """What a person does to move an incident, as buttons and commands name it."""
+
+    TAKE = "take"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+
+
+VERB_TARGET: dict[Verb, Status] = {
+    Verb.TAKE: Status.IN_PROGRESS,
+    Verb.RESOLVE: Status.RESOLVED,
+    Verb.REOPEN: Status.IN_PROGRESS,
+    Verb.CLOSE: Status.CLOSED,
+}
+
+
+def verb_for(current: Status, target: Status) -> Verb:
+    """The verb of an allowed move: back to in_progress from resolved is a reopen."""
+    if current == Status.RESOLVED and target == Status.IN_PROGRESS:
+        return Verb.REOPEN
+    return next(verb for verb, goal in VERB_TARGET.items() if goal == target)
+
+
+_SOURCE_TAG = re.compile(
+    r"^\s*\[(operator|monitoring|partner)\]\s*(.*)$", re.IGNORECASE | re.DOTALL
+)
+
+
+def parse_source_tag(text: str) -> tuple[Source, str] | None:
+    """`[monitoring] Scooter #42 offline` -> (monitoring, "Scooter #42 offline"); else None."""
+    match = _SOURCE_TAG.match(text)
+    return None if match is None else (Source(match.group(1)), match.group(2))
 
 
 def allowed_next(current: Status) -> tuple[Status, ...]:

@@ -6,11 +6,11 @@ import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from incidents.db import idempotency, queries
-from incidents.db.engine import UniqueViolation
+from incidents.db import chats, idempotency, outbox, queries
+from incidents.db.engine import Transaction, UniqueViolation
 from incidents.db.queries import IncidentFilter
 from incidents.domain import events
 from incidents.domain.access import Actor, Permission, require, require_source
@@ -24,6 +24,7 @@ from incidents.domain.incident import (
     check_transition,
     clean_text,
 )
+from incidents.domain.notifications import NoticeKind, Thread, is_chat_actor
 from incidents.service.context import Registry
 
 # Idempotency keys are kept at least this long (and purged a little after).
@@ -56,11 +57,13 @@ async def create_incident(
     description: str,
     source: Source,
     idempotency_key: str | None = None,
+    thread: Thread | None = None,
 ) -> Reported:
     """Record a new incident in status `new`, with its `created` event.
 
     With an idempotency key, a retry of the same request by the same actor returns the
     incident the first one created; the same key with another body raises IdempotencyConflict.
+    With a chat `thread` (the message it was reported with), a message reports at most once.
     """
     require(actor, Permission.REPORT)
     require_source(actor, source)
@@ -69,19 +72,30 @@ async def create_incident(
     # finds that request's committed claim.
     for _ in range(2):
         try:
-            return await _create_once(registry, actor, description, source, idempotency_key)
+            return await _create_once(registry, actor, description, source, idempotency_key, thread)
         except UniqueViolation:
             continue
     raise RuntimeError("idempotency key claimed twice without a committed claim")
 
 
 async def _create_once(
-    registry: Registry, actor: Actor, description: str, source: Source, key: str | None
+    registry: Registry,
+    actor: Actor,
+    description: str,
+    source: Source,
+    key: str | None,
+    thread: Thread | None,
 ) -> Reported:
     now = registry.clock.now()
     fingerprint = _fingerprint(description, source)
     async with registry.database.transaction(write=True) as tx:
         conn = tx.connection
+        if thread is not None:
+            earlier = await chats.incident_of_message(conn, thread)
+            if earlier is not None:
+                incident = await queries.get_incident(conn, earlier)
+                assert incident is not None, "threads refer to incidents by foreign key"
+                return Reported(incident, replayed=True)
         if key is not None:
             await idempotency.purge(conn, before=now - IDEMPOTENCY_TTL)
             prior = await idempotency.find_claim(conn, client=actor.name, key=key)
@@ -116,8 +130,28 @@ async def _create_once(
             await idempotency.record_result(
                 conn, client=actor.name, key=key, incident_id=incident.id
             )
+        if thread is not None:
+            await chats.insert_thread(conn, incident.id, thread)
+        await _announce(registry, tx, NoticeKind.CREATED, incident, actor, note=None, now=now)
         await tx.commit()
     return Reported(incident)
+
+
+async def _announce(
+    registry: Registry,
+    tx: Transaction,
+    kind: NoticeKind,
+    incident: Incident,
+    actor: Actor,
+    *,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """Queue a chat notification of a change made outside chats, in the change's transaction."""
+    if registry.announces and not is_chat_actor(actor.name):
+        await outbox.enqueue(
+            tx.connection, kind=kind, incident_id=incident.id, actor=actor.name, note=note, now=now
+        )
 
 
 def _fingerprint(description: str, source: Source) -> str:
@@ -197,6 +231,7 @@ async def change_incident(
             request_id=actor.request_id,
             now=now,
         )
+        await _announce(registry, tx, NoticeKind.CHANGED, changed, actor, note=note, now=now)
         await tx.commit()
     return changed
 

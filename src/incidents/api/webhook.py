@@ -1,0 +1,64 @@
+"""The Telegram webhook route: any API process can take updates when webhook mode is on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol
+
+from fastapi import Body, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+
+from incidents.api.errors import problem_response
+from incidents.service.context import Registry
+from incidents.settings import Settings
+
+
+class UpdateSink(Protocol):
+    """What the API needs from a chat bot to serve its webhook."""
+
+    @property
+    def webhook_path(self) -> str:
+        """Where updates are posted."""
+        ...
+
+    def accepts(self, secret_token: str | None) -> bool:
+        """Whether a request carries the webhook's secret."""
+        ...
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """Handle one update."""
+        ...
+
+    async def start_webhook(self) -> None:
+        """Register the webhook and start background work."""
+        ...
+
+    async def stop_webhook(self) -> None:
+        """Stop background work."""
+        ...
+
+
+SinkFactory = Callable[[Settings, Registry], UpdateSink]
+
+
+def add_webhook_route(app: FastAPI, sink: UpdateSink) -> None:
+    """Serve `sink`'s updates at its path, refusing requests without the secret token."""
+
+    async def telegram_webhook(
+        request: Request,
+        update: Annotated[dict[str, Any], Body()],
+        secret_token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+    ) -> JSONResponse:
+        if not sink.accepts(secret_token):
+            return problem_response(
+                request, 403, code="forbidden", detail="The webhook secret token does not match."
+            )
+        try:
+            await sink.feed(update)
+        except ValueError as error:  # not a Telegram update
+            return problem_response(request, 422, code="validation-error", detail=str(error)[:500])
+        return JSONResponse({"ok": True})
+
+    app.add_api_route(
+        sink.webhook_path, telegram_webhook, methods=["POST"], include_in_schema=False
+    )

@@ -1,0 +1,150 @@
+"""Wiring of the bot: long polling for `incidents bot`, or webhook updates fed by the API app."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import signal
+from contextlib import suppress
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from incidents.service.context import Registry
+from incidents.settings import Settings
+from incidents.telegram.handlers import build_router
+from incidents.telegram.policy import ChatPolicy, ChatPolicyMiddleware
+from incidents.telegram.sender import NotificationSender
+from incidents.telegram.texts import Texts
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+
+
+def build_bot(settings: Settings) -> Bot:
+    """A bot talking to the configured Bot API server, sending HTML."""
+    if settings.telegram_token is None:
+        raise RuntimeError("INCIDENTS_TELEGRAM_TOKEN is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.telegram_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
+    """A dispatcher with the handlers, the chat policy and what handlers are handed."""
+    chats = dict(settings.telegram_chats)
+    if settings.telegram_notify_chat is not None:
+        # Announcements carry buttons: people in the notification chat may use them.
+        chats.setdefault(settings.telegram_notify_chat, None)
+    policy = ChatPolicy(chats=chats, users=settings.telegram_users)
+    dispatcher = Dispatcher(registry=registry, texts=Texts(settings.language), policy=policy)
+    guard = ChatPolicyMiddleware(policy)
+    dispatcher.message.outer_middleware(guard)
+    dispatcher.callback_query.outer_middleware(guard)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+class TelegramDoor:
+    """The bot with its notification sender, run by polling or fed by webhook requests."""
+
+    def __init__(
+        self, settings: Settings, registry: Registry, *, sender_interval: float = 1.0
+    ) -> None:
+        self.settings = settings
+        self.sender_interval = sender_interval
+        self.bot = build_bot(settings)
+        self.dispatcher = build_dispatcher(settings, registry)
+        self.sender = NotificationSender(
+            self.bot, registry, Texts(settings.language), notify_chat=settings.telegram_notify_chat
+        )
+        self._stop = asyncio.Event()
+        self._sender_task: asyncio.Task[None] | None = None
+
+    async def start_sender(self) -> None:
+        """Start draining the outbox in the background."""
+        self._stop.clear()
+        self._sender_task = asyncio.create_task(
+            self.sender.run(self._stop, interval=self.sender_interval)
+        )
+
+    async def stop_sender(self) -> None:
+        """Finish the notification round in flight, then stop."""
+        self._stop.set()
+        if self._sender_task is not None:
+            with suppress(asyncio.CancelledError):
+                await self._sender_task
+
+    async def poll(self) -> None:
+        """Long polling with the sender beside it, until cancelled or stopped."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.start_sender()
+        try:
+            await self.dispatcher.start_polling(self.bot, handle_signals=False, polling_timeout=10)
+        finally:
+            await self.stop_sender()
+            await self.bot.session.close()
+
+    async def stop_polling(self) -> None:
+        """Ask a running `poll()` to return."""
+        with suppress(RuntimeError):
+            await self.dispatcher.stop_polling()
+
+    # Webhook mode: the API app calls these.
+    @property
+    def webhook_path(self) -> str:
+        """The path of INCIDENTS_TELEGRAM_WEBHOOK_URL, where the API app takes updates."""
+        return urlsplit(self.settings.telegram_webhook_url or "").path or DEFAULT_WEBHOOK_PATH
+
+    def accepts(self, secret_token: str | None) -> bool:
+        """Whether a webhook request carries the configured secret (compared in constant time)."""
+        expected = self.settings.telegram_webhook_secret
+        if expected is None:
+            return True
+        return secret_token is not None and hmac.compare_digest(
+            secret_token.encode(), expected.get_secret_value().encode()
+        )
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """Handle one update delivered by webhook."""
+        await self.dispatcher.feed_webhook_update(self.bot, update)
+
+    async def start_webhook(self) -> None:
+        """Register the webhook with Telegram and start the sender."""
+        secret = self.settings.telegram_webhook_secret
+        await self.bot.set_webhook(
+            self.settings.telegram_webhook_url or "",
+            secret_token=None if secret is None else secret.get_secret_value(),
+            drop_pending_updates=False,
+        )
+        await self.start_sender()
+
+    async def stop_webhook(self) -> None:
+        """Stop the sender and close the bot's HTTP session (the webhook stays registered)."""
+        await self.stop_sender()
+        await self.bot.session.close()
+
+
+async def run_polling(settings: Settings) -> None:
+    """`incidents bot`: poll Telegram and deliver notifications until interrupted."""
+    registry = Registry.open(settings)
+    door = TelegramDoor(settings, registry)
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        # Stop taking updates, finish the ones in hand and the notification round, then exit.
+        loop.add_signal_handler(stop_signal, lambda: loop.create_task(door.stop_polling()))
+    log.info("Telegram bot polling %s", settings.telegram_api_url)
+    try:
+        await door.poll()
+    finally:
+        await registry.close()

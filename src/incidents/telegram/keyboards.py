@@ -1,0 +1,31 @@
+"""Inline buttons: exactly the moves the transition table allows now."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from incidents.domain.incident import Incident, Verb, allowed_next, verb_for
+from incidents.telegram.texts import Texts
+
+
+class IncidentAction(CallbackData, prefix="inc"):
+    """A button press: move incident `id`, seen at `version`, by `verb`."""
+
+    id: int
+    verb: Verb
+    version: int
+
+
+def buttons(incident: Incident, texts: Texts) -> InlineKeyboardMarkup | None:
+    """One button per allowed move; none for a closed incident."""
+    row = [
+        InlineKeyboardButton(
+            text=texts.words.verbs[verb],
+            callback_data=IncidentAction(
+                id=incident.id, verb=verb, version=incident.version
+            ).pack(),
+        )
+        for verb in (verb_for(incident.status, target) for target in allowed_next(incident.status))
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None

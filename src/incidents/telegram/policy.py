@@ -1,0 +1,63 @@
+"""Which chats and people the bot serves, and the source each group chat reports by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from incidents.domain.incident import Source, parse_source_tag
+from incidents.telegram.texts import Texts
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPolicy:
+    """Allowed group chats (with their default source) and users allowed in private chats."""
+
+    chats: dict[int, Source | None] = field(default_factory=dict)
+    users: frozenset[int] = frozenset()
+
+    def admits(self, *, chat_id: int, chat_type: str, user_id: int | None) -> bool:
+        """Whether the bot serves this chat (and, in a private chat, this person)."""
+        if chat_type == "private":
+            return user_id is not None and user_id in self.users
+        return chat_id in self.chats
+
+    def default_source(self, chat_id: int) -> Source:
+        """The source of reports from a chat: its configured default, else operator."""
+        return self.chats.get(chat_id) or Source.OPERATOR
+
+
+def addresses_the_bot(message: Message) -> bool:
+    """Whether a message asks the bot for something (rather than being chatter)."""
+    text = message.text or message.caption or ""
+    if text.startswith("/") or parse_source_tag(text) is not None:
+        return True
+    return message.chat.type == "private" and message.forward_origin is not None
+
+
+class ChatPolicyMiddleware(BaseMiddleware):
+    """Lets through only admitted chats; says no once, politely, to requests from others."""
+
+    def __init__(self, policy: ChatPolicy) -> None:
+        self.policy = policy
+
+    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
+        message = event.message if isinstance(event, CallbackQuery) else event
+        if not isinstance(message, Message):
+            return None
+        user = event.from_user if isinstance(event, CallbackQuery | Message) else None
+        if self.policy.admits(
+            chat_id=message.chat.id,
+            chat_type=message.chat.type,
+            user_id=None if user is None else user.id,
+        ):
+            return await handler(event, data)
+        texts: Texts = data["texts"]
+        if isinstance(event, CallbackQuery):
+            await event.answer(texts.words.refused_chat, show_alert=True)
+        elif addresses_the_bot(message):
+            await message.reply(texts.words.refused_chat)
+        return None

@@ -1,0 +1,147 @@
+"""Fixtures: the real aiogram bot, polling a fake Bot API server, over each database."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from incidents.api.app import create_app
+from incidents.domain.access import Actor, Role
+from incidents.service import access
+from incidents.service.context import Registry
+from incidents.settings import Settings
+from incidents.telegram.bot import TelegramDoor
+from tests.conftest import TickingClock
+from tests.telegram.fake_bot_api import BOT_USER, TOKEN, Call, FakeBotAPI
+
+OPS = -1001234567890  # default source: operator
+PARTNERS = -1009876543210  # default source: partner
+NOTIFY = -1005550000000
+STRANGERS = -1000000000001  # not connected
+ANNA: dict[str, Any] = {"id": 111, "is_bot": False, "first_name": "Anna", "username": "anna"}
+BORIS: dict[str, Any] = {"id": 222, "is_bot": False, "first_name": "Boris"}
+EVE: dict[str, Any] = {"id": 333, "is_bot": False, "first_name": "Eve", "username": "eve"}
+
+
+@pytest.fixture(scope="session")
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    server = FakeBotAPI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "telegram_token": TOKEN,
+        "telegram_api_url": api_url,
+        "telegram_chats": f"{OPS},{PARTNERS}:partner",
+        "telegram_users": "111,222",
+        "telegram_notify_chat": str(NOTIFY),
+        "language": "en",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)
+
+
+class Chats:
+    """Drives the bot as chat members would, and the API as everyone else."""
+
+    def __init__(self, api: FakeBotAPI, api_client: httpx.AsyncClient, registry: Registry) -> None:
+        self.api = api
+        self.http = api_client
+        self.registry = registry
+        self._callbacks = itertools.count(1)
+
+    def message(
+        self, chat_id: int, text: str, *, user: dict[str, Any] = ANNA, **extra: Any
+    ) -> dict[str, Any]:
+        message_id = self.api.next_message_id(chat_id)
+        chat_type = "private" if chat_id > 0 else "supergroup"
+        return {
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": chat_type, "title": "ops"},
+                "from": user,
+                "text": text,
+                **extra,
+            }
+        }
+
+    async def say(self, chat_id: int, text: str, **extra: Any) -> Call:
+        """Post a message and return the bot's reply to it."""
+        mark = len(self.api.calls)
+        await self.api.push(self.message(chat_id, text, **extra))
+        return await self.api.wait_for("sendMessage", after=mark)
+
+    async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> None:
+        """Post a message and check the bot answers nothing (a /help after it is answered)."""
+        mark = len(self.api.calls)
+        await self.api.push(self.message(chat_id, text, **extra))
+        await asyncio.sleep(0.3)
+        await self.say(chat_id, "/help")
+        replies = [c for c in self.api.calls[mark:] if c.method == "sendMessage"]
+        assert len(replies) == 1, [c.text for c in replies]
+
+    async def press(self, card: Call, label: str, *, user: dict[str, Any] = ANNA) -> Call:
+        """Press a button of a message the bot sent; returns the bot's callback answer."""
+        mark = len(self.api.calls)
+        chat_id = int(card.params["chat_id"])
+        await self.api.push(
+            {
+                "callback_query": {
+                    "id": str(next(self._callbacks)),
+                    "from": user,
+                    "chat_instance": "1",
+                    "data": card.callback_data(label),
+                    "message": {
+                        "message_id": card.message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "supergroup", "title": "ops"},
+                        "from": BOT_USER,
+                        "text": card.result["text"],
+                    },
+                }
+            }
+        )
+        return await self.api.wait_for("answerCallbackQuery", after=mark)
+
+    async def incidents(self, **params: Any) -> list[dict[str, Any]]:
+        response = await self.http.get("/api/v1/incidents", params=params)
+        assert response.status_code == 200
+        result: list[dict[str, Any]] = response.json()
+        return result
+
+
+@pytest.fixture
+async def chats(
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+) -> AsyncIterator[Chats]:
+    """The bot polling the fake API, plus an operator API client on the same database."""
+    fake_api.reset()
+    settings = telegram_settings(database_url, fake_api.url)
+    app = create_app(settings, clock=clock)
+    registry: Registry = app.state.registry
+    key = await access.issue_key(
+        registry, actor=Actor.system("tests"), name="api-operator", role=Role.OPERATOR
+    )
+    door = TelegramDoor(settings, registry, sender_interval=0.05)
+    polling = asyncio.create_task(door.poll())
+    await fake_api.wait_for("getUpdates")
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {key.secret}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as http:
+        yield Chats(fake_api, http, registry)
+    await door.stop_polling()
+    await asyncio.wait_for(polling, 10)
+    await registry.close()

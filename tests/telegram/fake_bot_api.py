@@ -1,0 +1,200 @@
+"""A fake Telegram Bot API server: enough of it for aiogram, recording what the bot sends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Incidents", "username": "incidents_bot"}
+# Methods that fail during an outage (the bot's own polling keeps working).
+FAILING = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+_JSON_FIELDS = {"reply_markup", "reply_parameters", "allowed_updates", "link_preview_options"}
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    ok: bool
+    result: Any = None
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def message_id(self) -> int:
+        """The id of the message this call sent or edited."""
+        return int(self.result["message_id"])
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[str]:
+        """Labels of the inline buttons sent with the message."""
+        markup = self.params.get("reply_markup") or {}
+        return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+    def callback_data(self, label: str) -> str:
+        markup = self.params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if button["text"] == label:
+                    return str(button["callback_data"])
+        raise KeyError(label)
+
+
+def plain(text: str) -> str:
+    """What a chat shows of an HTML-formatted message."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+class FakeBotAPI:
+    """Serves POST /bot<token>/<method>; tests push updates and read the recorded calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.failing = False
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._changed = asyncio.Condition()
+        self.app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["POST"])])
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            await asyncio.sleep(0.01)
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        assert self._task is not None
+        self._server.should_exit = True
+        await self._task
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.updates.clear()
+        self.failing = False
+
+    # What users do.
+    def next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    async def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an update (again, if it already has an update_id)."""
+        update.setdefault("update_id", next(self._update_ids))
+        async with self._changed:
+            self.updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    # What the bot did.
+    async def wait_for(
+        self, method: str, *, after: int = 0, ok: bool = True, timeout: float = 10.0
+    ) -> Call:
+        """The first call to `method` (with outcome `ok`) among calls[after:], waiting for it."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                for call in self.calls[after:]:
+                    if call.method == method and call.ok == ok:
+                        return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    made = [(c.method, c.ok, c.text[:40]) for c in self.calls[after:]]
+                    raise AssertionError(f"no {method} (ok={ok}) within {timeout}s; calls: {made}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        return [call for call in self.calls if call.method == method and call.ok]
+
+    # The server.
+    async def _handle(self, request: Request) -> JSONResponse:
+        if request.path_params["token"] != TOKEN:
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
+        method = request.path_params["method"]
+        params = await self._params(request)
+        fail = self.failing and method in FAILING
+        if fail:
+            result = None
+        elif method == "getUpdates":
+            result = await self._updates(params)
+        else:
+            result = self._answer(method, params)
+        async with self._changed:
+            self.calls.append(Call(method, params, ok=not fail, result=result))
+            self._changed.notify_all()
+        if fail:
+            return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
+        return JSONResponse({"ok": True, "result": result})
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        if request.headers.get("content-type", "").startswith("application/json"):
+            body: dict[str, Any] = await request.json()
+            return body
+        form = await request.form()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = str(value)
+            params[key] = json.loads(text) if key in _JSON_FIELDS else text
+        return params
+
+    async def _updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        wait = min(float(params.get("timeout", 0) or 0), 0.3)
+        async with self._changed:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), wait)
+            return [u for u in self.updates if u["update_id"] >= offset]
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in {"sendMessage", "editMessageText"}:
+            chat_id = int(params["chat_id"])
+            message_id = (
+                int(params["message_id"])
+                if "message_id" in params
+                else self.next_message_id(chat_id)
+            )
+            return {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT_USER,
+                "text": plain(str(params.get("text", ""))),
+            }
+        return True

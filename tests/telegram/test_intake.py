@@ -1,0 +1,98 @@
+"""Reports from chats: by tag, by /new, by forward; refusals; chatter; redelivery."""
+
+from __future__ import annotations
+
+from tests.telegram.conftest import ANNA, BORIS, EVE, OPS, PARTNERS, STRANGERS, Chats
+from tests.telegram.fake_bot_api import plain
+
+
+async def test_a_tagged_message_reports_with_that_source(chats: Chats) -> None:
+    reply = await chats.say(OPS, "[monitoring] Scooter #42 not responding")
+
+    [incident] = await chats.incidents()
+    assert incident["source"] == "monitoring"
+    assert incident["description"] == "Scooter #42 not responding"
+    assert incident["created_by"] == "telegram:111 (@anna)"
+    assert plain(reply.text).startswith(f"Incident #{incident['id']} · new")
+    assert reply.params["reply_parameters"]["message_id"]
+    assert reply.buttons == ["Take"]
+
+
+async def test_new_uses_the_chats_default_source(chats: Chats) -> None:
+    await chats.say(OPS, "/new Pickup point 7 is not answering")
+    await chats.say(PARTNERS, "/new Report for March did not upload")
+
+    by_description = {i["description"]: i["source"] for i in await chats.incidents()}
+    assert by_description == {
+        "Pickup point 7 is not answering": "operator",
+        "Report for March did not upload": "partner",
+    }
+
+
+async def test_new_without_text_says_how(chats: Chats) -> None:
+    reply = await chats.say(OPS, "/new")
+    assert "/new Scooter #42 is offline" in reply.text
+    assert await chats.incidents() == []
+
+
+async def test_a_forward_in_private_credits_its_author(chats: Chats) -> None:
+    origin = {
+        "type": "user",
+        "date": 1,
+        "sender_user": {"id": 9, "is_bot": False, "first_name": "Petr", "username": "petr"},
+    }
+    await chats.say(ANNA["id"], "Locker 5 does not open", forward_origin=origin)
+
+    [incident] = await chats.incidents()
+    assert incident["description"] == "Locker 5 does not open\n\nForwarded from Petr (@petr)"
+
+
+async def test_a_forward_from_a_hidden_user(chats: Chats) -> None:
+    origin = {"type": "hidden_user", "date": 1, "sender_user_name": "Secret Courier"}
+    await chats.say(BORIS["id"], "Bag left at point 3", user=BORIS, forward_origin=origin)
+    [incident] = await chats.incidents()
+    assert incident["description"].endswith("Forwarded from Secret Courier")
+    assert incident["created_by"] == "telegram:222"
+
+
+async def test_strangers_get_one_polite_refusal_and_nothing_is_recorded(chats: Chats) -> None:
+    reply = await chats.say(STRANGERS, "/new Free scooters for everyone")
+    assert "not connected" in reply.text
+    private = await chats.say(EVE["id"], "[partner] let me in", user=EVE)
+    assert "not connected" in private.text
+    assert await chats.incidents() == []
+
+
+async def test_chatter_is_ignored(chats: Chats) -> None:
+    await chats.say_unanswered(OPS, "good morning everyone")
+    await chats.say_unanswered(OPS, "[urgent] coffee machine")
+    await chats.say_unanswered(STRANGERS, "just chatting")
+    assert await chats.incidents() == []
+
+
+async def test_a_redelivered_update_reports_once(chats: Chats) -> None:
+    update = chats.message(OPS, "[partner] Courier app crashes")
+    mark = len(chats.api.calls)
+    await chats.api.push(update)
+    await chats.api.wait_for("sendMessage", after=mark)
+    again = {**update, "update_id": update["update_id"] + 1000}
+    mark = len(chats.api.calls)
+    await chats.api.push(again)
+    second = await chats.api.wait_for("sendMessage", after=mark)
+
+    incidents = await chats.incidents()
+    assert len(incidents) == 1
+    assert plain(second.text).startswith(f"Incident #{incidents[0]['id']}")
+
+
+async def test_user_text_is_escaped(chats: Chats) -> None:
+    reply = await chats.say(OPS, "/new <b>bold</b> & <script>alert(1)</script>")
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in reply.text
+    assert "<script>" not in reply.text
+
+
+async def test_long_reports_fit_in_one_message(chats: Chats) -> None:
+    reply = await chats.say(OPS, "/new " + "x" * 9000)
+    assert len(plain(reply.text)) <= 4096
+    [incident] = await chats.incidents()
+    assert len(incident["description"]) == 9000

@@ -1,0 +1,121 @@
+"""Both ways to run the bot: `incidents bot` (long polling) and webhook mode in the API app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import httpx
+
+from incidents.api.app import create_app
+from incidents.db.migrate import upgrade_to_head
+from incidents.telegram.bot import TelegramDoor
+from tests.conftest import TickingClock
+from tests.telegram.conftest import OPS, Chats, telegram_settings
+from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, plain
+
+SECRET = "s3cret-webhook-token"
+
+
+async def test_webhook_mode_takes_updates_only_with_the_secret(
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+) -> None:
+    fake_api.reset()
+    settings = telegram_settings(
+        database_url,
+        fake_api.url,
+        telegram_webhook_url="https://incidents.example.org/hooks/telegram",
+        telegram_webhook_secret=SECRET,
+    )
+    app = create_app(settings, clock=clock, webhook=TelegramDoor)
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    update = {"update_id": 1, **chats.message(OPS, "[monitoring] Scooter #9 offline")}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        registered = await fake_api.wait_for("setWebhook")
+        assert registered.params["url"] == "https://incidents.example.org/hooks/telegram"
+        assert registered.params["secret_token"] == SECRET
+
+        for wrong in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}):
+            refused = await client.post("/hooks/telegram", json=update, headers=wrong)
+            assert refused.status_code == 403
+            assert refused.headers["content-type"] == "application/problem+json"
+        assert fake_api.sent() == []
+
+        mark = len(fake_api.calls)
+        taken = await client.post(
+            "/hooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+        assert taken.status_code == 200
+        reply = await fake_api.wait_for("sendMessage", after=mark)
+        assert "Scooter #9 offline" in plain(reply.text)
+
+        garbage = await client.post(
+            "/hooks/telegram",
+            json={"update_id": "x"},
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+        assert garbage.status_code == 422
+    await chats.http.aclose()
+
+
+async def test_russian_replies(
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+) -> None:
+    fake_api.reset()
+    settings = telegram_settings(database_url, fake_api.url, language="ru")
+    app = create_app(settings, clock=clock)
+    door = TelegramDoor(settings, app.state.registry, sender_interval=0.05)
+    polling = asyncio.create_task(door.poll())
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    try:
+        reply = await chats.say(OPS, "/new Самокат #42 не на связи")
+        assert plain(reply.text).startswith("Инцидент #1 · новый")
+        assert reply.buttons == ["Взять"]
+        assert "Инцидента #77 нет" in (await chats.say(OPS, "/take 77")).text
+    finally:
+        await door.stop_polling()
+        await asyncio.wait_for(polling, 10)
+        await app.state.registry.close()
+        await chats.http.aclose()
+
+
+async def test_incidents_bot_polls_and_stops_cleanly_on_sigterm(
+    database_url: str, fake_api: FakeBotAPI
+) -> None:
+    fake_api.reset()
+    await upgrade_to_head(database_url)
+    env = {
+        **os.environ,
+        "INCIDENTS_DATABASE_URL": database_url,
+        "INCIDENTS_TELEGRAM_TOKEN": TOKEN,
+        "INCIDENTS_TELEGRAM_API_URL": fake_api.url,
+        "INCIDENTS_TELEGRAM_CHATS": f"{OPS}:partner",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "incidents",
+        "bot",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await fake_api.wait_for("getUpdates", timeout=30)
+        chats = Chats(fake_api, httpx.AsyncClient(), None)  # type: ignore[arg-type]
+        reply = await chats.say(OPS, "/new Courier app is down")
+        assert "Courier app is down" in plain(reply.text)
+        assert "partner" in plain(reply.text)
+        await chats.http.aclose()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+    output = (await process.stdout.read()).decode() if process.stdout else ""
+    assert code == 0, output
+    assert TOKEN not in output
