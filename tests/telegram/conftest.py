@@ -54,11 +54,18 @@ def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings
 class Chats:
     """Drives the bot as chat members would, and the API as everyone else."""
 
-    def __init__(self, api: FakeBotAPI, api_client: httpx.AsyncClient, registry: Registry) -> None:
+    def __init__(
+        self, api: FakeBotAPI, api_client: httpx.AsyncClient | None, registry: Registry | None
+    ) -> None:
         self.api = api
-        self.http = api_client
-        self.registry = registry
+        self.http = api_client or httpx.AsyncClient()
+        self._registry = registry
         self._callbacks = itertools.count(1)
+
+    @property
+    def registry(self) -> Registry:
+        assert self._registry is not None, "this conversation has no registry"
+        return self._registry
 
     def message(
         self, chat_id: int, text: str, *, user: dict[str, Any] = ANNA, **extra: Any

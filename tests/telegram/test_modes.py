@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -108,7 +109,7 @@ async def test_incidents_bot_polls_and_stops_cleanly_on_sigterm(
     )
     try:
         await fake_api.wait_for("getUpdates", timeout=30)
-        chats = Chats(fake_api, httpx.AsyncClient(), None)  # type: ignore[arg-type]
+        chats = Chats(fake_api, None, None)
         reply = await chats.say(OPS, "/new Courier app is down")
         assert "Courier app is down" in plain(reply.text)
         assert "partner" in plain(reply.text)
@@ -119,3 +120,15 @@ async def test_incidents_bot_polls_and_stops_cleanly_on_sigterm(
     output = (await process.stdout.read()).decode() if process.stdout else ""
     assert code == 0, output
     assert TOKEN not in output
+
+
+async def test_the_demo_script_plays_its_conversation() -> None:
+    demo = Path(__file__).parents[2] / "examples" / "telegram_demo.py"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(demo), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "Incident #1 · in progress" in text
+    assert "Incident #1 is now resolved · key:ops-console" in text
