@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from incidents.telegram.texts import MESSAGE_LIMIT
 from tests.telegram.conftest import BORIS, OPS, Chats
 from tests.telegram.fake_bot_api import plain
 
@@ -121,3 +122,18 @@ async def test_bad_arguments_get_a_short_useful_reply(chats: Chats) -> None:
     assert "in progress" in refused
     assert "Unknown status" in (await chats.say(OPS, "/list nonsense")).text
     assert (await chats.http.get(f"/api/v1/incidents/{number}")).json()["status"] == "new"
+
+
+async def test_show_of_a_huge_incident_fits_in_one_message(chats: Chats) -> None:
+    created = await chats.http.post(
+        "/api/v1/incidents", json={"description": "<&>" * 3333, "source": "partner"}
+    )
+    for n in range(6):
+        await chats.http.patch(
+            created.headers["Location"], json={"description_append": f"{n}" * 10_000}
+        )
+
+    shown = await chats.say(OPS, f"/show {created.json()['id']}")
+
+    assert len(plain(shown.text)) <= MESSAGE_LIMIT
+    assert "&lt;&amp;&gt;" in shown.text

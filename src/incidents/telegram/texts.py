@@ -17,9 +17,12 @@ from incidents.domain.errors import (
 from incidents.domain.events import Event, EventKind
 from incidents.domain.incident import Incident, Status, Verb
 
-# Telegram refuses messages over 4096 characters; leave room for the card around the text.
+# Telegram refuses messages over 4096 characters (counted after entities are parsed, so
+# escaping does not count); every piece of user text is clipped so a message stays below.
 MESSAGE_LIMIT = 4096
 TEXT_BUDGET = 3000
+DETAILS_TEXT_BUDGET = 2000
+ACTOR_BUDGET = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,20 +148,24 @@ class Texts:
         """A status in words."""
         return self.words.statuses[status]
 
-    def card(self, incident: Incident, *, heading: str | None = None) -> str:
+    def card(
+        self, incident: Incident, *, heading: str | None = None, budget: int = TEXT_BUDGET
+    ) -> str:
         """An incident as a message: number, status, source, reporter, description."""
         w = self.words
         title = f"{heading or w.incident} #{incident.id}"
         return (
             f"<b>{escape(title)}</b> · {escape(self.status(incident.status))}\n"
             f"{w.source}: {incident.source.value} · {w.reported_by} "
-            f"{escape(incident.created_by)}\n\n{escape(clip(incident.description))}"
+            f"{escape(clip(incident.created_by, ACTOR_BUDGET))}\n\n"
+            f"{escape(clip(incident.description, budget))}"
         )
 
     def changed(self, incident: Incident, actor: str, note: str | None) -> str:
         """A change made elsewhere, told in the incident's thread."""
         status = self.words.now_status.format(status=self.status(incident.status))
-        text = f"<b>{self.words.incident} #{incident.id}</b> {escape(status)} · {escape(actor)}"
+        who = escape(clip(actor, ACTOR_BUDGET))
+        text = f"<b>{self.words.incident} #{incident.id}</b> {escape(status)} · {who}"
         if note:
             text += f"\n{escape(clip(note, 1000))}"
         return text
@@ -176,13 +183,13 @@ class Texts:
 
     def details(self, incident: Incident, events: list[Event]) -> str:
         """A card followed by the latest events."""
-        lines = [self.card(incident), ""]
-        lines.extend(self._event_line(event) for event in events)
-        return clip("\n".join(lines), MESSAGE_LIMIT)
+        lines = [self.card(incident, budget=DETAILS_TEXT_BUDGET), ""]
+        lines.extend(self._event_line(event) for event in events[-5:])
+        return "\n".join(lines)
 
     def _event_line(self, event: Event) -> str:
         when = _hhmm(event.created_at)
-        who = escape(event.actor)
+        who = escape(clip(event.actor, ACTOR_BUDGET))
         if event.kind is EventKind.STATUS_CHANGED:
             before = self.status(Status(event.data["from"]))
             after = self.status(Status(event.data["to"]))
