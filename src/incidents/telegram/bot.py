@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import logging
 import signal
 from contextlib import suppress
@@ -15,6 +16,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
 from incidents.service.context import Registry
 from incidents.settings import Settings
@@ -70,6 +72,7 @@ class TelegramDoor:
         )
         self._stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
+        self._registration: asyncio.Task[None] | None = None
 
     async def start_sender(self) -> None:
         """Start draining the outbox in the background."""
@@ -87,7 +90,11 @@ class TelegramDoor:
 
     async def poll(self) -> None:
         """Long polling with the sender beside it, until cancelled or stopped."""
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        except (TelegramAPIError, TelegramNetworkError) as error:
+            # Polling retries on its own; a webhook left set shows up there as a conflict.
+            log.warning("could not clear a webhook before polling: %s", error)
         await self.start_sender()
         try:
             await self.dispatcher.start_polling(self.bot, handle_signals=False, polling_timeout=10)
@@ -120,17 +127,36 @@ class TelegramDoor:
         await self.dispatcher.feed_webhook_update(self.bot, update)
 
     async def start_webhook(self) -> None:
-        """Register the webhook with Telegram and start the sender."""
-        secret = self.settings.telegram_webhook_secret
-        await self.bot.set_webhook(
-            self.settings.telegram_webhook_url or "",
-            secret_token=None if secret is None else secret.get_secret_value(),
-            drop_pending_updates=False,
-        )
+        """Register the webhook with Telegram (retrying in the background) and start the sender.
+
+        The API keeps serving while Telegram is unreachable; registration catches up later.
+        """
+        self._registration = asyncio.create_task(self._register_webhook())
         await self.start_sender()
+
+    async def _register_webhook(self) -> None:
+        secret = self.settings.telegram_webhook_secret
+        for attempt in itertools.count():
+            try:
+                await self.bot.set_webhook(
+                    self.settings.telegram_webhook_url or "",
+                    secret_token=None if secret is None else secret.get_secret_value(),
+                    drop_pending_updates=False,
+                )
+                return
+            except (TelegramAPIError, TelegramNetworkError) as error:
+                log.warning("webhook not registered yet (try %s): %s", attempt + 1, error)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), min(2**attempt, 60))
+            if self._stop.is_set():
+                return
 
     async def stop_webhook(self) -> None:
         """Stop the sender and close the bot's HTTP session (the webhook stays registered)."""
+        if self._registration is not None:
+            self._registration.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._registration
         await self.stop_sender()
         await self.bot.session.close()
 
