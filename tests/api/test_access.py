@@ -226,3 +226,13 @@ async def test_bad_key_requests_are_422(
         response = await admin.post("/api/v1/keys", json=body)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("name", ["a%00b", "..", "has%20space", "x" * 65])
+async def test_revoking_an_impossible_key_name_is_422(
+    client_for: ClientMaker, make_key: KeyMaker, name: str
+) -> None:
+    async with client_for(await make_key("admin")) as admin:
+        response = await admin.delete(f"/api/v1/keys/{name}")
+    assert response.status_code in (404, 422)
+    assert response.headers["content-type"] == "application/problem+json"

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import report
+
 URL = "/api/v1/incidents"
 
 
@@ -101,3 +103,14 @@ async def test_create_refuses_a_body_that_is_not_a_json_object(
 async def test_create_refuses_form_data(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, data={"description": "x", "source": "operator"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("field", ["description", "description_append"])
+async def test_nul_characters_are_refused_not_stored(client: httpx.AsyncClient, field: str) -> None:
+    incident = await report(client)
+    if field == "description":
+        response = await client.post(URL, json={"description": "a\u0000b", "source": "operator"})
+    else:
+        response = await client.patch(f"{URL}/{incident['id']}", json={field: "a\u0000b"})
+    assert response.status_code == 422
+    assert "NUL" in response.text

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response, status
 from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
 from incidents.api.schemas import KeyCreate, KeyIssued, KeyOut
+from incidents.domain.access import NAME_PATTERN
 from incidents.service import access
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
@@ -48,7 +49,9 @@ async def list_keys(registry: RegistryDep, actor: ActorDep) -> list[KeyOut]:
     summary="Revoke an API key",
 )
 async def revoke_key(
-    name: Annotated[str, Path(max_length=64)], registry: RegistryDep, actor: ActorDep
+    name: Annotated[str, Path(pattern=NAME_PATTERN.pattern)],
+    registry: RegistryDep,
+    actor: ActorDep,
 ) -> Response:
     """Revoke a key; it stops working at once, in every server process."""
     await access.revoke_key(registry, actor=actor, name=name)

@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from incidents.domain.access import NAME_PATTERN, Role
 from incidents.domain.events import Event, EventKind
-from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status
+from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, check_storable
 
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX_LENGTH),
+    AfterValidator(lambda value: check_storable(value, field="text")),
 ]
 
 

@@ -19,8 +19,11 @@ class DomainError(Exception):
         self.detail = detail
 
 
-class InvalidInput(DomainError):
-    """A value broke a domain rule (blank text, too long, unknown enum value)."""
+class InvalidInput(DomainError, ValueError):
+    """A value broke a domain rule (blank text, too long, a NUL character).
+
+    Also a ValueError, so Pydantic models at the doors can apply the same rules.
+    """
 
     code = "invalid-input"
 

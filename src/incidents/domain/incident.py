@@ -98,9 +98,16 @@ def check_transition(current: Status, target: Status) -> None:
         raise IllegalTransition(current, target, TRANSITIONS[current])
 
 
+def check_storable(value: str, *, field: str) -> str:
+    """Refuse NUL characters, which no database text column can hold."""
+    if "\x00" in value:
+        raise InvalidInput(field, f"{field} must not contain NUL (\\u0000) characters.")
+    return value
+
+
 def clean_text(value: str, *, field: str) -> str:
-    """Trim `value` and check it is 1..DESCRIPTION_MAX_LENGTH characters."""
-    cleaned = value.strip()
+    """Trim `value` and check it is 1..DESCRIPTION_MAX_LENGTH storable characters."""
+    cleaned = check_storable(value, field=field).strip()
     if not cleaned:
         raise InvalidInput(field, f"{field} must not be blank.")
     if len(cleaned) > DESCRIPTION_MAX_LENGTH:
