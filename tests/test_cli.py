@@ -63,9 +63,15 @@ def test_serve_prints_a_bootstrap_admin_key_once(
         headers={**admin, "If-Match": created.headers["ETag"]},
     )
     assert taken.status_code == 200
-    keys = httpx.get(f"{served.url}/api/v1/keys", headers=admin).json()
+    keys = httpx.get(
+        f"{served.url}/api/v1/keys", headers={**admin, "X-Request-ID": "req-keys-1"}
+    ).json()
     assert [key["name"] for key in keys] == ["bootstrap-admin"]
     assert printed[0] not in str(keys)
+
+    request_line = next(line for line in served.log().splitlines() if "req-keys-1" in line)
+    for field in ("route=/api/v1/keys", "status=200", "actor=key:bootstrap-admin", "latency_ms="):
+        assert field in request_line, request_line
 
     with serving(database_url, tmp_path) as again:
         assert SECRET.findall(again.log()) == []

@@ -15,6 +15,7 @@ import typer
 from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
+from incidents.logs import configure_logging
 from incidents.service import access
 from incidents.service.context import Registry
 from incidents.settings import Settings
@@ -32,20 +33,12 @@ CLI_ACTOR = Actor.system("cli")
 T = TypeVar("T")
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
 def _prepare() -> Settings:
     """Read settings, set up logging and bring the schema up to date."""
     from incidents.db.migrate import upgrade_to_head
 
     settings = Settings()
-    _configure_logging(settings)
+    configure_logging(settings.log_level, settings.log_format)
     asyncio.run(upgrade_to_head(settings.database_url))
     return settings
 
@@ -100,6 +93,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        log_config=None,  # keep the logging set up above
+        access_log=False,  # the app logs one structured line per request itself
         proxy_headers=False,
     )
 

@@ -41,9 +41,11 @@ async def get_actor(
     """The actor behind the request's bearer key; raises Unauthenticated."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
-    return await access.authenticate_key(
+    actor = await access.authenticate_key(
         registry, secret=credentials.credentials, request_id=get_request_id(request)
     )
+    request.state.actor = actor.name  # for the request's log line
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from time import perf_counter
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidents.domain.incident import Status
+
+access_log = logging.getLogger("incidents.access")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -46,7 +49,10 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    """Counts and times every HTTP request, labelled by the route template that served it."""
+    """Counts, times and logs every HTTP request, by the route template that served it.
+
+    The log line carries the request id, route, status, latency and the acting key or user.
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -71,5 +77,21 @@ class MetricsMiddleware:
             # Unmatched paths share one label so that scanners can not blow up the series count.
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             labels = (scope["method"], route, str(status_code))
+            elapsed = perf_counter() - started
             self.metrics.requests.labels(*labels).inc()
-            self.metrics.latency.labels(*labels).observe(perf_counter() - started)
+            self.metrics.latency.labels(*labels).observe(elapsed)
+            state = scope.get("state", {})
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status_code,
+                extra={
+                    "request_id": state.get("request_id"),
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status_code,
+                    "latency_ms": round(elapsed * 1000, 2),
+                    "actor": state.get("actor"),
+                },
+            )
