@@ -33,13 +33,14 @@ CLI_ACTOR = Actor.system("cli")
 T = TypeVar("T")
 
 
-def _prepare() -> Settings:
+def _prepare(*, migrate: bool = True) -> Settings:
     """Read settings, set up logging and bring the schema up to date."""
     from incidents.db.migrate import upgrade_to_head
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(upgrade_to_head(settings.database_url))
+    if migrate:
+        asyncio.run(upgrade_to_head(settings.database_url))
     return settings
 
 
@@ -70,13 +71,16 @@ def migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Skip migrations (a one-shot step ran them).")
+    ] = False,
 ) -> None:
     """Apply pending migrations, make a first admin key if there is none, then serve the API."""
     import uvicorn
 
     from incidents.api.app import create_app
 
-    settings = _prepare()
+    settings = _prepare(migrate=not no_migrate)
     issued = _run(settings, access.bootstrap_admin_key)
     if issued is not None:
         _announce_bootstrap_key(issued.secret)

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: the service and its runtime dependencies in a virtual environment.
+FROM python:3.12-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY deploy/install.sh ./deploy/install.sh
+RUN sh deploy/install.sh /opt/incidents /src
+
+# Final stage: the environment alone, run as an unprivileged user.
+FROM python:3.12-slim
+RUN useradd --system --uid 10001 --create-home --home-dir /app incidents
+COPY --from=build /opt/incidents /opt/incidents
+ENV PATH=/opt/incidents/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    INCIDENTS_HOST=0.0.0.0 \
+    INCIDENTS_PORT=8000 \
+    INCIDENTS_LOG_FORMAT=json \
+    INCIDENTS_DATABASE_URL=sqlite+aiosqlite:////app/data/incidents.db
+USER 10001
+WORKDIR /app
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
+CMD ["incidents", "serve"]
