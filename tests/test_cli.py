@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,17 @@ SECRET = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 
 def _env(database_url: str) -> dict[str, str]:
     return {**os.environ, "INCIDENTS_DATABASE_URL": database_url}
+
+
+def _log_line_with(server: Server, marker: str) -> str:
+    """The server's log line containing `marker` (written just after the response went out)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in server.log().splitlines():
+            if marker in line:
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"no log line with {marker!r}:\n{server.log()}")
 
 
 def test_migrate_creates_the_sqlite_folder_and_schema(tmp_path: Path) -> None:
@@ -69,7 +81,7 @@ def test_serve_prints_a_bootstrap_admin_key_once(
     assert [key["name"] for key in keys] == ["bootstrap-admin"]
     assert printed[0] not in str(keys)
 
-    request_line = next(line for line in served.log().splitlines() if "req-keys-1" in line)
+    request_line = _log_line_with(served, "req-keys-1")
     for field in ("route=/api/v1/keys", "status=200", "actor=key:bootstrap-admin", "latency_ms="):
         assert field in request_line, request_line
 

@@ -86,8 +86,9 @@ class Chats:
     async def say(self, chat_id: int, text: str, **extra: Any) -> Call:
         """Post a message and return the bot's reply to it."""
         mark = len(self.api.calls)
-        await self.api.push(self.message(chat_id, text, **extra))
-        return await self.api.wait_for("sendMessage", after=mark)
+        update = await self.api.push(self.message(chat_id, text, **extra))
+        message_id = update["message"]["message_id"]
+        return await self.api.wait_for("sendMessage", after=mark, replying_to=message_id)
 
     async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> None:
         """Post a message and check the bot answers nothing (a /help after it is answered)."""

@@ -41,6 +41,13 @@ class Call:
         """The id of the message this call sent or edited."""
         return int(self.result["message_id"])
 
+    def replies_to(self, message_id: int | None) -> bool:
+        """Whether this call answers message `message_id` (any call does for None)."""
+        if message_id is None:
+            return True
+        reply = self.params.get("reply_parameters") or {}
+        return bool(reply.get("message_id") == message_id)
+
     @property
     def text(self) -> str:
         return str(self.params.get("text", ""))
@@ -118,14 +125,23 @@ class FakeBotAPI:
 
     # What the bot did.
     async def wait_for(
-        self, method: str, *, after: int = 0, ok: bool = True, timeout: float = 10.0
+        self,
+        method: str,
+        *,
+        after: int = 0,
+        ok: bool = True,
+        timeout: float = 10.0,
+        replying_to: int | None = None,
     ) -> Call:
-        """The first call to `method` (with outcome `ok`) among calls[after:], waiting for it."""
+        """The first call to `method` (with outcome `ok`) among calls[after:], waiting for it.
+
+        With `replying_to`, only a message sent in reply to that message id counts.
+        """
         deadline = time.monotonic() + timeout
         async with self._changed:
             while True:
                 for call in self.calls[after:]:
-                    if call.method == method and call.ok == ok:
+                    if call.method == method and call.ok == ok and call.replies_to(replying_to):
                         return call
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
