@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from incidents.db.engine import EngineOptions
+from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    heartbeat_timeout_seconds: int = Field(default=3600, ge=1, le=TIMEOUT_MAX_SECONDS)
+    heartbeat_check_seconds: float = Field(default=30.0, gt=0)
 
     def engine_options(self) -> EngineOptions:
         """The database tuning these settings ask for."""

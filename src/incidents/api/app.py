@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
 from incidents import __version__
-from incidents.api import health, incidents, keys
+from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys
 from incidents.api.errors import install_error_handlers
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.request_id import RequestIdMiddleware
 from incidents.domain.clock import Clock
 from incidents.service.context import Registry
+from incidents.service.heartbeats import watch_heartbeats
 from incidents.settings import Settings
 
 DESCRIPTION = """
@@ -35,8 +37,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await registry.close()
+        watch = asyncio.create_task(
+            watch_heartbeats(registry, period_seconds=settings.heartbeat_check_seconds),
+            name="watch-heartbeats",
+        )
+        try:
+            yield
+        finally:
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
+            await registry.close()
 
     app = FastAPI(
         title="incidents",
@@ -51,6 +62,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(incidents.router)
+    app.include_router(alerts.router)
+    app.include_router(alertmanager.router)
+    app.include_router(heartbeats.router)
     app.include_router(keys.router)
     app.include_router(health.router)
     return app

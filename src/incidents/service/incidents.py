@@ -23,6 +23,7 @@ from incidents.domain.incident import (
     append_note,
     check_transition,
     clean_text,
+    search_words,
 )
 from incidents.service.context import Registry
 
@@ -141,12 +142,22 @@ async def list_incidents(
     actor: Actor,
     statuses: tuple[Status, ...] = (),
     sources: tuple[Source, ...] = (),
+    dedup_key: str | None = None,
+    search: str | None = None,
     limit: int,
     offset: int,
 ) -> Page[Incident]:
-    """A page of incidents, newest first, and how many match in all."""
+    """A page of incidents, newest first, and how many match in all.
+
+    `search` keeps incidents whose description contains each of its words, in any case.
+    """
     require(actor, Permission.READ)
-    flt = IncidentFilter(statuses=statuses, sources=sources)
+    flt = IncidentFilter(
+        statuses=statuses,
+        sources=sources,
+        dedup_key=dedup_key,
+        words=search_words(search or ""),
+    )
     async with registry.database.transaction(write=False) as tx:
         items = await queries.list_incidents(tx.connection, flt, limit=limit, offset=offset)
         total = await queries.count_incidents(tx.connection, flt)
