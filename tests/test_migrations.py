@@ -119,7 +119,7 @@ async def test_monitoring_upgrade_keeps_and_fills_existing_incidents(database_ur
     try:
         async with engine.connect() as connection:
             row = (await connection.execute(sa.select(incidents))).one()
-            events = (await connection.execute(sa.text("SELECT count(*) FROM incident_events")))
+            events = await connection.execute(sa.text("SELECT count(*) FROM incident_events"))
             assert events.scalar_one() == 1
     finally:
         await engine.dispose()
