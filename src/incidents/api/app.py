@@ -25,6 +25,10 @@ partners and monitoring is recorded and tracked to closure.
 Statuses move only along `new -> in_progress <-> resolved -> closed`.
 Errors are `application/problem+json` (RFC 9457).
 
+Monitoring reports through `/api/v1/events` (trigger and resolve by dedup key, at most one
+open incident per key), Alertmanager's webhook and heartbeats that open an incident when a
+job stays silent.
+
 Everything under `/api/` needs an API key: `Authorization: Bearer <key>`. Roles, each
 including the one before: `reporter` (report and read), `operator` (also change status and
 append notes), `admin` (also manage keys).
