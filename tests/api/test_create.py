@@ -101,3 +101,13 @@ async def test_create_refuses_a_body_that_is_not_a_json_object(
 async def test_create_refuses_form_data(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, data={"description": "x", "source": "operator"})
     assert response.status_code == 422
+
+
+async def test_nul_characters_are_refused_not_a_database_error(client: httpx.AsyncClient) -> None:
+    created = await client.post(URL, json={"description": "a\u0000b", "source": "operator"})
+    assert created.status_code == 422
+    assert created.json()["errors"][0]["loc"] == ["body", "description"]
+    incident = (await client.post(URL, json={"description": "ok", "source": "operator"})).json()
+    noted = await client.patch(f"{URL}/{incident['id']}", json={"description_append": "\u0000"})
+    assert noted.status_code == 422
+    assert noted.headers["content-type"] == "application/problem+json"
