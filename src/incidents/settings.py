@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from incidents.db.engine import EngineOptions
+from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
 from incidents.domain.incident import Source
 
 
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    heartbeat_timeout_seconds: int = Field(default=3600, ge=1, le=TIMEOUT_MAX_SECONDS)
+    heartbeat_check_seconds: float = Field(default=30.0, gt=0)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

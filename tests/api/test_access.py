@@ -102,6 +102,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("POST", "/api/v1/keys", {"name": "new-{role}", "role": "reporter"}, "admin"),
     ("GET", "/api/v1/keys", None, "admin"),
     ("DELETE", "/api/v1/keys/victim-{role}", None, "admin"),
+    ("POST", "/api/v1/events", {"action": "trigger", "dedup_key": "k", "summary": "x"}, "reporter"),
+    ("POST", "/api/v1/heartbeats/job-{role}", None, "reporter"),
+    ("GET", "/api/v1/heartbeats", None, "reporter"),
 ]
 
 

@@ -120,3 +120,21 @@ async def test_two_senders_never_send_one_notification_twice(
     await asyncio.sleep(0.2)
     texts = [plain(call.text).split("\n")[-1] for call in chats.api.sent()]
     assert sorted(texts) == sorted(f"burst {n}" for n in range(10))
+
+
+async def test_monitoring_alerts_are_announced_and_their_clearing_told(chats: Chats) -> None:
+    alert = {"action": "trigger", "dedup_key": "scooter-42", "summary": "Scooter #42 offline"}
+    mark = len(chats.api.calls)
+    assert (await chats.http.post("/api/v1/events", json=alert)).status_code == 201
+    announced = await chats.api.wait_for("sendMessage", after=mark)
+    assert int(announced.params["chat_id"]) == NOTIFY
+    assert "Scooter #42 offline" in plain(announced.text)
+
+    await chats.http.post("/api/v1/events", json=alert)  # occurred again: no message
+    mark = len(chats.api.calls)
+    cleared = {"action": "resolve", "dedup_key": "scooter-42"}
+    assert (await chats.http.post("/api/v1/events", json=cleared)).status_code == 200
+    told = await chats.api.wait_for("sendMessage", after=mark)
+    assert told.params["reply_parameters"]["message_id"] == announced.message_id
+    assert "is now resolved · system:events" in plain(told.text)
+    assert len(chats.api.sent()) == 2

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
 from incidents import __version__
-from incidents.api import health, incidents, keys
+from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys
 from incidents.api.errors import install_error_handlers
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.request_id import RequestIdMiddleware
 from incidents.api.webhook import SinkFactory, add_webhook_route
 from incidents.domain.clock import Clock
 from incidents.service.context import Registry
+from incidents.service.heartbeats import watch_heartbeats
 from incidents.settings import Settings
 
 DESCRIPTION = """
@@ -23,6 +25,10 @@ partners and monitoring is recorded and tracked to closure.
 
 Statuses move only along `new -> in_progress <-> resolved -> closed`.
 Errors are `application/problem+json` (RFC 9457).
+
+Monitoring reports through `/api/v1/events` (trigger and resolve by dedup key, at most one
+open incident per key), Alertmanager's webhook and heartbeats that open an incident when a
+job stays silent.
 
 Everything under `/api/` needs an API key: `Authorization: Bearer <key>`. Roles, each
 including the one before: `reporter` (report and read), `operator` (also change status and
@@ -42,6 +48,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        watch = asyncio.create_task(
+            watch_heartbeats(registry, period_seconds=settings.heartbeat_check_seconds),
+            name="watch-heartbeats",
+        )
         if sink is not None:
             await sink.start_webhook()
         try:
@@ -49,6 +59,9 @@ def create_app(
         finally:
             if sink is not None:
                 await sink.stop_webhook()
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
             await registry.close()
 
     app = FastAPI(
@@ -64,6 +77,9 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(incidents.router)
+    app.include_router(alerts.router)
+    app.include_router(alertmanager.router)
+    app.include_router(heartbeats.router)
     app.include_router(keys.router)
     app.include_router(health.router)
     if sink is not None:

@@ -11,6 +11,7 @@ from incidents.domain.access import Actor
 from incidents.domain.errors import Unauthenticated
 from incidents.service import access
 from incidents.service.context import Registry
+from incidents.settings import Settings
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -26,6 +27,15 @@ def get_registry(request: Request) -> Registry:
 
 
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_request_id(request: Request) -> str | None:

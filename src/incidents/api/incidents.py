@@ -11,6 +11,7 @@ from incidents.api.errors import problem_responses
 from incidents.api.etags import etag_of, matches_none, versions_in
 from incidents.api.pagination import page_headers
 from incidents.api.schemas import EventOut, IncidentCreate, IncidentOut, IncidentPatch
+from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH
 from incidents.domain.incident import Incident, Source, Status
 from incidents.service import incidents as service
 
@@ -22,6 +23,7 @@ IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")]
 AUTH_ERRORS = (401, 403)
+SEARCH_MAX_LENGTH = 500
 
 
 def _with_etag(response: Response, incident: Incident) -> IncidentOut:
@@ -84,6 +86,17 @@ async def list_incidents(
     source: Annotated[
         list[Source] | None, Query(description="Only these sources; repeat for several.")
     ] = None,
+    dedup_key: Annotated[
+        str | None,
+        Query(max_length=DEDUP_KEY_MAX_LENGTH, description="Only incidents with this key."),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=SEARCH_MAX_LENGTH,
+            description="Only incidents whose description contains every word, in any case.",
+        ),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[IncidentOut]:
@@ -93,6 +106,8 @@ async def list_incidents(
         actor=actor,
         statuses=tuple(status or ()),
         sources=tuple(source or ()),
+        dedup_key=dedup_key,
+        search=q,
         limit=limit,
         offset=offset,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -15,7 +15,9 @@ from pydantic import (
 )
 
 from incidents.domain.access import NAME_PATTERN, Role
+from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
 from incidents.domain.events import Event, EventKind
+from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, check_storable
 
 Text = Annotated[
@@ -80,6 +82,10 @@ class IncidentOut(BaseModel):
                     "created_by": "key:zabbix",
                     "created_at": "2026-11-23T10:15:00.123456Z",
                     "updated_at": "2026-11-23T10:15:00.123456Z",
+                    "dedup_key": "scooter-42-offline",
+                    "occurrences": 3,
+                    "last_seen_at": "2026-11-23T10:25:00.123456Z",
+                    "details": {"battery": "4%"},
                 }
             ]
         },
@@ -93,6 +99,84 @@ class IncidentOut(BaseModel):
     created_by: str = Field(description="Who reported it, as the audit trail names actors.")
     created_at: datetime
     updated_at: datetime
+    dedup_key: str | None = Field(description="Monitoring's key; one open incident per key.")
+    occurrences: int = Field(description="How many times it was reported (1 on create).")
+    last_seen_at: datetime = Field(description="When it was last reported.")
+    details: dict[str, Any] | None = Field(description="What monitoring sent with it.")
+
+
+class AlertIn(BaseModel):
+    """A monitoring event: the problem a dedup key names is there (trigger) or gone (resolve)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "trigger",
+                    "dedup_key": "scooter-42-offline",
+                    "summary": "Scooter #42 offline",
+                    "source": "monitoring",
+                    "details": {"battery": "4%"},
+                },
+                {"action": "resolve", "dedup_key": "scooter-42-offline"},
+            ]
+        },
+    )
+
+    action: AlertAction
+    dedup_key: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=DEDUP_KEY_MAX_LENGTH),
+    ] = Field(description="Names the problem; triggers with the same key count as one incident.")
+    summary: Text | None = Field(
+        default=None, description="Required to trigger: the description of a new incident."
+    )
+    source: Source = Field(default=Source.MONITORING, description="Who reports; monitoring.")
+    details: dict[str, Any] | None = Field(
+        default=None, description="Any JSON object, kept with the incident (the latest wins)."
+    )
+
+    @model_validator(mode="after")
+    def _trigger_has_a_summary(self) -> Self:
+        if self.action is AlertAction.TRIGGER and self.summary is None:
+            raise ValueError("a trigger needs a `summary`")
+        return self
+
+
+class AlertIgnored(BaseModel):
+    """The answer to an all-clear for a key no open incident has: nothing changed."""
+
+    dedup_key: str
+    outcome: str = Field(examples=["nothing_open"])
+
+
+class HeartbeatIn(BaseModel):
+    """A check-in, optionally setting how long until the next one is due."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"timeout_seconds": 3600}]}
+    )
+
+    timeout_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=TIMEOUT_MAX_SECONDS,
+        description="Seconds until the next check-in is due; omitted: as before, or the default.",
+    )
+
+
+class HeartbeatOut(BaseModel):
+    """A heartbeat and its state now."""
+
+    name: str
+    timeout_seconds: int
+    last_seen_at: datetime
+    due_at: datetime
+    state: HeartbeatState
+    incident_id: int | None = Field(
+        description="The unresolved incident its silence opened, if any."
+    )
 
 
 class EventOut(BaseModel):

@@ -6,20 +6,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select, true
+from sqlalchemy import ColumnElement, Row, and_, exc, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from incidents.db.engine import UniqueViolation
 from incidents.db.tables import incident_events, incidents
 from incidents.domain.events import Event, EventKind, NewEvent
-from incidents.domain.incident import Incident, Source, Status
+from incidents.domain.incident import Incident, Source, Status, searchable_text
 
 
 @dataclass(frozen=True, slots=True)
 class IncidentFilter:
-    """Which incidents a list asks for; an empty tuple means any."""
+    """Which incidents a list asks for; an empty tuple or None means any."""
 
     statuses: tuple[Status, ...] = ()
     sources: tuple[Source, ...] = ()
+    dedup_key: str | None = None
+    # Each must occur in the searchable text (see `searchable_text`).
+    words: tuple[str, ...] = ()
 
 
 def _to_incident(row: Row[Any]) -> Incident:
@@ -32,6 +36,10 @@ def _to_incident(row: Row[Any]) -> Incident:
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        dedup_key=row.dedup_key,
+        occurrences=row.occurrences,
+        last_seen_at=row.last_seen_at,
+        details=row.details,
     )
 
 
@@ -41,6 +49,11 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
         clauses.append(incidents.c.status.in_([s.value for s in flt.statuses]))
     if flt.sources:
         clauses.append(incidents.c.source.in_([s.value for s in flt.sources]))
+    if flt.dedup_key is not None:
+        clauses.append(incidents.c.dedup_key == flt.dedup_key)
+    # LIKE '%word%' with %, _ and the escape character escaped; a trigram index serves it on
+    # PostgreSQL, SQLite scans.
+    clauses.extend(incidents.c.search_text.contains(word, autoescape=True) for word in flt.words)
     return and_(true(), *clauses)
 
 
@@ -52,22 +65,48 @@ async def insert_incident(
     status: Status,
     created_by: str,
     now: datetime,
+    dedup_key: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Incident:
-    """Insert one incident and return it as stored."""
-    result = await conn.execute(
+    """Insert one incident and return it as stored.
+
+    Raises UniqueViolation when an open incident has `dedup_key` already (on PostgreSQL
+    after waiting for a concurrent inserter of that key to commit or roll back).
+    """
+    statement = (
         incidents.insert()
         .values(
             description=description,
+            search_text=searchable_text(description),
             status=status.value,
             source=source.value,
             version=1,
             created_by=created_by,
             created_at=now,
             updated_at=now,
+            dedup_key=dedup_key,
+            occurrences=1,
+            last_seen_at=now,
+            details=details,
         )
         .returning(*incidents.c)
     )
+    try:
+        result = await conn.execute(statement)
+    except exc.IntegrityError as error:
+        raise UniqueViolation(str(error.orig)) from error
     return _to_incident(result.one())
+
+
+async def find_open_incident(conn: AsyncConnection, dedup_key: str) -> Incident | None:
+    """The open (not closed) incident with `dedup_key`, row-locked on PostgreSQL."""
+    query = (
+        select(incidents)
+        .where(incidents.c.dedup_key == dedup_key, incidents.c.status != Status.CLOSED.value)
+        .with_for_update()
+    )
+    row = (await conn.execute(query)).one_or_none()
+    return None if row is None else _to_incident(row)
 
 
 async def get_incident(
@@ -95,6 +134,7 @@ async def update_incident(
         .where(incidents.c.id == incident.id, incidents.c.version == incident.version)
         .values(
             description=description,
+            search_text=searchable_text(description),
             status=status.value,
             version=incidents.c.version + 1,
             updated_at=now,
@@ -102,6 +142,36 @@ async def update_incident(
         .returning(*incidents.c)
     )
     # The row is locked (PostgreSQL) or the database write-locked (SQLite): the version holds.
+    return _to_incident(result.one())
+
+
+async def record_occurrence(
+    conn: AsyncConnection,
+    incident: Incident,
+    *,
+    status: Status,
+    details: dict[str, Any] | None,
+    now: datetime,
+) -> Incident:
+    """Count one more occurrence of `incident`, in `status`; the caller holds the row.
+
+    New `details` replace the stored ones; None keeps them.
+    """
+    values: dict[str, Any] = {
+        "status": status.value,
+        "occurrences": incidents.c.occurrences + 1,
+        "last_seen_at": now,
+        "version": incidents.c.version + 1,
+        "updated_at": now,
+    }
+    if details is not None:
+        values["details"] = details
+    result = await conn.execute(
+        incidents.update()
+        .where(incidents.c.id == incident.id)
+        .values(**values)
+        .returning(*incidents.c)
+    )
     return _to_incident(result.one())
 
 

@@ -36,6 +36,11 @@ metadata = MetaData(
 )
 
 Json = JSON().with_variant(JSONB(), "postgresql")
+# A JSON value that may be absent: None is SQL NULL, not the JSON `null`.
+OptionalJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+# Open is anything not closed: at most one open incident per dedup key.
+OPEN = text("status <> 'closed'")
 
 
 def one_of(column: str, values: type[Status] | type[Source] | type[Role]) -> str:
@@ -55,12 +60,36 @@ incidents = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("dedup_key", String(255), nullable=True),
+    Column("occurrences", Integer, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("details", OptionalJson, nullable=True),
+    # The description case-folded in Python, so search is the same on both databases and in
+    # every script (SQLite's lower() and LIKE fold ASCII only). Written with the description.
+    Column("search_text", Text, nullable=False),
     CheckConstraint(one_of("status", Status), name="status"),
     CheckConstraint(one_of("source", Source), name="source"),
     CheckConstraint("version >= 1", name="version"),
+    CheckConstraint("occurrences >= 1", name="occurrences"),
     Index(None, "status", "created_at"),
     Index(None, "created_at", "id"),
+    Index(None, "dedup_key"),
+    Index(
+        "uq_incidents_dedup_key_open",
+        "dedup_key",
+        unique=True,
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
+    ),
 )
+
+# Trigram index for `search_text LIKE '%word%'`; SQLite has no such index and scans instead.
+SEARCH_INDEX = Index(
+    "ix_incidents_search_text_trgm",
+    incidents.c.search_text,
+    postgresql_using="gin",
+    postgresql_ops={"search_text": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")
 
 # Append-only: triggers made by the migration refuse UPDATE and DELETE.
 incident_events = Table(
@@ -141,3 +170,27 @@ outbox = Table(
         sqlite_where=text(_PENDING),
     ),
 )
+
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("timeout_seconds", Integer, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    # Set by the one checker that opened the silence's incident; a check-in clears it.
+    Column("alerted_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("timeout_seconds >= 1", name="timeout_seconds"),
+    Index(None, "due_at"),
+)
+
+
+def exists_on(item: object, dialect_name: str) -> bool:
+    """Whether a schema item declared with `ddl_if(dialect=...)` exists on `dialect_name`.
+
+    Alembic's autogenerate does not read `ddl_if`; comparisons filter with this.
+    """
+    condition = getattr(item, "_ddl_if", None)
+    dialect = getattr(condition, "dialect", None)
+    return dialect is None or dialect == dialect_name

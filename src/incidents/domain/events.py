@@ -16,6 +16,11 @@ class EventKind(StrEnum):
     CREATED = "created"
     STATUS_CHANGED = "status_changed"
     NOTE_ADDED = "note_added"
+    # Monitoring's doing, not a person's: each says so by its kind, with `from` and `to`
+    # where the status moved, so a reader following status moves reads those fields too.
+    OCCURRED_AGAIN = "occurred_again"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +57,29 @@ def changes(before: Status, after: Status, note: str | None) -> list[NewEvent]:
     if note is not None:
         found.append(NewEvent(EventKind.NOTE_ADDED, {"text": note}))
     return found
+
+
+def occurred_again(occurrences: int) -> NewEvent:
+    """The event of an open incident's alert firing again, with the new count."""
+    return NewEvent(EventKind.OCCURRED_AGAIN, {"occurrences": occurrences})
+
+
+def reopened(before: Status, after: Status, occurrences: int, *, reported_by: str) -> NewEvent:
+    """The event of a resolved incident going back to work because its alert fired again."""
+    return NewEvent(
+        EventKind.REOPENED,
+        {
+            "from": before.value,
+            "to": after.value,
+            "occurrences": occurrences,
+            "reported_by": reported_by,
+        },
+    )
+
+
+def resolved(before: Status, *, reported_by: str) -> NewEvent:
+    """The event of monitoring resolving an incident because its alert cleared."""
+    return NewEvent(
+        EventKind.RESOLVED,
+        {"from": before.value, "to": Status.RESOLVED.value, "reported_by": reported_by},
+    )

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from incidents.domain.errors import IllegalTransition, InvalidInput
 
@@ -98,6 +98,26 @@ def check_transition(current: Status, target: Status) -> None:
         raise IllegalTransition(current, target, TRANSITIONS[current])
 
 
+# Monitoring may resolve what it raised, from `new` too: an alert that cleared before anyone
+# took it. A person still goes through the table above (PATCH refuses `new -> resolved`).
+RESOLVED_AUTOMATICALLY_FROM = (Status.NEW, Status.IN_PROGRESS)
+
+
+def resolves_automatically(current: Status) -> bool:
+    """Whether monitoring's all-clear moves an incident in `current` to `resolved`."""
+    return current in RESOLVED_AUTOMATICALLY_FROM
+
+
+def status_when_it_fires_again(current: Status) -> Status:
+    """The status of an open incident whose alert fires again: a resolved one reopens.
+
+    A closed incident is past this rule: a new alert opens a new incident.
+    """
+    if current == Status.CLOSED:
+        raise ValueError("a closed incident does not take new alerts")
+    return Status.IN_PROGRESS if current == Status.RESOLVED else current
+
+
 def check_storable(value: str, *, field: str) -> str:
     """Refuse NUL characters, which no database text column can hold."""
     if "\x00" in value:
@@ -122,6 +142,22 @@ def append_note(description: str, note: str) -> str:
     return f"{description}\n{note}"
 
 
+def searchable_text(description: str) -> str:
+    """The form of a description that search matches against: case-folded, any script."""
+    return description.casefold()
+
+
+SEARCH_MAX_WORDS = 10
+
+
+def search_words(query: str) -> tuple[str, ...]:
+    """The words of a search, in the form `searchable_text` stores; all must occur."""
+    words = tuple(dict.fromkeys(query.casefold().split()))
+    if len(words) > SEARCH_MAX_WORDS:
+        raise InvalidInput("q", f"Search for at most {SEARCH_MAX_WORDS} words at once.")
+    return words
+
+
 @dataclass(frozen=True, slots=True)
 class Incident:
     """An incident as stored: plain data handed from the service to the doors."""
@@ -134,3 +170,7 @@ class Incident:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    dedup_key: str | None  # set by monitoring: at most one open incident per key
+    occurrences: int  # how many times monitoring reported it
+    last_seen_at: datetime  # when it was last reported
+    details: dict[str, Any] | None  # what monitoring sent with it

@@ -6,11 +6,11 @@ import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Generic, TypeVar
 
-from incidents.db import chats, idempotency, outbox, queries
-from incidents.db.engine import Transaction, UniqueViolation
+from incidents.db import chats, idempotency, queries
+from incidents.db.engine import UniqueViolation
 from incidents.db.queries import IncidentFilter
 from incidents.domain import events
 from incidents.domain.access import Actor, Permission, require, require_source
@@ -23,9 +23,11 @@ from incidents.domain.incident import (
     append_note,
     check_transition,
     clean_text,
+    search_words,
 )
-from incidents.domain.notifications import NoticeKind, Thread, is_chat_actor
+from incidents.domain.notifications import NoticeKind, Thread
 from incidents.service.context import Registry
+from incidents.service.outbox import announce
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -132,26 +134,9 @@ async def _create_once(
             )
         if thread is not None:
             await chats.insert_thread(conn, incident.id, thread)
-        await _announce(registry, tx, NoticeKind.CREATED, incident, actor, note=None, now=now)
+        await announce(registry, tx, NoticeKind.CREATED, incident, actor, now=now)
         await tx.commit()
     return Reported(incident)
-
-
-async def _announce(
-    registry: Registry,
-    tx: Transaction,
-    kind: NoticeKind,
-    incident: Incident,
-    actor: Actor,
-    *,
-    note: str | None,
-    now: datetime,
-) -> None:
-    """Queue a chat notification of a change made outside chats, in the change's transaction."""
-    if registry.announces and not is_chat_actor(actor.name):
-        await outbox.enqueue(
-            tx.connection, kind=kind, incident_id=incident.id, actor=actor.name, note=note, now=now
-        )
 
 
 def _fingerprint(description: str, source: Source) -> str:
@@ -175,12 +160,22 @@ async def list_incidents(
     actor: Actor,
     statuses: tuple[Status, ...] = (),
     sources: tuple[Source, ...] = (),
+    dedup_key: str | None = None,
+    search: str | None = None,
     limit: int,
     offset: int,
 ) -> Page[Incident]:
-    """A page of incidents, newest first, and how many match in all."""
+    """A page of incidents, newest first, and how many match in all.
+
+    `search` keeps incidents whose description contains each of its words, in any case.
+    """
     require(actor, Permission.READ)
-    flt = IncidentFilter(statuses=statuses, sources=sources)
+    flt = IncidentFilter(
+        statuses=statuses,
+        sources=sources,
+        dedup_key=dedup_key,
+        words=search_words(search or ""),
+    )
     async with registry.database.transaction(write=False) as tx:
         items = await queries.list_incidents(tx.connection, flt, limit=limit, offset=offset)
         total = await queries.count_incidents(tx.connection, flt)
@@ -231,7 +226,7 @@ async def change_incident(
             request_id=actor.request_id,
             now=now,
         )
-        await _announce(registry, tx, NoticeKind.CHANGED, changed, actor, note=note, now=now)
+        await announce(registry, tx, NoticeKind.CHANGED, changed, actor, note=note, now=now)
         await tx.commit()
     return changed
 

@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from incidents.db import chats, outbox
-from incidents.db.engine import UniqueViolation
-from incidents.domain.notifications import LEASE, Notice, Thread, retry_delay
+from incidents.db.engine import Transaction, UniqueViolation
+from incidents.domain.access import Actor
+from incidents.domain.incident import Incident
+from incidents.domain.notifications import (
+    LEASE,
+    Notice,
+    NoticeKind,
+    Thread,
+    is_chat_actor,
+    retry_delay,
+)
 from incidents.service.context import Registry
+
+
+async def announce(
+    registry: Registry,
+    tx: Transaction,
+    kind: NoticeKind,
+    incident: Incident,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    now: datetime,
+) -> None:
+    """Queue a chat notification of a change made outside chats, in the change's transaction."""
+    if registry.announces and not is_chat_actor(actor.name):
+        await outbox.enqueue(
+            tx.connection, kind=kind, incident_id=incident.id, actor=actor.name, note=note, now=now
+        )
 
 
 async def claim_notices(registry: Registry, *, limit: int = 20) -> list[Notice]:

@@ -190,10 +190,11 @@ class Texts:
     def _event_line(self, event: Event) -> str:
         when = _hhmm(event.created_at)
         who = escape(clip(event.actor, ACTOR_BUDGET))
-        if event.kind is EventKind.STATUS_CHANGED:
+        if "from" in event.data and "to" in event.data:  # a move, by a person or automatic
             before = self.status(Status(event.data["from"]))
             after = self.status(Status(event.data["to"]))
-            return f"{when} {escape(before)} → {escape(after)} · {who}"
+            kind = "" if event.kind is EventKind.STATUS_CHANGED else f" ({event.kind.value})"
+            return f"{when} {escape(before)} → {escape(after)}{kind} · {who}"
         if event.kind is EventKind.NOTE_ADDED:
             return f"{when} ✎ {escape(clip(str(event.data.get('text', '')), 200))} · {who}"
         return f"{when} {event.kind.value} · {who}"

@@ -1,0 +1,164 @@
+"""The Prometheus Alertmanager receiver: webhook payload version 4, one alert at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from incidents.api.deps import ActorDep, RegistryDep
+from incidents.api.errors import problem_responses
+from incidents.domain.access import Actor
+from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
+from incidents.domain.errors import InvalidInput
+from incidents.domain.incident import DESCRIPTION_MAX_LENGTH
+from incidents.service import alerts
+from incidents.service.alerts import Handled
+from incidents.service.context import Registry
+
+router = APIRouter(prefix="/api/v1/integrations", tags=["monitoring"])
+
+MAX_ALERTS = 1000
+# Labels that say most about an alert come first in its description.
+LEADING_LABELS = ("alertname", "severity", "instance", "job")
+Labels = dict[str, str]
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert of a notification; fields Alertmanager may add later are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["firing", "resolved"]
+    labels: Labels
+    annotations: Labels = Field(default_factory=dict)
+    starts_at: datetime = Field(alias="startsAt")
+    ends_at: datetime | None = Field(default=None, alias="endsAt")
+    generator_url: str = Field(default="", alias="generatorURL")
+    fingerprint: Annotated[str, Field(min_length=1, max_length=DEDUP_KEY_MAX_LENGTH)]
+
+
+class AlertmanagerNotification(BaseModel):
+    """Alertmanager's webhook payload, version 4, as it sends it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: Literal["4"]
+    group_key: str = Field(alias="groupKey")
+    truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
+    status: Literal["firing", "resolved"]
+    receiver: str
+    group_labels: Labels = Field(alias="groupLabels")
+    common_labels: Labels = Field(alias="commonLabels")
+    common_annotations: Labels = Field(alias="commonAnnotations")
+    external_url: str = Field(alias="externalURL")
+    alerts: list[AlertmanagerAlert] = Field(max_length=MAX_ALERTS)
+
+
+class AlertHandled(BaseModel):
+    """What one alert of the notification did."""
+
+    fingerprint: str
+    action: AlertAction
+    outcome: str = Field(
+        description="created, occurred_again, reopened, resolved, already_resolved, "
+        "nothing_open, or invalid (see `detail`; nothing changed)",
+        examples=["created"],
+    )
+    incident_id: int | None
+    detail: str | None = None
+
+
+class NotificationHandled(BaseModel):
+    """What each alert of a notification did, in the order they came."""
+
+    alerts: list[AlertHandled]
+
+
+def describe(alert: AlertmanagerAlert) -> str:
+    """An incident description: the summary, the description, then the labels."""
+    labels = alert.labels
+    title = alert.annotations.get("summary") or labels.get("alertname") or "Alertmanager alert"
+    ordered = [name for name in LEADING_LABELS if name in labels]
+    ordered += sorted(name for name in labels if name not in LEADING_LABELS)
+    lines = [
+        title,
+        alert.annotations.get("description", ""),
+        ", ".join(f"{name}={labels[name]}" for name in ordered),
+    ]
+    text = "\n".join(line.strip() for line in lines if line.strip())
+    return text[:DESCRIPTION_MAX_LENGTH]
+
+
+def _details(alert: AlertmanagerAlert, notification: AlertmanagerNotification) -> dict[str, Any]:
+    return {
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "startsAt": alert.starts_at.isoformat(),
+        "generatorURL": alert.generator_url,
+        "externalURL": notification.external_url,
+        "receiver": notification.receiver,
+    }
+
+
+async def _apply(
+    registry: Registry,
+    actor: Actor,
+    alert: AlertmanagerAlert,
+    notification: AlertmanagerNotification,
+) -> Handled:
+    if alert.status == "resolved":
+        return await alerts.resolve_alert(registry, actor=actor, dedup_key=alert.fingerprint)
+    return await alerts.trigger_alert(
+        registry,
+        actor=actor,
+        dedup_key=alert.fingerprint,
+        summary=describe(alert),
+        details=_details(alert, notification),
+    )
+
+
+async def _handle(
+    registry: Registry,
+    actor: Actor,
+    alert: AlertmanagerAlert,
+    notification: AlertmanagerNotification,
+) -> AlertHandled:
+    action = AlertAction.RESOLVE if alert.status == "resolved" else AlertAction.TRIGGER
+    try:
+        result = await _apply(registry, actor, alert, notification)
+    except InvalidInput as error:
+        # One bad alert must not hold back the others of its group.
+        return AlertHandled(
+            fingerprint=alert.fingerprint,
+            action=action,
+            outcome="invalid",
+            incident_id=None,
+            detail=error.detail,
+        )
+    return AlertHandled(
+        fingerprint=alert.fingerprint,
+        action=action,
+        outcome=result.outcome.value,
+        incident_id=None if result.incident is None else result.incident.id,
+    )
+
+
+@router.post(
+    "/alertmanager",
+    response_model=NotificationHandled,
+    responses=problem_responses(401, 403, 422, 503),
+    summary="Receive an Alertmanager notification",
+)
+async def receive_notification(
+    notification: AlertmanagerNotification, registry: RegistryDep, actor: ActorDep
+) -> NotificationHandled:
+    """Each alert triggers (`firing`) or resolves (`resolved`) the incident keyed by its
+    fingerprint, as `POST /api/v1/events` would; the answer says what each one did."""
+    return NotificationHandled(
+        alerts=[
+            await _handle(registry, actor, alert, notification) for alert in notification.alerts
+        ]
+    )

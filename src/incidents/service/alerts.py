@@ -1,0 +1,190 @@
+"""Alert use cases: trigger and resolve incidents by dedup key, as monitoring does."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from incidents.db import queries
+from incidents.db.engine import Transaction, UniqueViolation
+from incidents.domain import events
+from incidents.domain.access import Actor, Permission, require, require_source
+from incidents.domain.alerts import AlertOutcome, check_dedup_key, check_details
+from incidents.domain.incident import (
+    Incident,
+    Source,
+    Status,
+    clean_text,
+    resolves_automatically,
+    status_when_it_fires_again,
+)
+from incidents.domain.notifications import NoticeKind
+from incidents.service.context import Registry
+from incidents.service.outbox import announce
+
+# Status moves that follow from an alert are the registry's, not the reporter's.
+EVENTS_ACTOR = Actor.system("events")
+# An insert that collides re-reads the winner's row; a third collision would need the
+# winner's incident closed in between, and a fourth is a bug.
+ATTEMPTS = 4
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What an alert did, and the incident it did it to (None: no open incident had the key)."""
+
+    outcome: AlertOutcome
+    incident: Incident | None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger as the use case applies it: cleaned, with who reports and who moves status."""
+
+    dedup_key: str
+    summary: str
+    source: Source
+    details: dict[str, Any] | None
+    reporter: Actor
+    mover: Actor
+
+
+async def in_transaction_with_retry(
+    registry: Registry, work: Callable[[Transaction], Awaitable[T]]
+) -> T:
+    """Run `work` in a write transaction, again when an insert loses a unique-key race."""
+    for _ in range(ATTEMPTS):
+        try:
+            async with registry.database.transaction(write=True) as tx:
+                result = await work(tx)
+                await tx.commit()
+                return result
+        except UniqueViolation:
+            continue
+    raise RuntimeError(f"an insert collided {ATTEMPTS} times in a row")
+
+
+async def trigger_alert(
+    registry: Registry,
+    *,
+    actor: Actor,
+    dedup_key: str,
+    summary: str,
+    source: Source = Source.MONITORING,
+    details: dict[str, Any] | None = None,
+) -> Handled:
+    """Report that the problem `dedup_key` names is there.
+
+    No open incident with the key: a new one (`created`). An open one counts one more
+    occurrence (`occurred_again`); a resolved one goes back to in_progress (`reopened`).
+    """
+    require(actor, Permission.REPORT)
+    require_source(actor, source)
+    trigger = Trigger(
+        dedup_key=check_dedup_key(dedup_key),
+        summary=clean_text(summary, field="summary"),
+        source=source,
+        details=check_details(details),
+        reporter=actor,
+        mover=EVENTS_ACTOR,
+    )
+    return await in_transaction_with_retry(
+        registry, lambda tx: apply_trigger(registry, tx, trigger, now=registry.clock.now())
+    )
+
+
+async def resolve_alert(registry: Registry, *, actor: Actor, dedup_key: str) -> Handled:
+    """Report that the problem `dedup_key` names is gone: its open incident is resolved."""
+    require(actor, Permission.REPORT)
+    key = check_dedup_key(dedup_key)
+    async with registry.database.transaction(write=True) as tx:
+        handled = await apply_resolve(
+            registry, tx, key, reporter=actor, mover=EVENTS_ACTOR, now=registry.clock.now()
+        )
+        await tx.commit()
+    return handled
+
+
+async def apply_trigger(
+    registry: Registry, tx: Transaction, trigger: Trigger, *, now: datetime
+) -> Handled:
+    """Apply a trigger inside `tx`; raises UniqueViolation when a concurrent one inserted."""
+    conn = tx.connection
+    current = await queries.find_open_incident(conn, trigger.dedup_key)
+    if current is None:
+        incident = await queries.insert_incident(
+            conn,
+            description=trigger.summary,
+            source=trigger.source,
+            status=Status.NEW,
+            created_by=trigger.reporter.name,
+            now=now,
+            dedup_key=trigger.dedup_key,
+            details=trigger.details,
+        )
+        await _write(tx, incident, events.created(), trigger.reporter, trigger.reporter, now)
+        await announce(registry, tx, NoticeKind.CREATED, incident, trigger.reporter, now=now)
+        return Handled(AlertOutcome.CREATED, incident)
+    require_source(trigger.reporter, current.source)
+    target = status_when_it_fires_again(current.status)
+    incident = await queries.record_occurrence(
+        conn, current, status=target, details=trigger.details, now=now
+    )
+    if target == current.status:
+        again = events.occurred_again(incident.occurrences)
+        await _write(tx, incident, again, trigger.reporter, trigger.reporter, now)
+        return Handled(AlertOutcome.OCCURRED_AGAIN, incident)
+    happened = events.reopened(
+        current.status, target, incident.occurrences, reported_by=trigger.reporter.name
+    )
+    await _write(tx, incident, happened, trigger.mover, trigger.reporter, now)
+    await announce(registry, tx, NoticeKind.CHANGED, incident, trigger.mover, now=now)
+    return Handled(AlertOutcome.REOPENED, incident)
+
+
+async def apply_resolve(
+    registry: Registry,
+    tx: Transaction,
+    dedup_key: str,
+    *,
+    reporter: Actor,
+    mover: Actor,
+    now: datetime,
+) -> Handled:
+    """Resolve the open incident with `dedup_key` inside `tx`, if it is not resolved yet."""
+    current = await queries.find_open_incident(tx.connection, dedup_key)
+    if current is None:
+        return Handled(AlertOutcome.NOTHING_OPEN, None)
+    require_source(reporter, current.source)
+    if not resolves_automatically(current.status):
+        return Handled(AlertOutcome.ALREADY_RESOLVED, current)
+    incident = await queries.update_incident(
+        tx.connection, current, description=current.description, status=Status.RESOLVED, now=now
+    )
+    happened = events.resolved(current.status, reported_by=reporter.name)
+    await _write(tx, incident, happened, mover, reporter, now)
+    await announce(registry, tx, NoticeKind.CHANGED, incident, mover, now=now)
+    return Handled(AlertOutcome.RESOLVED, incident)
+
+
+async def _write(
+    tx: Transaction,
+    incident: Incident,
+    event: events.NewEvent,
+    actor: Actor,
+    reporter: Actor,
+    now: datetime,
+) -> None:
+    # The reporter's request id ties the event to its request, whoever the actor is.
+    await queries.insert_events(
+        tx.connection,
+        incident.id,
+        [event],
+        actor=actor.name,
+        request_id=reporter.request_id,
+        now=now,
+    )
