@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from incidents.api.app import create_app
+from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Source

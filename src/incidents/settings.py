@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from incidents.db.engine import EngineOptions
@@ -28,6 +28,24 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    language: Literal["en", "ru"] = "en"
+    secret_key: SecretStr | None = None
+    cookie_secure: bool = False
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _blank_secret_is_none(cls, value: object) -> object:
+        """An empty INCIDENTS_SECRET_KEY (as in .env.example) means none is set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_is_long(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short secret can be guessed, and with it any session forged."""
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("INCIDENTS_SECRET_KEY must be at least 32 characters long")
+        return value
 
     def engine_options(self) -> EngineOptions:
         """The database tuning these settings ask for."""

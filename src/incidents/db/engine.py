@@ -102,6 +102,8 @@ def _sqlite_engine(url: str | URL, options: EngineOptions) -> AsyncEngine:
         # FULL: a commit the client was told about survives a power cut, not only a crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only; text search must match `Самокат` to `самокат`.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -109,6 +111,10 @@ def _sqlite_engine(url: str | URL, options: EngineOptions) -> AsyncEngine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 @contextmanager

@@ -20,6 +20,7 @@ class IncidentFilter:
 
     statuses: tuple[Status, ...] = ()
     sources: tuple[Source, ...] = ()
+    q: str | None = None  # every word must occur in the description, in any letter case
 
 
 def _to_incident(row: Row[Any]) -> Incident:
@@ -41,6 +42,8 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
         clauses.append(incidents.c.status.in_([s.value for s in flt.statuses]))
     if flt.sources:
         clauses.append(incidents.c.source.in_([s.value for s in flt.sources]))
+    for word in (flt.q or "").split():
+        clauses.append(incidents.c.description.icontains(word, autoescape=True))
     return and_(true(), *clauses)
 
 
@@ -125,9 +128,13 @@ async def count_incidents(conn: AsyncConnection, flt: IncidentFilter) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
-async def incidents_by_status(conn: AsyncConnection) -> dict[Status, int]:
+async def incidents_by_status(
+    conn: AsyncConnection, flt: IncidentFilter | None = None
+) -> dict[Status, int]:
     """The number of incidents in each status (zero for statuses nobody is in)."""
     query = select(incidents.c.status, func.count()).group_by(incidents.c.status)
+    if flt is not None:
+        query = query.where(_where(flt))
     counts = dict.fromkeys(Status, 0)
     for status, count in await conn.execute(query):
         counts[Status(status)] = int(count)

@@ -141,12 +141,16 @@ async def list_incidents(
     actor: Actor,
     statuses: tuple[Status, ...] = (),
     sources: tuple[Source, ...] = (),
+    q: str | None = None,
     limit: int,
     offset: int,
 ) -> Page[Incident]:
-    """A page of incidents, newest first, and how many match in all."""
+    """A page of incidents, newest first, and how many match in all.
+
+    `q` keeps incidents whose description holds each of its words, in any letter case.
+    """
     require(actor, Permission.READ)
-    flt = IncidentFilter(statuses=statuses, sources=sources)
+    flt = IncidentFilter(statuses=statuses, sources=sources, q=q)
     async with registry.database.transaction(write=False) as tx:
         items = await queries.list_incidents(tx.connection, flt, limit=limit, offset=offset)
         total = await queries.count_incidents(tx.connection, flt)
@@ -218,3 +222,13 @@ async def incidents_by_status(registry: Registry) -> dict[Status, int]:
     """How many incidents are in each status (for metrics: no actor needed)."""
     async with registry.database.transaction(write=False) as tx:
         return await queries.incidents_by_status(tx.connection)
+
+
+async def count_by_status(
+    registry: Registry, *, actor: Actor, sources: tuple[Source, ...] = (), q: str | None = None
+) -> dict[Status, int]:
+    """How many incidents of `sources` matching `q` are in each status."""
+    require(actor, Permission.READ)
+    flt = IncidentFilter(sources=sources, q=q)
+    async with registry.database.transaction(write=False) as tx:
+        return await queries.incidents_by_status(tx.connection, flt)
