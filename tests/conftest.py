@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from incidents.api.app import create_app
+from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Source
@@ -249,10 +249,15 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text()
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the command line on the server's database."""
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the command line on the server's database, with `stdin` as its input."""
         return subprocess.run(
-            [*INCIDENTS, *args], env=self.env, capture_output=True, text=True, check=False
+            [*INCIDENTS, *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
 

@@ -127,3 +127,91 @@ def test_keys_commands(served: Server) -> None:
 
     bad_role = served.cli("keys", "create", "--name", "x", "--role", "superuser")
     assert bad_role.returncode != 0
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def _sign_in(server: Server, username: str, password: str) -> httpx.Response:
+    with httpx.Client(base_url=server.url) as browser:
+        form = browser.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token
+        return browser.post(
+            "/sign-in",
+            data={"username": username, "password": password, "csrf_token": token.group(1)},
+        )
+
+
+def test_serve_offers_a_first_account(served: Server) -> None:
+    assert "incidents users create --username admin --role admin" in served.log()
+
+
+def test_users_commands(served: Server) -> None:
+    made = served.cli(
+        "users", "create", "--username", "Olga", "--role", "operator", "--password-stdin",
+        stdin=f"{PASSWORD}\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "olga" in made.stdout
+    assert PASSWORD not in made.stdout + made.stderr
+    assert _sign_in(served, "olga", PASSWORD).status_code == 303
+
+    listed = served.cli("users", "list")
+    assert listed.returncode == 0
+    line = next(line for line in listed.stdout.splitlines() if line.startswith("olga"))
+    assert line.split()[1] == "operator"
+    assert line.split()[-1] == "active"
+    assert "never" not in line
+
+    twice = served.cli(
+        "users", "create", "--username", "olga", "--role", "admin", "--password-stdin",
+        stdin=f"{PASSWORD}\n",
+    )  # fmt: skip
+    assert twice.returncode == 1
+    assert "exists already" in twice.stderr
+    short = served.cli(
+        "users", "create", "--username", "sam", "--role", "admin", "--password-stdin",
+        stdin="short\n",
+    )  # fmt: skip
+    assert short.returncode == 1
+    assert "at least 8 characters" in short.stderr
+    assert "short" not in short.stdout
+
+    changed = served.cli("users", "set-password", "olga", "--password-stdin", stdin="new pass 1\n")
+    assert changed.returncode == 0, changed.stderr
+    assert _sign_in(served, "olga", PASSWORD).status_code == 400
+    assert _sign_in(served, "olga", "new pass 1").status_code == 303
+
+    disabled = served.cli("users", "disable", "olga")
+    assert disabled.returncode == 0
+    assert served.cli("users", "list").stdout.splitlines()[-1].split()[-1] == "disabled"
+    assert _sign_in(served, "olga", "new pass 1").status_code == 403
+
+    for command in (["disable", "nobody"], ["set-password", "nobody", "--password-stdin"]):
+        unknown = served.cli("users", *command, stdin="whatever-123\n")
+        assert unknown.returncode == 1
+        assert "nobody" in unknown.stderr
+
+
+def test_users_create_prompts_for_the_password_twice(served: Server) -> None:
+    made = served.cli(
+        "users", "create", "--username", "rita", "--role", "reporter",
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert PASSWORD not in made.stdout + made.stderr
+    assert _sign_in(served, "rita", PASSWORD).status_code == 303
+
+
+def test_no_bootstrap_key_once_an_account_exists(database_url: str, tmp_path: Path) -> None:
+    made = subprocess.run(
+        [*INCIDENTS, "users", "create", "--username", "admin", "--role", "admin",
+         "--password-stdin"],
+        env=_env(database_url), input=f"{PASSWORD}\n", capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with serving(database_url, tmp_path) as server:
+        assert SECRET.findall(server.log()) == []
+        assert "No one can sign in" not in server.log()

@@ -16,7 +16,7 @@ from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
 from incidents.logs import configure_logging
-from incidents.service import access
+from incidents.service import access, accounts
 from incidents.service.context import Registry
 from incidents.settings import Settings
 
@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+users_app = typer.Typer(
+    help="Manage the accounts people sign in to the console with.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
 
 log = logging.getLogger("incidents")
 CLI_ACTOR = Actor.system("cli")
@@ -78,22 +82,22 @@ def serve(
     """Apply pending migrations, make a first admin key if there is none, then serve the API."""
     import uvicorn
 
-    from incidents.api.app import create_app
+    from incidents.app import create_app
 
     settings = _prepare(migrate=not no_migrate)
     issued = _run(settings, access.bootstrap_admin_key)
     if issued is not None:
         _announce_bootstrap_key(issued.secret)
-    webhook = None
-    if settings.telegram_webhook_url:
-        from incidents.telegram.bot import TelegramDoor
-
-        webhook = TelegramDoor
+    if not _run(settings, accounts.has_accounts):
+        log.warning(
+            "No one can sign in to the console yet. Make the first account with:\n"
+            "    incidents users create --username admin --role admin"
+        )
     # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler it
     # found. A graceful stop is a success: let that second signal end the process with status 0.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     uvicorn.run(
-        create_app(settings, webhook=webhook),
+        create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
@@ -121,7 +125,9 @@ def _announce_bootstrap_key(secret: str) -> None:
     log.warning(
         "\n%s\nNo API key existed, so an admin key named %r was made. It is shown only now:\n\n"
         "    %s\n\nUse it as `Authorization: Bearer <key>`, e.g. export TOKEN=<key>.\n"
-        "Make keys for people and systems with it, then revoke it.\n%s",
+        "Make keys for people and systems with it, then revoke it.\n"
+        "For the web console, make a first account: "
+        "incidents users create --username admin --role admin\n%s",
         rule,
         access.BOOTSTRAP_KEY_NAME,
         secret,
@@ -173,6 +179,84 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
     settings = _prepare()
     _run(settings, lambda registry: access.revoke_key(registry, actor=CLI_ACTOR, name=name))
     typer.echo(f"Revoked key {name!r}.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin, or typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of stdin, not a prompt."
+    ),
+]
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Unique name to sign in with, e.g. olga.")],
+    role: Annotated[Role, typer.Option(help="reporter, operator or admin.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a console account; the password is asked for, never shown."""
+    password = _read_password(password_stdin)
+    settings = _prepare()
+    account = _run(
+        settings,
+        lambda registry: accounts.create_account(
+            registry, actor=CLI_ACTOR, username=username, role=role, password=password
+        ),
+    )
+    typer.echo(f"Created account {account.username!r} ({account.role.value}).")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List console accounts (never their passwords)."""
+    settings = _prepare()
+    found = _run(settings, lambda registry: accounts.list_accounts(registry, actor=CLI_ACTOR))
+    if not found:
+        typer.echo("No accounts.")
+        return
+    typer.echo(f"{'USERNAME':<32} {'ROLE':<9} {'LAST SIGN-IN':<20} STATE")
+    for account in found:
+        last = account.last_sign_in_at
+        signed_in = last.strftime("%Y-%m-%d %H:%M") if last else "never"
+        state = "disabled" if account.disabled_at else "active"
+        typer.echo(f"{account.username:<32} {account.role.value:<9} {signed_in:<20} {state}")
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="The account's username.")]) -> None:
+    """Disable an account; its sessions end at once."""
+    settings = _prepare()
+    _run(
+        settings,
+        lambda registry: accounts.disable_account(registry, actor=CLI_ACTOR, username=username),
+    )
+    typer.echo(f"Disabled account {username!r}.")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="The account's username.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Give an account a new password; its open sessions end."""
+    password = _read_password(password_stdin)
+    settings = _prepare()
+    _run(
+        settings,
+        lambda registry: accounts.set_password(
+            registry, actor=CLI_ACTOR, username=username, password=password
+        ),
+    )
+    typer.echo(f"Set a new password for {username!r}.")
 
 
 def main() -> None:

@@ -71,6 +71,23 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    secret_key: SecretStr | None = None
+    cookie_secure: bool = False
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _blank_secret_is_none(cls, value: object) -> object:
+        """An empty INCIDENTS_SECRET_KEY (as in .env.example) means none is set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_is_long(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short secret can be guessed, and with it any session forged."""
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("INCIDENTS_SECRET_KEY must be at least 32 characters long")
+        return value
+
     def engine_options(self) -> EngineOptions:
         """The database tuning these settings ask for."""
         return EngineOptions(

@@ -20,6 +20,18 @@ OPEN_PATHS = {
     "/redoc",
     "/openapi.json",
 }
+# The web console: people sign in with a session cookie instead of sending a key.
+CONSOLE_SIGN_IN = "/sign-in"
+CONSOLE_PATHS = {
+    "/",
+    CONSOLE_SIGN_IN,
+    "/sign-out",
+    "/incidents",
+    "/incidents/new",
+    "/incidents/{incident_id}",
+    "/incidents/{incident_id}/status",
+    "/incidents/{incident_id}/notes",
+}
 ROLES = ["reporter", "operator", "admin"]
 
 
@@ -49,8 +61,13 @@ async def test_every_route_is_either_open_or_needs_a_key(
 ) -> None:
     operations = _api_operations(app)
     api_checked = 0
+    console_checked = 0
     for method, path in operations:
         if path in OPEN_PATHS:
+            continue
+        if path in CONSOLE_PATHS:
+            console_checked += 1
+            await _assert_console_needs_a_session(anonymous, method, path)
             continue
         api_checked += 1
         assert path.startswith("/api/"), f"{path} is neither open nor under /api/"
@@ -60,8 +77,22 @@ async def test_every_route_is_either_open_or_needs_a_key(
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["type"] == "/problems/unauthenticated"
     assert api_checked >= 8
+    assert console_checked == len(CONSOLE_PATHS) + 1  # /sign-in has GET and POST
     for path in OPEN_PATHS - {"/docs/oauth2-redirect"}:
         assert (await anonymous.get(path)).status_code == 200, path
+
+
+async def _assert_console_needs_a_session(
+    anonymous: httpx.AsyncClient, method: str, path: str
+) -> None:
+    """Without a session a console page sends to the sign-in page, and a form does nothing."""
+    response = await anonymous.request(method, _concrete(path), data={"status": "closed"})
+    if path == CONSOLE_SIGN_IN:
+        # The sign-in page is open; its form without the session's CSRF token is refused.
+        assert response.status_code == (200 if method == "GET" else 403), (method, path)
+        return
+    assert response.status_code == 303, (method, path, response.text)
+    assert response.headers["location"].startswith(CONSOLE_SIGN_IN), (method, path)
 
 
 @pytest.mark.parametrize(

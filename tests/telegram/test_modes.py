@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from incidents.api.app import create_app
+from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
@@ -30,7 +30,7 @@ async def test_webhook_mode_takes_updates_only_with_the_secret(
         telegram_webhook_url="https://incidents.example.org/hooks/telegram",
         telegram_webhook_secret=SECRET,
     )
-    app = create_app(settings, clock=clock, webhook=TelegramDoor)
+    app = create_app(settings, clock=clock)
     chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
     update = {"update_id": 1, **chats.message(OPS, "[monitoring] Scooter #9 offline")}
     transport = httpx.ASGITransport(app=app)

@@ -195,9 +195,13 @@ async def count_incidents(conn: AsyncConnection, flt: IncidentFilter) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
-async def incidents_by_status(conn: AsyncConnection) -> dict[Status, int]:
+async def incidents_by_status(
+    conn: AsyncConnection, flt: IncidentFilter | None = None
+) -> dict[Status, int]:
     """The number of incidents in each status (zero for statuses nobody is in)."""
     query = select(incidents.c.status, func.count()).group_by(incidents.c.status)
+    if flt is not None:
+        query = query.where(_where(flt))
     counts = dict.fromkeys(Status, 0)
     for status, count in await conn.execute(query):
         counts[Status(status)] = int(count)

@@ -194,3 +194,33 @@ def exists_on(item: object, dialect_name: str) -> bool:
     condition = getattr(item, "_ddl_if", None)
     dialect = getattr(condition, "dialect", None)
     return dialect is None or dialect == dialect_name
+
+
+# People who sign in to the console; only an argon2 hash of each password is kept.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Sessions begun before this are void: a new password signs everyone out.
+    Column("password_changed_at", UTCDateTime, nullable=False),
+    Column("last_sign_in_at", UTCDateTime, nullable=True),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    CheckConstraint(one_of("role", Role), name="role"),
+)
+
+# Recent failed sign-ins by the username tried (existing or not), to slow guessing down in
+# every server process alike.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+    Index(None, "username", "failed_at"),
+    Index(None, "failed_at"),
+)

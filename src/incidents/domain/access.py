@@ -57,9 +57,14 @@ class Actor:
         return cls(name=f"system:{component}", role=Role.ADMIN)
 
 
+def allows(actor: Actor, permission: Permission) -> bool:
+    """Whether `actor`'s role grants `permission`."""
+    return actor.role.rank >= permission.least.rank
+
+
 def require(actor: Actor, permission: Permission) -> None:
     """Raise Forbidden unless `actor`'s role grants `permission`."""
-    if actor.role.rank < permission.least.rank:
+    if not allows(actor, permission):
         raise Forbidden(actor.role.value, permission.least.value)
 
 

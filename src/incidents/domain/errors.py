@@ -144,3 +144,45 @@ class IdempotencyConflict(DomainError):
             f"Idempotency-Key {key!r} was already used with a different body. "
             "Send the original body to get the original answer, or use a new key."
         )
+
+
+class AccountNotFound(DomainError):
+    """No account has the given username."""
+
+    code = "account-not-found"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"No account is named {username!r}.")
+        self.username = username
+
+
+class WrongCredentials(DomainError):
+    """A sign-in named no account, or the password did not match."""
+
+    code = "wrong-credentials"
+
+    def __init__(self) -> None:
+        super().__init__("Wrong username or password.")
+
+
+class AccountDisabled(DomainError):
+    """The account exists and the password matched, but an admin disabled it."""
+
+    code = "account-disabled"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"The account {username!r} is disabled; ask an admin.")
+        self.username = username
+
+
+class TooManySignInFailures(DomainError):
+    """Too many recent failed sign-ins for one username: wait before trying again."""
+
+    code = "too-many-sign-in-failures"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            f"Too many failed sign-ins for this username. Try again in {minutes} minute(s)."
+        )
+        self.retry_after_seconds = retry_after_seconds

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from incidents.db import access as keys
+from incidents.db.accounts import count_accounts
 from incidents.db.engine import UniqueViolation
 from incidents.domain.access import Actor, ApiKey, Permission, Role, check_name, require
 from incidents.domain.errors import KeyNotFound, NameTaken, Unauthenticated
@@ -110,12 +111,12 @@ async def authenticate_key(
 
 
 async def bootstrap_admin_key(registry: Registry) -> IssuedKey | None:
-    """On a registry with no key yet, create an admin key so a newcomer can get in.
+    """On a registry with no key and no account yet, create an admin key so a newcomer can get in.
 
-    Returns None when any key exists (or a concurrent process made the first one).
+    Returns None when any key or account exists (or a concurrent process made the first key).
     """
     async with registry.database.transaction(write=False) as tx:
-        if await keys.count_keys(tx.connection) > 0:
+        if await keys.count_keys(tx.connection) + await count_accounts(tx.connection) > 0:
             return None
     try:
         return await issue_key(

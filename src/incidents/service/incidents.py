@@ -248,3 +248,17 @@ async def incidents_by_status(registry: Registry) -> dict[Status, int]:
     """How many incidents are in each status (for metrics: no actor needed)."""
     async with registry.database.transaction(write=False) as tx:
         return await queries.incidents_by_status(tx.connection)
+
+
+async def count_by_status(
+    registry: Registry,
+    *,
+    actor: Actor,
+    sources: tuple[Source, ...] = (),
+    search: str | None = None,
+) -> dict[Status, int]:
+    """How many incidents of `sources` matching `search` are in each status."""
+    require(actor, Permission.READ)
+    flt = IncidentFilter(sources=sources, words=search_words(search or ""))
+    async with registry.database.transaction(write=False) as tx:
+        return await queries.incidents_by_status(tx.connection, flt)

@@ -1,0 +1,73 @@
+"""Accounts of people who sign in to the console: names, password rules, sign-in throttling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from incidents.domain.access import Role, check_name
+from incidents.domain.errors import InvalidInput
+
+PASSWORD_MIN_LENGTH = 8
+# Long enough for any passphrase, short enough that hashing it costs nothing extra.
+PASSWORD_MAX_LENGTH = 1024
+
+# Sign-in throttling: this many failures for one username within the window refuse the next
+# attempts until the oldest failure leaves the window.
+MAX_SIGN_IN_FAILURES = 5
+SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
+
+# A console session lasts this long after sign-in, however active.
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def clean_username(username: str) -> str:
+    """A username trimmed and lowercased, so `Olga` and `olga` are one account."""
+    return check_name(username.strip().lower(), field="username")
+
+
+def check_password(password: str) -> str:
+    """Raise InvalidInput unless `password` is PASSWORD_MIN_LENGTH..PASSWORD_MAX_LENGTH long."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise InvalidInput(
+            "password", f"password must be at least {PASSWORD_MIN_LENGTH} characters long."
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidInput(
+            "password", f"password must be at most {PASSWORD_MAX_LENGTH} characters long."
+        )
+    return password
+
+
+def throttled_until(failures: list[datetime], now: datetime) -> datetime | None:
+    """When sign-in opens again for a username with these recent failures; None: open now."""
+    recent = sorted(at for at in failures if now - at < SIGN_IN_FAILURE_WINDOW)
+    if len(recent) < MAX_SIGN_IN_FAILURES:
+        return None
+    # The attempt that would bring the count in the window below the limit.
+    return recent[-MAX_SIGN_IN_FAILURES] + SIGN_IN_FAILURE_WINDOW
+
+
+def session_is_current(
+    *, signed_in_at: datetime, now: datetime, password_changed_at: datetime
+) -> bool:
+    """Whether a session begun at `signed_in_at` still holds: not expired, no newer password."""
+    return signed_in_at >= password_changed_at and now - signed_in_at < SESSION_LIFETIME
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A person's account as listed: everything but the password hash."""
+
+    username: str
+    role: Role
+    created_by: str
+    created_at: datetime
+    password_changed_at: datetime
+    last_sign_in_at: datetime | None
+    disabled_at: datetime | None
+
+    @property
+    def actor_name(self) -> str:
+        """How the audit trail names this account."""
+        return f"user:{self.username}"

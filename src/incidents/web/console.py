@@ -1,0 +1,143 @@
+"""The console's wiring: its settings, templates and session cookie, and each request's visit."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from incidents.domain.access import Actor
+from incidents.domain.errors import Unauthenticated
+from incidents.service import accounts
+from incidents.service.context import Registry
+from incidents.settings import Settings
+from incidents.web.errors import CsrfRefused, SignInRequired
+from incidents.web.security import SecurityHeaders
+from incidents.web.sessions import CSRF_FIELD, Session, SessionCookie
+from incidents.web.texts import Texts, texts_for
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+# Forms are small: a description of at most 10,000 characters and a few fields.
+MAX_FORM_FIELDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """What every console page needs, built once with the app."""
+
+    templates: Jinja2Templates
+    cookie: SessionCookie
+    texts: Texts
+
+
+def install_console(app: FastAPI, settings: Settings) -> None:
+    """Serve the console at `/` of `app`, next to the API."""
+    from incidents.web import routes, sign_in
+
+    if settings.secret_key is None:
+        secret = secrets.token_urlsafe(32)
+        log.warning(
+            "INCIDENTS_SECRET_KEY is not set: console sessions are signed with a random key "
+            "made now, so they end when the server restarts and do not span server processes"
+        )
+    else:
+        secret = settings.secret_key.get_secret_value()
+    app.state.console = Console(
+        templates=Jinja2Templates(directory=HERE / "templates"),
+        cookie=SessionCookie(secret, secure=settings.cookie_secure),
+        texts=texts_for(settings.language),
+    )
+    app.mount("/static", SecurityHeaders(StaticFiles(directory=HERE / "static")), name="static")
+    app.include_router(sign_in.router)
+    app.include_router(routes.router)
+
+
+@dataclass(slots=True)
+class Visit:
+    """One request to the console: its session, who is signed in, and how to answer."""
+
+    request: Request
+    console: Console
+    registry: Registry
+    session: Session
+    actor: Actor | None
+    session_changed: bool
+
+    @property
+    def t(self) -> Texts:
+        """The console's texts."""
+        return self.console.texts
+
+    def require_sign_in(self) -> Actor:
+        """The signed-in actor; raises SignInRequired to send anyone else to the sign-in page."""
+        if self.actor is None:
+            url = self.request.url
+            if self.request.method != "GET":
+                raise SignInRequired("/")
+            raise SignInRequired(f"{url.path}?{url.query}" if url.query else url.path)
+        return self.actor
+
+    async def form(self) -> FormData:
+        """The submitted form, once its CSRF token proved it came from this session's page."""
+        form = await self.request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        submitted = form.get(CSRF_FIELD)
+        if not self.session.accepts(submitted if isinstance(submitted, str) else None):
+            raise CsrfRefused()
+        return form
+
+    def begin(self, session: Session, actor: Actor | None) -> None:
+        """Replace the session (sign-in, sign-out); the answer sets the new cookie."""
+        self.session, self.actor, self.session_changed = session, actor, True
+
+    def render(self, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
+        """A page from `template`, with the texts, the actor and the CSRF token at hand."""
+        response = self.console.templates.TemplateResponse(
+            self.request,
+            template,
+            {"t": self.t, "actor": self.actor, "csrf_token": self.session.csrf, **context},
+            status_code=status_code,
+        )
+        return self._with_cookie(response)
+
+    def redirect(self, url: str) -> Response:
+        """See other: after a form, the browser loads `url` with GET."""
+        return self._with_cookie(RedirectResponse(url, status_code=303))
+
+    def _with_cookie(self, response: Response) -> Response:
+        if self.session_changed:
+            self.console.cookie.write(response, self.session)
+        return response
+
+
+async def get_visit(request: Request) -> Visit:
+    """The visit of `request`: its session (a new one if none), and its account checked afresh."""
+    console: Console = request.app.state.console
+    registry: Registry = request.app.state.registry
+    session = console.cookie.read(request)
+    changed = session is None
+    session = session or Session.anonymous()
+    actor = None
+    if session.username is not None and session.signed_in_at is not None:
+        try:
+            actor = await accounts.authenticate_session(
+                registry,
+                username=session.username,
+                signed_in_at=session.signed_in_at,
+                request_id=getattr(request.state, "request_id", None),
+            )
+        except Unauthenticated:
+            session, changed = Session.anonymous(), True
+    return Visit(request, console, registry, session, actor, changed)
+
+
+VisitDep = Annotated[Visit, Depends(get_visit)]

@@ -1,0 +1,157 @@
+"""How the console tells people what went wrong: every error mapped to a status and a text here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from incidents.domain.errors import (
+    AccountDisabled,
+    Forbidden,
+    IdempotencyConflict,
+    IllegalTransition,
+    IncidentNotFound,
+    InvalidInput,
+    StorageUnavailable,
+    TooManySignInFailures,
+    VersionMismatch,
+    WrongCredentials,
+)
+from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Status
+from incidents.web.security import secure_page
+
+if TYPE_CHECKING:
+    from incidents.web.console import Console
+    from incidents.web.texts import Texts
+
+log = logging.getLogger(__name__)
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in person; they are sent to sign in, then back to `next_path`."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class CsrfRefused(Exception):
+    """A form came without this session's CSRF token."""
+
+
+class PageNotFound(Exception):
+    """The path names nothing the console shows."""
+
+
+class InvalidChoice(Exception):
+    """A form sent a value none of its controls offers."""
+
+
+STATUS_OF: dict[type[Exception], int] = {
+    WrongCredentials: 400,
+    InvalidChoice: 400,
+    AccountDisabled: 403,
+    Forbidden: 403,
+    CsrfRefused: 403,
+    IncidentNotFound: 404,
+    PageNotFound: 404,
+    IllegalTransition: 409,
+    IdempotencyConflict: 409,
+    VersionMismatch: 409,
+    InvalidInput: 422,
+    TooManySignInFailures: 429,
+    StorageUnavailable: 503,
+}
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status a page showing `error` answers with."""
+    if isinstance(error, HTTPException):
+        return error.status_code
+    return STATUS_OF.get(type(error), 500)
+
+
+def message_for(error: Exception, t: Texts) -> str:
+    """What to tell the person about `error`, in the console's language."""
+    match error:
+        case WrongCredentials():
+            return t.error_wrong_credentials
+        case AccountDisabled():
+            return t.error_account_disabled
+        case TooManySignInFailures():
+            return t.error_too_many_failures.format(minutes=-(-error.retry_after_seconds // 60))
+        case CsrfRefused():
+            return t.error_csrf
+        case VersionMismatch():
+            return t.error_version_mismatch
+        case IllegalTransition():
+            return t.error_illegal_transition.format(
+                current=_status(t, error.current), target=_status(t, error.target)
+            )
+        case Forbidden():
+            return t.error_forbidden.format(needed=error.needed, role=error.role)
+        case IncidentNotFound():
+            return t.error_incident_not_found.format(id=error.incident_id)
+        case InvalidInput():
+            return t.error_invalid_text.format(max=DESCRIPTION_MAX_LENGTH)
+        case InvalidChoice():
+            return t.error_invalid_choice
+        case IdempotencyConflict():
+            return t.error_form_reused
+        case StorageUnavailable():
+            return t.error_storage
+        case PageNotFound() | HTTPException(status_code=404):
+            return t.error_page_not_found
+    return t.error_unexpected
+
+
+def _status(t: Texts, status: Status) -> str:
+    return t.statuses[status]
+
+
+def sign_in_url(next_path: str) -> str:
+    """The sign-in page, returning to `next_path` afterwards."""
+    return "/sign-in" if next_path == "/" else f"/sign-in?{urlencode({'next': next_path})}"
+
+
+def error_page(request: Request, error: Exception) -> Response:
+    """A page saying what went wrong, with the status that fits."""
+    console: Console = request.app.state.console
+    status = status_of(error)
+    if status >= 500 and not isinstance(error, StorageUnavailable):
+        log.error("console error on %s %s", request.method, request.url.path, exc_info=error)
+    message = message_for(error, console.texts)
+    headers = {"Retry-After": "5"} if isinstance(error, StorageUnavailable) else None
+    return console.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"t": console.texts, "actor": None, "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+class ConsoleRoute(APIRoute):
+    """A console route: errors become pages, sign-in is asked for, every answer is secured."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler wrapped to turn anything raised into a page."""
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except SignInRequired as required:
+                response = RedirectResponse(sign_in_url(required.next_path), status_code=303)
+            except Exception as error:  # every failure becomes a page, never a bare 500
+                response = error_page(request, error)
+            return secure_page(response)
+
+        return handle

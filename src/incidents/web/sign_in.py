@@ -1,0 +1,83 @@
+"""Signing in and out of the console."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from incidents.domain.accounts import clean_username
+from incidents.domain.errors import AccountDisabled, TooManySignInFailures, WrongCredentials
+from incidents.service import accounts
+from incidents.web.console import Visit, VisitDep
+from incidents.web.errors import ConsoleRoute, message_for, status_of
+from incidents.web.sessions import Session
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+
+def local_path(candidate: str | None) -> str:
+    """`candidate` when it is a path on this site, else `/` (no redirects to elsewhere)."""
+    if (
+        not candidate
+        or not candidate.startswith("/")
+        or candidate.startswith("//")
+        or "\\" in candidate
+        or any(ord(char) < 0x20 for char in candidate)
+    ):
+        return "/"
+    return candidate
+
+
+def _page(visit: Visit, *, username: str = "", error: Exception | None = None) -> Response:
+    params = visit.request.query_params
+    notice = visit.t.signed_out if "signed-out" in params else None
+    response = visit.render(
+        "sign_in.html",
+        {
+            "username": username,
+            "next": local_path(params.get("next")),
+            "notice": notice,
+            "message": None if error is None else message_for(error, visit.t),
+        },
+        status_code=200 if error is None else status_of(error),
+    )
+    if isinstance(error, TooManySignInFailures):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+@router.get("/sign-in")
+async def sign_in_page(visit: VisitDep) -> Response:
+    """The sign-in form; someone already signed in goes straight on."""
+    if visit.actor is not None:
+        return visit.redirect(local_path(visit.request.query_params.get("next")))
+    return _page(visit)
+
+
+@router.post("/sign-in")
+async def sign_in(visit: VisitDep) -> Response:
+    """Check the username and password; on success start a new session and go on."""
+    form = await visit.form()
+    username = str(form.get("username") or "")
+    password = str(form.get("password") or "")
+    try:
+        actor = await accounts.authenticate_password(
+            visit.registry,
+            username=username,
+            password=password,
+            request_id=getattr(visit.request.state, "request_id", None),
+        )
+    except (WrongCredentials, AccountDisabled, TooManySignInFailures) as error:
+        return _page(visit, username=username, error=error)
+    now = visit.registry.clock.now()
+    visit.begin(visit.session.signed_in(clean_username(username), now), actor)
+    return visit.redirect(local_path(str(form.get("next") or "/")))
+
+
+@router.post("/sign-out")
+async def sign_out(visit: VisitDep) -> Response:
+    """End the session; the cookie keeps only a new CSRF token."""
+    if visit.actor is not None:
+        await visit.form()
+        visit.begin(Session.anonymous(), None)
+    return visit.redirect("/sign-in?signed-out")

@@ -1,0 +1,114 @@
+"""Every text the console shows, in each language it speaks; templates take them from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from incidents.domain.access import Role
+from incidents.domain.incident import Source, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """The console's texts in one language; `{name}` parts are filled in with str.format."""
+
+    lang: str
+    app_name: str
+    skip_to_content: str
+    nav_incidents: str
+    nav_report: str
+    signed_in_as: str
+    sign_out: str
+    statuses: dict[Status, str]
+    sources: dict[Source, str]
+    roles: dict[Role, str]
+    # (from, to) of each transition -> the label of its button
+    actions: dict[tuple[Status, Status], str]
+
+    sign_in_title: str
+    sign_in_intro: str
+    username: str
+    password: str
+    sign_in_button: str
+    signed_out: str
+    session_ended: str
+
+    list_title: str
+    status_tabs_label: str
+    all_statuses: str
+    filters_label: str
+    source_label: str
+    any_source: str
+    search_label: str
+    search_hint: str
+    apply_filters: str
+    clear_filters: str
+    column_id: str
+    column_status: str
+    column_source: str
+    column_description: str
+    column_age: str
+    column_reporter: str
+    no_incidents: str
+    showing: str
+    pagination_label: str
+    previous_page: str
+    next_page: str
+    age_now: str
+    age_minutes: str
+    age_hours: str
+    age_days: str
+
+    incident_title: str
+    back_to_list: str
+    field_status: str
+    field_source: str
+    field_reported_by: str
+    field_created: str
+    field_updated: str
+    field_version: str
+    description: str
+    actions_title: str
+    no_actions: str
+    read_only: str
+    note_title: str
+    note_label: str
+    note_button: str
+    timeline_title: str
+    event_created: str
+    event_status_changed: str
+    event_note_added: str
+    event_occurred_again: str
+    event_reopened: str
+    event_resolved: str
+    timeline_truncated: str
+
+    report_title: str
+    report_description_label: str
+    report_description_hint: str
+    report_source_label: str
+    report_button: str
+
+    error_title: str
+    go_home: str
+    error_wrong_credentials: str
+    error_account_disabled: str
+    error_too_many_failures: str
+    error_csrf: str
+    error_version_mismatch: str
+    error_illegal_transition: str
+    error_forbidden: str
+    error_incident_not_found: str
+    error_page_not_found: str
+    error_invalid_text: str
+    error_invalid_choice: str
+    error_form_reused: str
+    error_storage: str
+    error_unexpected: str
+
+
+def texts_for(language: str) -> Texts:
+    """The texts of `language` (`en` or `ru`)."""
+    from incidents.web.texts import en, ru
+
+    return {"en": en.TEXTS, "ru": ru.TEXTS}[language]

@@ -1,0 +1,107 @@
+"""What the console's templates show, prepared from the use cases' plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from incidents.domain.events import Event, EventKind
+from incidents.domain.incident import Incident, Source, Status
+from incidents.web.errors import InvalidChoice
+from incidents.web.listing import age, first_line, timestamp
+from incidents.web.texts import Texts
+
+E = TypeVar("E", Status, Source)
+
+
+def choice(kind: type[E], raw: str) -> E:
+    """The member of `kind` a form sent; raises InvalidChoice for anything else."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise InvalidChoice() from None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    """One line of the incident list."""
+
+    id: int
+    status: Status
+    source: Source
+    summary: str
+    age: str
+    created_at: datetime
+    created_text: str
+    reporter: str
+
+
+def incident_rows(items: list[Incident], *, now: datetime, t: Texts) -> list[IncidentRow]:
+    """The list's rows for `items`."""
+    return [
+        IncidentRow(
+            id=item.id,
+            status=item.status,
+            source=item.source,
+            summary=first_line(item.description),
+            age=age(item.created_at, now, t),
+            created_at=item.created_at,
+            created_text=timestamp(item.created_at),
+            reporter=item.created_by,
+        )
+        for item in items
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One event of an incident's history: who did what, when, and the note if one was added."""
+
+    actor: str
+    what: str
+    at: datetime
+    at_text: str
+    note: str | None
+
+
+def timeline(events: list[Event], *, t: Texts) -> list[TimelineEntry]:
+    """The history entries of `events`, oldest first."""
+    return [
+        TimelineEntry(
+            actor=event.actor,
+            what=_what(event, t),
+            at=event.created_at,
+            at_text=timestamp(event.created_at),
+            note=event.data.get("text") if event.kind == EventKind.NOTE_ADDED else None,
+        )
+        for event in events
+    ]
+
+
+def _what(event: Event, t: Texts) -> str:
+    if event.kind == EventKind.CREATED:
+        return t.event_created
+    if event.kind == EventKind.STATUS_CHANGED:
+        return t.event_status_changed.format(
+            before=_status_name(event.data.get("from"), t),
+            after=_status_name(event.data.get("to"), t),
+        )
+    if event.kind == EventKind.NOTE_ADDED:
+        return t.event_note_added
+    if event.kind == EventKind.OCCURRED_AGAIN:
+        return t.event_occurred_again.format(occurrences=event.data.get("occurrences", "?"))
+    moves = {EventKind.REOPENED: t.event_reopened, EventKind.RESOLVED: t.event_resolved}
+    if event.kind in moves:
+        return moves[event.kind].format(
+            before=_status_name(event.data.get("from"), t),
+            after=_status_name(event.data.get("to"), t),
+        )
+    return str(event.kind)
+
+
+def _status_name(raw: object, t: Texts) -> str:
+    try:
+        return t.statuses[Status(str(raw))]
+    except ValueError:
+        return str(raw)
