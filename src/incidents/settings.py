@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     language: Literal["en", "ru"] = "en"
+    max_body_bytes: int = Field(default=65_536, ge=1_024)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -111,3 +112,34 @@ async def test_nul_characters_are_refused_not_a_database_error(client: httpx.Asy
     noted = await client.patch(f"{URL}/{incident['id']}", json={"description_append": "\u0000"})
     assert noted.status_code == 422
     assert noted.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
+    huge = {"description": "x" * 70_000, "source": "operator"}
+    response = await client.post(URL, json=huge)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
+    assert (await client.get(URL)).headers["X-Total-Count"] == "0"
+
+
+async def test_a_streamed_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"source": "operator", "description": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}'
+
+    response = await client.post(
+        URL, content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["type"] == "/problems/content-too-large"
+
+
+async def test_alertmanager_may_send_larger_bodies(client: httpx.AsyncClient) -> None:
+    padding = {"note": "y" * 100_000}
+    response = await client.post(
+        "/api/v1/integrations/alertmanager", json={"version": "4", "alerts": [], **padding}
+    )
+    assert response.status_code != 413

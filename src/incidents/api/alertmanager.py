@@ -19,6 +19,9 @@ from incidents.service.alerts import Handled
 from incidents.service.context import Registry
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["monitoring"])
+ALERTMANAGER_PATH = "/api/v1/integrations/alertmanager"
+# Alertmanager sends a whole group of alerts at once: it may send more than other clients.
+ALERTMANAGER_MAX_BODY_BYTES = 4 * 1024 * 1024
 
 MAX_ALERTS = 1000
 # Labels that say most about an alert come first in its description.
@@ -149,7 +152,7 @@ async def _handle(
 @router.post(
     "/alertmanager",
     response_model=NotificationHandled,
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(401, 403, 413, 422, 503),
     summary="Receive an Alertmanager notification",
 )
 async def receive_notification(

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from incidents import __version__
 from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys
+from incidents.api.alertmanager import ALERTMANAGER_MAX_BODY_BYTES, ALERTMANAGER_PATH
+from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.errors import install_error_handlers
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.request_id import RequestIdMiddleware
@@ -75,6 +77,11 @@ def create_app(
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        paths={ALERTMANAGER_PATH: ALERTMANAGER_MAX_BODY_BYTES},
+    )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(incidents.router)
     app.include_router(alerts.router)

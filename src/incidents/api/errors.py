@@ -170,6 +170,10 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+# Stable problem codes where Python's reason phrases differ between versions.
+_HTTP_CODES = {413: "content-too-large"}
+
+
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     phrase = HTTPStatus(error.status_code).phrase
@@ -177,7 +181,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(
         request,
         error.status_code,
-        code=phrase.lower().replace(" ", "-"),
+        code=_HTTP_CODES.get(error.status_code, phrase.lower().replace(" ", "-")),
         detail=f"{detail}.",
         headers=dict(error.headers or {}),
     )
