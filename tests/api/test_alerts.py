@@ -276,7 +276,7 @@ async def test_a_key_bound_to_a_source_keeps_to_it(
         {"action": "trigger", "dedup_key": KEY, "summary": "x", "details": {"a": "\u0000"}},
         {"action": "trigger", "dedup_key": KEY, "summary": "a\u0000b"},
         {"action": "trigger", "dedup_key": "a\u0000b", "summary": "x"},
-        {"action": "trigger", "dedup_key": KEY, "summary": "x", "details": {"a": "x" * 70_000}},
+        {"action": "trigger", "dedup_key": KEY, "summary": "x", "details": {"a": "x" * 40_000}},
         {"action": "trigger", "dedup_key": "heartbeat:nightly", "summary": "x"},
         {"action": "resolve", "dedup_key": "heartbeat:nightly"},
         {"action": 1, "dedup_key": KEY},

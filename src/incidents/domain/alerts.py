@@ -10,7 +10,8 @@ from incidents.domain.errors import InvalidInput
 from incidents.domain.incident import CaseInsensitiveEnum
 
 DEDUP_KEY_MAX_LENGTH = 255
-DETAILS_MAX_BYTES = 64 * 1024
+# Below the default request body limit, so an event that breaks it is told why (422).
+DETAILS_MAX_BYTES = 32 * 1024
 # Keys under this prefix belong to heartbeats; alerts may not take or clear them.
 HEARTBEAT_KEY_PREFIX = "heartbeat:"
 
