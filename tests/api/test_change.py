@@ -168,7 +168,7 @@ async def test_if_match_with_the_current_etag_applies(client: httpx.AsyncClient)
     assert response.headers["ETag"] != etag
 
 
-@pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', "2", '"banana"', '"1", "3"'])
+@pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', '"banana"', '"1", "3"'])
 async def test_if_match_that_does_not_match_is_412_and_changes_nothing(
     client: httpx.AsyncClient, if_match: str
 ) -> None:
@@ -264,3 +264,14 @@ async def test_concurrent_patches_with_one_etag_let_exactly_one_through(
     final = (await client.get(f"{URL}/{incident['id']}")).json()
     assert final["version"] == 2
     assert len(final["description"].split("\n")) == 2
+
+
+@pytest.mark.parametrize("if_match", ["2", "null", '"1', "*, *"])
+async def test_a_malformed_if_match_is_422(client: httpx.AsyncClient, if_match: str) -> None:
+    incident = await report(client)
+    response = await client.patch(
+        f"{URL}/{incident['id']}", json={"status": "in_progress"}, headers={"If-Match": if_match}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["header", "if-match"]
+    assert (await client.get(f"{URL}/{incident['id']}")).json()["status"] == "new"

@@ -65,8 +65,22 @@ async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:
     assert response.json()["status"] == 404
 
 
-async def test_wrong_method_is_a_problem(client: httpx.AsyncClient) -> None:
+async def test_wrong_method_is_a_problem_listing_every_allowed_method(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.delete("/api/v1/incidents/1")
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
-    assert "Allow" in response.headers
+    assert response.headers["Allow"] == "GET, PATCH"
+    listing = await client.request("OPTIONS", "/api/v1/incidents")
+    assert listing.headers["Allow"] == "GET, POST"
+
+
+async def test_a_body_that_is_not_utf8_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/incidents",
+        content=b'{"description": "\xf3\x82", "source": "operator"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

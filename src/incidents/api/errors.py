@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -114,8 +115,12 @@ def problem_response(
     )
 
 
+# Any request can be malformed or too large, whatever else its route may answer.
+ALWAYS_POSSIBLE = (413, 422)
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for the given error statuses."""
+    """OpenAPI `responses` entries for the given error statuses (and 413, 422)."""
     models: dict[int, type[Problem]] = {422: ValidationProblem, 409: TransitionProblem}
     return {
         status: {
@@ -123,7 +128,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_JSON: {}},
         }
-        for status in statuses
+        for status in sorted({*statuses, *ALWAYS_POSSIBLE})
     }
 
 
@@ -176,6 +181,19 @@ _HTTP_CODES = {413: "content-too-large"}
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        # FastAPI's answer to a body it could not decode (say, invalid UTF-8): to the client
+        # that is one more body that is not a JSON object, which is 422 everywhere else.
+        return problem_response(
+            request,
+            422,
+            code="validation-error",
+            detail="The request body is not a JSON document (or not valid UTF-8).",
+            errors=[{"loc": ["body"], "msg": str(error.detail), "type": "json_invalid"}],
+        )
+    headers = dict(error.headers or {})
+    if error.status_code == 405 and (methods := _methods_of(request)):
+        headers["Allow"] = ", ".join(methods)
     phrase = HTTPStatus(error.status_code).phrase
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else phrase
     return problem_response(
@@ -183,8 +201,19 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         error.status_code,
         code=_HTTP_CODES.get(error.status_code, phrase.lower().replace(" ", "-")),
         detail=f"{detail}.",
-        headers=dict(error.headers or {}),
+        headers=headers,
     )
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the API documents for the request's path (the router names only one
+    route's methods in `Allow`, where one path may have several routes)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

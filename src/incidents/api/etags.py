@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+# RFC 9110 If-Match: `*`, or a comma-separated list of (possibly weak) entity tags.
+_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+IF_MATCH_PATTERN = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
+
 _STRONG_TAG = re.compile(r'^"(\d{1,18})"$')
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
-from incidents.api.etags import etag_of, matches_none, versions_in
+from incidents.api.etags import IF_MATCH_PATTERN, etag_of, matches_none, versions_in
 from incidents.api.pagination import page_headers
 from incidents.api.schemas import EventOut, IncidentCreate, IncidentOut, IncidentPatch
 from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH
@@ -161,7 +161,10 @@ async def change_incident(
     response: Response,
     if_match: Annotated[
         str | None,
-        Header(description="An ETag from a GET; a stale one is refused with 412."),
+        Header(
+            pattern=IF_MATCH_PATTERN,
+            description="An ETag from a GET (or `*`, or a list); a stale one is refused with 412.",
+        ),
     ] = None,
 ) -> IncidentOut:
     """Apply an allowed transition and/or a note atomically; a new `ETag` comes back."""

@@ -1,0 +1,68 @@
+"""Contract fuzzing: schemathesis drives every documented operation with generated requests.
+
+No 5xx, and every response matches its documented status codes, content type and schema.
+Bounded to a few examples an operation so the suite stays within minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from incidents.app import create_app
+from incidents.db.migrate import upgrade_to_head
+from incidents.domain.access import Actor, Role
+from incidents.service import access
+from incidents.service.context import Registry
+from incidents.settings import Settings
+
+# Building the app opens nothing: the database is made and migrated by the fixture below.
+FOLDER = Path(tempfile.mkdtemp(prefix="incidents-contract-"))
+SETTINGS = Settings(database_url=f"sqlite+aiosqlite:///{FOLDER}/contract.db", _env_file=None)
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(SETTINGS))
+
+
+async def _migrate_and_make_a_key() -> str:
+    await upgrade_to_head(SETTINGS.database_url)
+    registry = Registry.open(SETTINGS)
+    try:
+        issued = await access.issue_key(
+            registry, actor=Actor.system("tests"), name="fuzzer", role=Role.ADMIN
+        )
+    finally:
+        await registry.close()
+    return issued.secret
+
+
+@pytest.fixture(scope="module")
+def admin_secret() -> Iterator[str]:
+    yield asyncio.run(_migrate_and_make_a_key())
+    shutil.rmtree(FOLDER, ignore_errors=True)
+
+
+# Left out, with reasons: Pydantic's lax mode takes some values JSON Schema types otherwise
+# (a number for a date-time), and some valid-looking requests are rightly refused for what a
+# schema can not say (a stale If-Match is 412; a trigger without a summary is 422). The
+# API's own tests cover those refusals one by one.
+EXCLUDED = [
+    schemathesis.checks.negative_data_rejection,
+    schemathesis.checks.positive_data_acceptance,
+]
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_keeps_its_contract(
+    case: schemathesis.Case[Any], admin_secret: str
+) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {admin_secret}"}, excluded_checks=EXCLUDED
+    )
