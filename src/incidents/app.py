@@ -1,4 +1,4 @@
-"""The whole application: the JSON API, the web console and, in webhook mode, the bot."""
+"""The whole application: the JSON API, the web console and, when configured, the bot."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ from incidents.web.console import install_console
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The API with the console at `/` (and the bot's webhook when configured)."""
-    app = create_api(settings, clock=clock, webhook=_telegram_webhook(settings))
+    """The API with the console at `/`, and the Telegram bot when it has a token."""
+    app = create_api(settings, clock=clock, bot=_telegram(settings))
     install_console(app, settings)
     return app
 
 
-def _telegram_webhook(settings: Settings) -> SinkFactory | None:
-    if not settings.telegram_webhook_url:
+def _telegram(settings: Settings) -> SinkFactory | None:
+    """The bot in every API process: it delivers notifications (leased, so several processes
+    and `incidents bot` never send one twice) and, in webhook mode, takes updates."""
+    if settings.telegram_token is None:
         return None
-    # aiogram takes seconds to import: only webhook mode pays for it here.
+    # aiogram takes seconds to import: only a configured bot pays for it.
     from incidents.telegram.bot import TelegramDoor
 
     return TelegramDoor

@@ -12,6 +12,8 @@ import httpx
 
 from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
+from incidents.domain.access import Actor, Role
+from incidents.service import access
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
 from tests.telegram.conftest import OPS, Chats, telegram_settings
@@ -132,3 +134,29 @@ async def test_the_demo_script_plays_its_conversation() -> None:
     assert process.returncode == 0, text
     assert "Incident #1 · in progress" in text
     assert "Incident #1 is now resolved · key:ops-console" in text
+
+
+async def test_api_processes_deliver_notifications_too(
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+) -> None:
+    """With a token but no webhook, `incidents serve` still drains the outbox."""
+    fake_api.reset()
+    app = create_app(telegram_settings(database_url, fake_api.url), clock=clock)
+    key = await access.issue_key(
+        app.state.registry, actor=Actor.system("tests"), name="ops", role=Role.OPERATOR
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {key.secret}"},
+        ) as client,
+    ):
+        created = await client.post(
+            "/api/v1/incidents", json={"description": "Kiosk 4 offline", "source": "partner"}
+        )
+        announced = await fake_api.wait_for("sendMessage")
+        assert f"#{created.json()['id']}" in plain(announced.text)
+        assert not any(call.method == "setWebhook" for call in fake_api.calls)

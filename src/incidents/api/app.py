@@ -39,14 +39,15 @@ append notes), `admin` (also manage keys).
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, webhook: SinkFactory | None = None
+    settings: Settings, *, clock: Clock | None = None, bot: SinkFactory | None = None
 ) -> FastAPI:
     """An app over the database `settings` name; connections open on first use.
 
-    With `webhook`, the app also takes chat updates at the bot's webhook path.
+    With `bot`, the app runs the chat bot's background work (notifications) in its
+    lifespan, and takes its updates when the bot has a webhook path.
     """
     registry = Registry.open(settings, clock=clock)
-    sink = None if webhook is None else webhook(settings, registry)
+    sink = None if bot is None else bot(settings, registry)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,12 +56,12 @@ def create_app(
             name="watch-heartbeats",
         )
         if sink is not None:
-            await sink.start_webhook()
+            await sink.start()
         try:
             yield
         finally:
             if sink is not None:
-                await sink.stop_webhook()
+                await sink.stop()
             watch.cancel()
             with suppress(asyncio.CancelledError):
                 await watch
@@ -89,6 +90,6 @@ def create_app(
     app.include_router(heartbeats.router)
     app.include_router(keys.router)
     app.include_router(health.router)
-    if sink is not None:
-        add_webhook_route(app, sink)
+    if sink is not None and sink.webhook_path is not None:
+        add_webhook_route(app, sink, sink.webhook_path)
     return app

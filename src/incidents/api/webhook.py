@@ -1,4 +1,4 @@
-"""The Telegram webhook route: any API process can take updates when webhook mode is on."""
+"""The chat bot inside API processes: its webhook route, and its background work."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from incidents.settings import Settings
 
 
 class UpdateSink(Protocol):
-    """What the API needs from a chat bot to serve its webhook."""
+    """What the API needs from a chat bot it runs: start, stop, and maybe take updates."""
 
     @property
-    def webhook_path(self) -> str:
-        """Where updates are posted."""
+    def webhook_path(self) -> str | None:
+        """Where updates are posted; None when the bot polls elsewhere."""
         ...
 
     def accepts(self, secret_token: str | None) -> bool:
@@ -29,20 +29,20 @@ class UpdateSink(Protocol):
         """Handle one update."""
         ...
 
-    async def start_webhook(self) -> None:
-        """Register the webhook and start background work."""
+    async def start(self) -> None:
+        """Start background work (delivering notifications; registering the webhook)."""
         ...
 
-    async def stop_webhook(self) -> None:
-        """Stop background work."""
+    async def stop(self) -> None:
+        """Finish and stop background work."""
         ...
 
 
 SinkFactory = Callable[[Settings, Registry], UpdateSink]
 
 
-def add_webhook_route(app: FastAPI, sink: UpdateSink) -> None:
-    """Serve `sink`'s updates at its path, refusing requests without the secret token."""
+def add_webhook_route(app: FastAPI, sink: UpdateSink, path: str) -> None:
+    """Serve `sink`'s updates at `path`, refusing requests without the secret token."""
 
     async def telegram_webhook(
         request: Request,
@@ -59,6 +59,4 @@ def add_webhook_route(app: FastAPI, sink: UpdateSink) -> None:
             return problem_response(request, 422, code="validation-error", detail=str(error)[:500])
         return JSONResponse({"ok": True})
 
-    app.add_api_route(
-        sink.webhook_path, telegram_webhook, methods=["POST"], include_in_schema=False
-    )
+    app.add_api_route(path, telegram_webhook, methods=["POST"], include_in_schema=False)

@@ -107,11 +107,13 @@ class TelegramDoor:
         with suppress(RuntimeError):
             await self.dispatcher.stop_polling()
 
-    # Webhook mode: the API app calls these.
+    # Inside API processes: the API app calls these.
     @property
-    def webhook_path(self) -> str:
+    def webhook_path(self) -> str | None:
         """The path of INCIDENTS_TELEGRAM_WEBHOOK_URL, where the API app takes updates."""
-        return urlsplit(self.settings.telegram_webhook_url or "").path or DEFAULT_WEBHOOK_PATH
+        if not self.settings.telegram_webhook_url:
+            return None
+        return urlsplit(self.settings.telegram_webhook_url).path or DEFAULT_WEBHOOK_PATH
 
     def accepts(self, secret_token: str | None) -> bool:
         """Whether a webhook request carries the configured secret (compared in constant time)."""
@@ -126,12 +128,13 @@ class TelegramDoor:
         """Handle one update delivered by webhook."""
         await self.dispatcher.feed_webhook_update(self.bot, update)
 
-    async def start_webhook(self) -> None:
-        """Register the webhook with Telegram (retrying in the background) and start the sender.
+    async def start(self) -> None:
+        """In an API process: start the sender, and register the webhook if there is one.
 
-        The API keeps serving while Telegram is unreachable; registration catches up later.
+        Registration retries in the background: the API serves while Telegram is unreachable.
         """
-        self._registration = asyncio.create_task(self._register_webhook())
+        if self.webhook_path is not None:
+            self._registration = asyncio.create_task(self._register_webhook())
         await self.start_sender()
 
     async def _register_webhook(self) -> None:
@@ -151,8 +154,8 @@ class TelegramDoor:
             if self._stop.is_set():
                 return
 
-    async def stop_webhook(self) -> None:
-        """Stop the sender and close the bot's HTTP session (the webhook stays registered)."""
+    async def stop(self) -> None:
+        """Stop the sender and close the bot's HTTP session (a webhook stays registered)."""
         if self._registration is not None:
             self._registration.cancel()
             with suppress(asyncio.CancelledError):
