@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     language: Literal["en", "ru"] = "en"
     max_body_bytes: int = Field(default=65_536, ge=1_024)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -56,6 +57,14 @@ class Settings(BaseSettings):
             chat, _, source = item.partition(":")
             chats[chat.strip()] = source.strip() or None
         return chats
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        """`https://a.example,https://b.example` -> both; empty: CORS stays closed."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("telegram_users", mode="before")
     @classmethod

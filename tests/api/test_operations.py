@@ -114,3 +114,24 @@ async def test_documentation_pages_are_served(client: httpx.AsyncClient, path: s
     response = await client.get(path)
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+
+
+PREFLIGHT = {"Origin": "https://ops.example.org", "Access-Control-Request-Method": "PATCH"}
+
+
+async def test_cors_is_closed_by_default(client: httpx.AsyncClient) -> None:
+    response = await client.options("/api/v1/incidents/1", headers=PREFLIGHT)
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_cors_opens_to_configured_origins(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"cors_origins": ("https://ops.example.org",)}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        allowed = await client.options("/api/v1/incidents/1", headers=PREFLIGHT)
+        other = await client.options(
+            "/api/v1/incidents/1", headers={**PREFLIGHT, "Origin": "https://evil.example"}
+        )
+    assert allowed.headers["access-control-allow-origin"] == "https://ops.example.org"
+    assert "access-control-allow-origin" not in other.headers
+    await app.state.registry.close()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from incidents import __version__
 from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys
@@ -83,6 +84,15 @@ def create_app(
         default=settings.max_body_bytes,
         paths={ALERTMANAGER_PATH: ALERTMANAGER_MAX_BODY_BYTES},
     )
+    if settings.cors_origins:
+        # Closed unless configured: browsers elsewhere may call the API only from these.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Link", "X-Total-Count", "Content-Range"],
+        )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(incidents.router)
     app.include_router(alerts.router)
