@@ -16,11 +16,12 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "123456:TEST-TOKEN"
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Incidents", "username": "incidents_bot"}
+# getMe's id on purpose differs from the token's prefix: the bot must not rely on the latter.
+BOT_USER = {"id": 424242, "is_bot": True, "first_name": "Incidents", "username": "incidents_bot"}
 # Methods that fail during an outage (the bot's own polling keeps working).
 FAILING = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
 _JSON_FIELDS = {"reply_markup", "reply_parameters", "allowed_updates", "link_preview_options"}
@@ -154,7 +155,7 @@ class FakeBotAPI:
         return [call for call in self.calls if call.method == method and call.ok]
 
     # The server.
-    async def _handle(self, request: Request) -> JSONResponse:
+    async def _handle(self, request: Request) -> Response:
         if request.path_params["token"] != TOKEN:
             return JSONResponse(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
@@ -171,8 +172,8 @@ class FakeBotAPI:
         async with self._changed:
             self.calls.append(Call(method, params, ok=not fail, result=result))
             self._changed.notify_all()
-        if fail:
-            return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
+        if fail:  # as a proxy in front of Telegram answers: HTML, not the Bot API's JSON
+            return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
         return JSONResponse({"ok": True, "result": result})
 
     async def _params(self, request: Request) -> dict[str, Any]:

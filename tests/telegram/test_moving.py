@@ -137,3 +137,21 @@ async def test_show_of_a_huge_incident_fits_in_one_message(chats: Chats) -> None
 
     assert len(plain(shown.text)) <= MESSAGE_LIMIT
     assert "&lt;&amp;&gt;" in shown.text
+
+
+async def test_a_note_does_not_make_the_buttons_stale(chats: Chats) -> None:
+    card = await chats.say(OPS, "/new Scooter #8 offline")
+    [incident] = await chats.incidents()
+    await chats.say(OPS, f"/note {incident['id']} Battery swapped")
+
+    answer = await chats.press(card, "Take")
+
+    assert answer.params["text"] == "Done."
+    current = (await chats.http.get(f"/api/v1/incidents/{incident['id']}")).json()
+    assert current["status"] == "in_progress"
+
+
+async def test_help_is_valid_html(chats: Chats) -> None:
+    reply = await chats.say(OPS, "/help")
+    assert "/new &lt;text&gt;" in reply.text
+    assert "<text>" not in reply.text

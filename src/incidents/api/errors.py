@@ -83,10 +83,10 @@ class ValidationProblem(Problem):
 
 
 class TransitionProblem(Problem):
-    """A 409 problem naming the current status and the statuses allowed next."""
+    """A 409 problem; an illegal transition names the current status and those allowed next."""
 
-    current_status: str = Field(examples=["new"])
-    allowed_statuses: list[str] = Field(examples=[["in_progress"]])
+    current_status: str | None = Field(default=None, examples=["new"])
+    allowed_statuses: list[str] | None = Field(default=None, examples=[["in_progress"]])
 
 
 def problem_response(
@@ -144,6 +144,9 @@ def _extra_of(error: DomainError) -> dict[str, Any]:
         }
     if isinstance(error, InvalidInput):
         return {"errors": [{"loc": ["body", error.field], "msg": error.detail, "type": error.code}]}
+    if isinstance(error, IdempotencyConflict):
+        where = ["header", "idempotency-key"]
+        return {"errors": [{"loc": where, "msg": error.detail, "type": error.code}]}
     return {}
 
 
@@ -223,8 +226,29 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _document_problems_as_problem_json(app: FastAPI) -> None:
+    """Put the Problem schemas under `application/problem+json` in the OpenAPI document.
+
+    FastAPI files a response `model` under `application/json`; errors are never sent so.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if PROBLEM_JSON in content and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the problem+json handlers on `app`."""
+    """Register the problem+json handlers on `app`, and document them as such."""
+    _document_problems_as_problem_json(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

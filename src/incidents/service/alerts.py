@@ -93,7 +93,7 @@ async def trigger_alert(
         mover=EVENTS_ACTOR,
     )
     return await in_transaction_with_retry(
-        registry, lambda tx: apply_trigger(registry, tx, trigger, now=registry.clock.now())
+        registry, lambda tx: apply_trigger(tx, trigger, now=registry.clock.now())
     )
 
 
@@ -103,15 +103,13 @@ async def resolve_alert(registry: Registry, *, actor: Actor, dedup_key: str) -> 
     key = check_dedup_key(dedup_key)
     async with registry.database.transaction(write=True) as tx:
         handled = await apply_resolve(
-            registry, tx, key, reporter=actor, mover=EVENTS_ACTOR, now=registry.clock.now()
+            tx, key, reporter=actor, mover=EVENTS_ACTOR, now=registry.clock.now()
         )
         await tx.commit()
     return handled
 
 
-async def apply_trigger(
-    registry: Registry, tx: Transaction, trigger: Trigger, *, now: datetime
-) -> Handled:
+async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> Handled:
     """Apply a trigger inside `tx`; raises UniqueViolation when a concurrent one inserted."""
     conn = tx.connection
     current = await queries.find_open_incident(conn, trigger.dedup_key)
@@ -127,7 +125,7 @@ async def apply_trigger(
             details=trigger.details,
         )
         await _write(tx, incident, events.created(), trigger.reporter, trigger.reporter, now)
-        await announce(registry, tx, NoticeKind.CREATED, incident, trigger.reporter, now=now)
+        await announce(tx, NoticeKind.CREATED, incident, trigger.reporter, now=now)
         return Handled(AlertOutcome.CREATED, incident)
     require_source(trigger.reporter, current.source)
     target = status_when_it_fires_again(current.status)
@@ -142,12 +140,11 @@ async def apply_trigger(
         current.status, target, incident.occurrences, reported_by=trigger.reporter.name
     )
     await _write(tx, incident, happened, trigger.mover, trigger.reporter, now)
-    await announce(registry, tx, NoticeKind.CHANGED, incident, trigger.mover, now=now)
+    await announce(tx, NoticeKind.CHANGED, incident, trigger.mover, now=now)
     return Handled(AlertOutcome.REOPENED, incident)
 
 
 async def apply_resolve(
-    registry: Registry,
     tx: Transaction,
     dedup_key: str,
     *,
@@ -167,7 +164,7 @@ async def apply_resolve(
     )
     happened = events.resolved(current.status, reported_by=reporter.name)
     await _write(tx, incident, happened, mover, reporter, now)
-    await announce(registry, tx, NoticeKind.CHANGED, incident, mover, now=now)
+    await announce(tx, NoticeKind.CHANGED, incident, mover, now=now)
     return Handled(AlertOutcome.RESOLVED, incident)
 
 

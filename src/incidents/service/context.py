@@ -15,18 +15,12 @@ class Registry:
 
     database: Database
     clock: Clock = field(default_factory=SystemClock)
-    # Whether changes made outside chats are queued for announcement in chats.
-    announces: bool = False
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock | None = None) -> Registry:
         """A registry over the database `settings` name; connections open on first use."""
         database = Database.from_url(settings.database_url, settings.engine_options())
-        return cls(
-            database=database,
-            clock=clock or SystemClock(),
-            announces=settings.telegram_token is not None,
-        )
+        return cls(database=database, clock=clock or SystemClock())
 
     async def check(self) -> None:
         """Raise StorageUnavailable unless the database answers."""

@@ -72,9 +72,7 @@ async def check_in(
         heartbeat = await write(
             tx.connection, name=name, timeout_seconds=timeout, due_at=due_at, now=now
         )
-        await apply_resolve(
-            registry, tx, dedup_key_of(name), reporter=actor, mover=HEARTBEATS_ACTOR, now=now
-        )
+        await apply_resolve(tx, dedup_key_of(name), reporter=actor, mover=HEARTBEATS_ACTOR, now=now)
         return HeartbeatView(heartbeat, heartbeat.state(now))
 
     return await in_transaction_with_retry(registry, work)
@@ -124,7 +122,7 @@ async def _report_silence(registry: Registry, name: str, tx: Transaction) -> Inc
         reporter=HEARTBEATS_ACTOR,
         mover=HEARTBEATS_ACTOR,
     )
-    return (await apply_trigger(registry, tx, trigger, now=now)).incident
+    return (await apply_trigger(tx, trigger, now=now)).incident
 
 
 async def watch_heartbeats(registry: Registry, *, period_seconds: float) -> None:

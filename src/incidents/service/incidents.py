@@ -134,7 +134,7 @@ async def _create_once(
             )
         if thread is not None:
             await chats.insert_thread(conn, incident.id, thread)
-        await announce(registry, tx, NoticeKind.CREATED, incident, actor, now=now)
+        await announce(tx, NoticeKind.CREATED, incident, actor, now=now)
         await tx.commit()
     return Reported(incident)
 
@@ -190,11 +190,13 @@ async def change_incident(
     status: Status | None = None,
     note: str | None = None,
     expected_versions: Collection[int] | None = None,
+    expected_status: Status | None = None,
 ) -> Incident:
     """Move an incident to `status` and/or append `note`, atomically, with their events.
 
     Raises IncidentNotFound, VersionMismatch when the incident is at none of
-    `expected_versions` (None: any version will do), and IllegalTransition.
+    `expected_versions` (None: any version will do) or not in `expected_status`, and
+    IllegalTransition.
     Asking for the status it already has changes nothing.
     """
     require(actor, Permission.CHANGE)
@@ -204,7 +206,9 @@ async def change_incident(
         current = await queries.get_incident(tx.connection, incident_id, for_update=True)
         if current is None:
             raise IncidentNotFound(incident_id)
-        if expected_versions is not None and current.version not in expected_versions:
+        stale_version = expected_versions is not None and current.version not in expected_versions
+        moved = expected_status is not None and current.status != expected_status
+        if stale_version or moved:
             raise VersionMismatch(incident_id, current.version)
         target = current.status if status is None else status
         check_transition(current.status, target)
@@ -226,7 +230,7 @@ async def change_incident(
             request_id=actor.request_id,
             now=now,
         )
-        await announce(registry, tx, NoticeKind.CHANGED, changed, actor, note=note, now=now)
+        await announce(tx, NoticeKind.CHANGED, changed, actor, note=note, now=now)
         await tx.commit()
     return changed
 

@@ -20,7 +20,6 @@ from incidents.service.context import Registry
 
 
 async def announce(
-    registry: Registry,
     tx: Transaction,
     kind: NoticeKind,
     incident: Incident,
@@ -29,8 +28,12 @@ async def announce(
     note: str | None = None,
     now: datetime,
 ) -> None:
-    """Queue a chat notification of a change made outside chats, in the change's transaction."""
-    if registry.announces and not is_chat_actor(actor.name):
+    """Queue a chat notification of a change made outside chats, in the change's transaction.
+
+    Queued whether or not this process runs a bot: any bot process may deliver it, and a
+    notification with no chat to go to is settled without a message.
+    """
+    if not is_chat_actor(actor.name):
         await outbox.enqueue(
             tx.connection, kind=kind, incident_id=incident.id, actor=actor.name, note=note, now=now
         )

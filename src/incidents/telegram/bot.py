@@ -16,7 +16,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
 from incidents.service.context import Registry
 from incidents.settings import Settings
@@ -92,7 +91,7 @@ class TelegramDoor:
         """Long polling with the sender beside it, until cancelled or stopped."""
         try:
             await self.bot.delete_webhook(drop_pending_updates=False)
-        except (TelegramAPIError, TelegramNetworkError) as error:
+        except Exception as error:
             # Polling retries on its own; a webhook left set shows up there as a conflict.
             log.warning("could not clear a webhook before polling: %s", error)
         await self.start_sender()
@@ -147,7 +146,7 @@ class TelegramDoor:
                     drop_pending_updates=False,
                 )
                 return
-            except (TelegramAPIError, TelegramNetworkError) as error:
+            except Exception as error:
                 log.warning("webhook not registered yet (try %s): %s", attempt + 1, error)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), min(2**attempt, 60))

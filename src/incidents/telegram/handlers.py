@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -57,7 +58,7 @@ async def _reply_card(message: Message, incident: Incident, texts: Texts) -> Non
 
 async def help_(message: Message, texts: Texts) -> None:
     """What the bot understands."""
-    await message.reply(texts.words.help)
+    await message.reply(escape(texts.words.help))
 
 
 async def new(
@@ -145,7 +146,8 @@ async def reply_note(message: Message, bot: Bot, registry: Registry, texts: Text
     assert replied is not None
     first_line = (replied.text or "").split("\n", 1)[0]
     match = _CARD_ID.search(first_line)
-    if replied.from_user is None or replied.from_user.id != bot.id or match is None:
+    me = await bot.me()  # cached after the first call; the token's prefix may differ
+    if replied.from_user is None or replied.from_user.id != me.id or match is None:
         return
     await _add_note(message, registry, texts, int(match.group(1)), message.text or "")
 
@@ -192,7 +194,7 @@ async def pressed(
             actor=actor,
             incident_id=callback_data.id,
             status=VERB_TARGET[callback_data.verb],
-            expected_versions={callback_data.version},
+            expected_status=callback_data.status,
         )
         answer = texts.words.done
     except (VersionMismatch, IllegalTransition):

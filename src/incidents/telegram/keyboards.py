@@ -5,16 +5,19 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from incidents.domain.incident import Incident, Verb, allowed_next, verb_for
+from incidents.domain.incident import Incident, Status, Verb, allowed_next, verb_for
 from incidents.telegram.texts import Texts
 
 
 class IncidentAction(CallbackData, prefix="inc"):
-    """A button press: move incident `id`, seen at `version`, by `verb`."""
+    """A button press: move incident `id`, drawn while it was in `status`, by `verb`.
+
+    A press after the incident moved elsewhere is stale; a note added meanwhile is not.
+    """
 
     id: int
     verb: Verb
-    version: int
+    status: Status
 
 
 def buttons(incident: Incident, texts: Texts) -> InlineKeyboardMarkup | None:
@@ -22,9 +25,7 @@ def buttons(incident: Incident, texts: Texts) -> InlineKeyboardMarkup | None:
     row = [
         InlineKeyboardButton(
             text=texts.words.verbs[verb],
-            callback_data=IncidentAction(
-                id=incident.id, verb=verb, version=incident.version
-            ).pack(),
+            callback_data=IncidentAction(id=incident.id, verb=verb, status=incident.status).pack(),
         )
         for verb in (verb_for(incident.status, target) for target in allowed_next(incident.status))
     ]

@@ -7,7 +7,6 @@ import logging
 from contextlib import suppress
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import ReplyParameters
 
 from incidents.domain.notifications import Notice, NoticeKind, Thread
@@ -36,7 +35,7 @@ class NotificationSender:
         for notice in await outbox.claim_notices(self.registry):
             try:
                 posted = await self._send(notice)
-            except (TelegramAPIError, TelegramNetworkError, OSError, TimeoutError) as error:
+            except Exception as error:  # any failure (an HTML 502 too): retry it later
                 log.warning(
                     "notification %s not delivered (try %s): %s", notice.id, notice.attempts, error
                 )
