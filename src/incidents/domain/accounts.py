@@ -12,10 +12,12 @@ PASSWORD_MIN_LENGTH = 8
 # Long enough for any passphrase, short enough that hashing it costs nothing extra.
 PASSWORD_MAX_LENGTH = 1024
 
-# Sign-in throttling: this many failures for one username within the window refuse the next
-# attempts until the oldest failure leaves the window.
-MAX_SIGN_IN_FAILURES = 5
+# Sign-in throttling slows guessing down without locking the owner out: past a few free
+# failures within the window, each further attempt must wait twice as long as the one
+# before (1 s, 2 s, 4 s ... at most 5 minutes) after the latest failure.
+FREE_SIGN_IN_FAILURES = 3
 SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
+LONGEST_SIGN_IN_WAIT = timedelta(minutes=5)
 
 # A console session lasts this long after sign-in, however active.
 SESSION_LIFETIME = timedelta(hours=12)
@@ -40,12 +42,14 @@ def check_password(password: str) -> str:
 
 
 def throttled_until(failures: list[datetime], now: datetime) -> datetime | None:
-    """When sign-in opens again for a username with these recent failures; None: open now."""
+    """When the next sign-in for a username with these recent failures may be tried."""
     recent = sorted(at for at in failures if now - at < SIGN_IN_FAILURE_WINDOW)
-    if len(recent) < MAX_SIGN_IN_FAILURES:
+    beyond_free = len(recent) - FREE_SIGN_IN_FAILURES
+    if beyond_free < 0:
         return None
-    # The attempt that would bring the count in the window below the limit.
-    return recent[-MAX_SIGN_IN_FAILURES] + SIGN_IN_FAILURE_WINDOW
+    wait = min(timedelta(seconds=2 ** min(beyond_free, 20)), LONGEST_SIGN_IN_WAIT)
+    until = recent[-1] + wait
+    return until if until > now else None
 
 
 def session_is_current(
