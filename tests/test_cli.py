@@ -60,6 +60,9 @@ def test_serve_prints_a_bootstrap_admin_key_once(
 ) -> None:
     printed = SECRET.findall(served.log())
     assert len(printed) == 1, served.log()
+    assert re.search(r"Console at /: username admin, password \S{12,}", served.log())
+    listed = served.cli("users", "list")
+    assert "admin" in listed.stdout, listed.stdout + listed.stderr
     admin = {"Authorization": f"Bearer {printed[0]}"}
 
     created = httpx.post(
@@ -144,7 +147,9 @@ def _sign_in(server: Server, username: str, password: str) -> httpx.Response:
 
 
 def test_serve_offers_a_first_account(served: Server) -> None:
-    assert "incidents users create --username admin --role admin" in served.log()
+    offered = re.search(r"Console at /: username (\S+), password (\S+)", served.log())
+    assert offered is not None, served.log()
+    assert _sign_in(served, offered.group(1), offered.group(2)).status_code == 303
 
 
 def test_users_commands(served: Server) -> None:

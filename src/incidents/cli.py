@@ -17,6 +17,7 @@ from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
 from incidents.logs import configure_logging
 from incidents.service import access, accounts
+from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.context import Registry
 from incidents.settings import Settings
 
@@ -85,9 +86,9 @@ def serve(
     from incidents.app import create_app
 
     settings = _prepare(migrate=not no_migrate)
-    issued = _run(settings, access.bootstrap_admin_key)
-    if issued is not None:
-        _announce_bootstrap_key(issued.secret)
+    first = _run(settings, first_access)
+    if first is not None:
+        _announce_first_access(first)
     if not _run(settings, accounts.has_accounts):
         log.warning(
             "No one can sign in to the console yet. Make the first account with:\n"
@@ -120,17 +121,22 @@ def bot() -> None:
         asyncio.run(run_polling(settings))
 
 
-def _announce_bootstrap_key(secret: str) -> None:
+def _announce_first_access(first: FirstAccess) -> None:
     rule = "=" * 72
     log.warning(
-        "\n%s\nNo API key existed, so an admin key named %r was made. It is shown only now:\n\n"
-        "    %s\n\nUse it as `Authorization: Bearer <key>`, e.g. export TOKEN=<key>.\n"
-        "Make keys for people and systems with it, then revoke it.\n"
-        "For the web console, make a first account: "
-        "incidents users create --username admin --role admin\n%s",
+        "\n%s\nThe registry was empty, so an admin API key named %r and an admin account "
+        "were made.\nThey are shown only now.\n\nAPI key (`Authorization: Bearer <key>`, "
+        "e.g. export TOKEN=<key>):\n\n    %s\n\nConsole at /: username %s, password %s\n\n"
+        "Make keys and accounts for people and systems, then revoke this key "
+        "(incidents keys revoke %s) and change this password (incidents users set-password %s)."
+        "\n%s",
         rule,
-        access.BOOTSTRAP_KEY_NAME,
-        secret,
+        first.key.key.name,
+        first.key.secret,
+        first.username,
+        first.password,
+        first.key.key.name,
+        first.username,
         rule,
     )
 
