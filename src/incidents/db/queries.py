@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select, true
+from sqlalchemy import ColumnElement, Row, and_, func, literal, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.tables import incident_events, incidents
+from incidents.db.types import UTCDateTime
+from incidents.domain.cursor import Position
 from incidents.domain.events import Event, EventKind, NewEvent
 from incidents.domain.incident import Incident, Source, Status
 
@@ -106,9 +108,14 @@ async def update_incident(
 
 
 async def list_incidents(
-    conn: AsyncConnection, flt: IncidentFilter, *, limit: int, offset: int
+    conn: AsyncConnection,
+    flt: IncidentFilter,
+    *,
+    limit: int,
+    offset: int,
+    after: Position | None = None,
 ) -> list[Incident]:
-    """A page of incidents matching `flt`, newest first."""
+    """A page of incidents matching `flt`, newest first; only those past `after` if given."""
     query = (
         select(incidents)
         .where(_where(flt))
@@ -116,6 +123,12 @@ async def list_incidents(
         .limit(limit)
         .offset(offset)
     )
+    if after is not None:
+        # A row-value comparison walks the (created_at, id) order from the cursor on.
+        query = query.where(
+            tuple_(incidents.c.created_at, incidents.c.id)
+            < tuple_(literal(after.created_at, UTCDateTime), literal(after.id))
+        )
     return [_to_incident(row) for row in await conn.execute(query)]
 
 
@@ -123,15 +136,6 @@ async def count_incidents(conn: AsyncConnection, flt: IncidentFilter) -> int:
     """How many incidents match `flt`."""
     query = select(func.count()).select_from(incidents).where(_where(flt))
     return int((await conn.execute(query)).scalar_one())
-
-
-async def incidents_by_status(conn: AsyncConnection) -> dict[Status, int]:
-    """The number of incidents in each status (zero for statuses nobody is in)."""
-    query = select(incidents.c.status, func.count()).group_by(incidents.c.status)
-    counts = dict.fromkeys(Status, 0)
-    for status, count in await conn.execute(query):
-        counts[Status(status)] = int(count)
-    return counts
 
 
 async def insert_events(

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from incidents.db import chats, idempotency, outbox, queries
+from incidents.db import chats, counters, idempotency, outbox, queries
 from incidents.db.engine import Transaction, UniqueViolation
 from incidents.db.queries import IncidentFilter
 from incidents.domain import events
 from incidents.domain.access import Actor, Permission, require, require_source
+from incidents.domain.cursor import Position
 from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
 from incidents.domain.events import Event
 from incidents.domain.incident import (
@@ -36,10 +37,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a list, with the total that matches its filter."""
+    """One page of a list, with the total that matches its filter and where the next starts."""
 
     items: list[T]
     total: int
+    next: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +178,22 @@ async def list_incidents(
     statuses: tuple[Status, ...] = (),
     sources: tuple[Source, ...] = (),
     limit: int,
-    offset: int,
+    offset: int = 0,
+    after: Position | None = None,
 ) -> Page[Incident]:
-    """A page of incidents, newest first, and how many match in all."""
+    """A page of incidents, newest first (past `after` if given), and how many match in all."""
     require(actor, Permission.READ)
     flt = IncidentFilter(statuses=statuses, sources=sources)
     async with registry.database.transaction(write=False) as tx:
-        items = await queries.list_incidents(tx.connection, flt, limit=limit, offset=offset)
-        total = await queries.count_incidents(tx.connection, flt)
-    return Page(items=items, total=total)
+        # One row more than asked tells whether a next page exists, without counting.
+        items = await queries.list_incidents(
+            tx.connection, flt, limit=limit + 1, offset=offset, after=after
+        )
+        total = await counters.total_of(tx.connection, flt)
+    if len(items) <= limit:
+        return Page(items=items, total=total)
+    del items[limit:]
+    return Page(items=items, total=total, next=Position(items[-1].created_at, items[-1].id))
 
 
 async def change_incident(
@@ -252,4 +261,4 @@ async def list_events(
 async def incidents_by_status(registry: Registry) -> dict[Status, int]:
     """How many incidents are in each status (for metrics: no actor needed)."""
     async with registry.database.transaction(write=False) as tx:
-        return await queries.incidents_by_status(tx.connection)
+        return await counters.incidents_by_status(tx.connection)
