@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -18,6 +18,9 @@ from incidents.domain.incident import Source
 from incidents.service import access
 from incidents.service.context import Registry
 from incidents.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(
     help="A registry of record for operational incidents.",
@@ -77,31 +80,44 @@ def migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes; on PostgreSQL, one per CPU core.")
+    ] = 1,
 ) -> None:
     """Apply pending migrations, make a first admin key if there is none, then serve the API."""
     import uvicorn
-
-    from incidents.api.app import create_app
 
     settings = _prepare()
     issued = _run(settings, access.bootstrap_admin_key)
     if issued is not None:
         _announce_bootstrap_key(issued.secret)
-    webhook = None
-    if settings.telegram_webhook_url:
-        from incidents.telegram.bot import TelegramDoor
-
-        webhook = TelegramDoor
     # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler it
     # found. A graceful stop is a success: let that second signal end the process with status 0.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    # Several workers each build their app from the same environment, after the migrations
+    # and the bootstrap key above ran once, here.
     uvicorn.run(
-        create_app(settings, webhook=webhook),
+        "incidents.cli:served_app" if workers > 1 else served_app(settings),
+        factory=workers > 1,
+        workers=workers,
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
         proxy_headers=False,
     )
+
+
+def served_app(settings: Settings | None = None) -> FastAPI:
+    """The app `incidents serve` runs, with the Telegram webhook when settings ask for it."""
+    from incidents.api.app import create_app
+
+    settings = settings or Settings()
+    webhook = None
+    if settings.telegram_webhook_url:
+        from incidents.telegram.bot import TelegramDoor
+
+        webhook = TelegramDoor
+    return create_app(settings, webhook=webhook)
 
 
 @app.command()
