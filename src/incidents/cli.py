@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -18,9 +18,6 @@ from incidents.domain.incident import Source
 from incidents.service import access
 from incidents.service.context import Registry
 from incidents.settings import Settings
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 app = typer.Typer(
     help="A registry of record for operational incidents.",
@@ -107,7 +104,7 @@ def serve(
     )
 
 
-def served_app(settings: Settings | None = None) -> FastAPI:
+def served_app(settings: Settings | None = None) -> Any:  # a FastAPI app: only api/ imports it
     """The app `incidents serve` runs, with the Telegram webhook when settings ask for it."""
     from incidents.api.app import create_app
 
