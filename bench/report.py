@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.run import Result, Run
+from bench.targets import targets_table
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -65,6 +66,7 @@ def section(run: Run, *, plots: list[str]) -> str:
             f"Run `{run.plan}` of {when} on {platform.machine()}, {cores} cores, "
             f"{run.seconds / 60:.1f} minutes; wrk with 2 threads and 16 connections per "
             f"endpoint; text search {search}.",
+            targets_table(run),
             results_table(run),
             _limits_table(run),
             _memory_table(run),

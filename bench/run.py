@@ -22,6 +22,8 @@ from bench.plan import Plan, Setup
 from bench.probe import PostgresProbe, Probe, SqliteProbe, cursor_at
 
 API = "/api/v1/incidents"
+# Between two loads, so requests still queued from one do not slow the next.
+SETTLE_SECONDS = 1.0
 # Each endpoint's figures are set against the pgbench statement the API issues for it.
 LIMIT_OF = {
     "create": "insert",
@@ -132,8 +134,8 @@ def _endpoints(
         ("health", lambda: (f"{root}/health", "path.lua", None)),
         ("first page", lambda: (page, "path.lua", None)),
         ("list", lambda: (f"{base}?status=new&limit=50", "path.lua", None)),
-        ("deep offset", lambda: (f"{base}?offset={depth}&limit=50", "path.lua", None)),
         ("deep cursor", lambda: (f"{page}&cursor={cursor_at(probe, depth)}", "path.lua", None)),
+        ("deep offset", lambda: (f"{base}?offset={depth}&limit=50", "path.lua", None)),
         ("get", lambda: (base, "get_by_id.lua", _ids(folder, probe, None))),
     ]
     if search:
@@ -154,11 +156,14 @@ def _load_setup(
     with server.serving(target.url, workers=setup.workers, log=folder / "serve.log") as served:
         base = served.url + API
         run.search = _has_search(served.url)
-        # Warm-up: connections, caches, first-request costs; not recorded.
-        run_wrk(f"{base}?limit=50", "path.lua", token=token, seconds=1, connections=4)
+        # Warm-up at full concurrency (pools and caches fill), not recorded.
+        run_wrk(
+            f"{base}?limit=50", "path.lua", token=token, seconds=2, connections=plan.connections
+        )
         rss_first = max(served.worker_rss_kib())
         limits = run.limits.get(target.database, {}).get(size, {})
         for name, make in _endpoints(plan, target, base, size, folder, run.search):
+            time.sleep(SETTLE_SECONDS)
             url, script, ids = make()
             figures = run_wrk(
                 url,
