@@ -1,5 +1,6 @@
 # Two entry points: `make run` serves the registry, `make test` checks everything.
 # Each installs what it needs into .venv first (again only when pyproject.toml changes).
+# `make bench` measures it (docs/PERFORMANCE.md); `make bench-quick` is a short smoke run.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,16 +9,16 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest bench bench-quick tools clean
 
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
 
-test: $(VENV)/.installed-test $(CHROMIUM) lint typecheck pytest
+test: $(VENV)/.installed-test $(CHROMIUM) tools lint typecheck pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples bench
+	$(BIN)/ruff format --check src tests examples bench
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -33,6 +34,17 @@ $(CHROMIUM):
 		echo "No apt-get here: install Chromium at $(CHROMIUM) for the browser tests."; \
 	fi
 
+bench: $(VENV)/.installed-bench tools
+	$(BIN)/python -m bench
+
+bench-quick: $(VENV)/.installed-bench tools
+	$(BIN)/python -m bench --quick
+
+# The load generator of the benchmark (and of its smoke test), from Debian's packages.
+tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| echo "wrk could not be installed: the benchmark's smoke test will be skipped"
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
@@ -43,6 +55,10 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --editable '.[test]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --editable '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -262,14 +262,14 @@ class Server:
 
 
 @contextmanager
-def serving(database_url: str, folder: Path) -> Iterator[Server]:
-    """Run `incidents serve` on `database_url` until the block ends (then SIGTERM, exit 0)."""
+def serving(database_url: str, folder: Path, *options: str) -> Iterator[Server]:
+    """Run `incidents serve [options]` on `database_url` until the block ends (SIGTERM, exit 0)."""
     port = _free_port()
     env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url}
     server = Server(f"http://127.0.0.1:{port}", folder / f"serve-{port}.log", env)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env,
             cwd=folder,
             stdout=log,

@@ -220,3 +220,19 @@ def test_no_bootstrap_key_once_an_account_exists(database_url: str, tmp_path: Pa
     with serving(database_url, tmp_path) as server:
         assert SECRET.findall(server.log()) == []
         assert "No one can sign in" not in server.log()
+
+
+def test_serve_with_two_workers_shares_one_database(database_url: str, tmp_path: Path) -> None:
+    with serving(database_url, tmp_path, "--workers", "2") as served:
+        secret = SECRET.findall(served.log())
+        assert len(secret) == 1, served.log()  # the key is made once, before the workers start
+        admin = {"Authorization": f"Bearer {secret[0]}"}
+        for n in range(6):
+            created = httpx.post(
+                f"{served.url}/api/v1/incidents",
+                json={"description": f"from either worker {n}", "source": "monitoring"},
+                headers=admin,
+            )
+            assert created.status_code == 201, created.text
+        listed = httpx.get(f"{served.url}/api/v1/incidents", headers=admin)
+        assert listed.headers["X-Total-Count"] == "6"

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from incidents.api.app import create_app as create_api
 from incidents.api.webhook import SinkFactory
 from incidents.domain.clock import Clock
+from incidents.logs import configure_logging
 from incidents.settings import Settings
 from incidents.web.console import install_console
 
@@ -16,6 +17,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app = create_api(settings, clock=clock, bot=_telegram(settings))
     install_console(app, settings)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app each worker of `incidents serve --workers N` builds: settings read once, here."""
+    settings = Settings()
+    # Workers are fresh processes: they set up logging as the parent did.
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def _telegram(settings: Settings) -> SinkFactory | None:

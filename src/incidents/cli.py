@@ -79,8 +79,11 @@ def serve(
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Skip migrations (a one-shot step ran them).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes; on PostgreSQL, one per CPU core.")
+    ] = 1,
 ) -> None:
-    """Apply pending migrations, make a first admin key if there is none, then serve the API."""
+    """Apply pending migrations, make a first admin key and account if there are none, serve."""
     import uvicorn
 
     from incidents.app import create_app
@@ -97,8 +100,12 @@ def serve(
     # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler it
     # found. A graceful stop is a success: let that second signal end the process with status 0.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    # Several workers each build their app from the same environment, after the migrations
+    # and the bootstrap key above ran once, here.
     uvicorn.run(
-        create_app(settings),
+        "incidents.app:app_from_environment" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers,
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,

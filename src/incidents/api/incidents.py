@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
+from incidents.api.cursors import Cursor, next_cursor_headers, position_after
 from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
 from incidents.api.etags import IF_MATCH_PATTERN, etag_of, matches_none, versions_in
@@ -98,9 +99,16 @@ async def list_incidents(
         ),
     ] = None,
     limit: Limit = 50,
-    offset: Offset = 0,
+    offset: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Items to skip (default 0).")
+    ] = None,
+    cursor: Cursor = None,
 ) -> list[IncidentOut]:
-    """A page of incidents with `X-Total-Count`, `Content-Range` and `Link` headers."""
+    """A page of incidents with `X-Total-Count`, `Link` and, for an offset page, `Content-Range`.
+
+    Where more follow, `X-Next-Cursor` holds a keyset cursor to continue from this page.
+    """
+    after = position_after(cursor, offset=offset)
     page = await service.list_incidents(
         registry,
         actor=actor,
@@ -109,18 +117,23 @@ async def list_incidents(
         dedup_key=dedup_key,
         search=q,
         limit=limit,
-        offset=offset,
+        offset=offset or 0,
+        after=after,
     )
-    response.headers.update(
-        page_headers(
+    if after is None:
+        headers = page_headers(
             request.url,
             unit="incidents",
             total=page.total,
-            offset=offset,
+            offset=offset or 0,
             limit=limit,
             count=len(page.items),
         )
-    )
+    else:
+        headers = {"X-Total-Count": str(page.total)}
+    # Offset pages keep linking to offsets; a cursor page links to the next cursor.
+    headers.update(next_cursor_headers(request.url, page.next, limit=limit, link=after is not None))
+    response.headers.update(headers)
     return [IncidentOut.model_validate(item) for item in page.items]
 
 

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exc, func, select, true
+from sqlalchemy import ColumnElement, Row, and_, exc, func, literal, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
 from incidents.db.tables import incident_events, incidents
+from incidents.db.types import UTCDateTime
+from incidents.domain.cursor import Position
 from incidents.domain.events import Event, EventKind, NewEvent
 from incidents.domain.incident import Incident, Source, Status, searchable_text
 
@@ -176,9 +178,14 @@ async def record_occurrence(
 
 
 async def list_incidents(
-    conn: AsyncConnection, flt: IncidentFilter, *, limit: int, offset: int
+    conn: AsyncConnection,
+    flt: IncidentFilter,
+    *,
+    limit: int,
+    offset: int,
+    after: Position | None = None,
 ) -> list[Incident]:
-    """A page of incidents matching `flt`, newest first."""
+    """A page of incidents matching `flt`, newest first; only those past `after` if given."""
     query = (
         select(incidents)
         .where(_where(flt))
@@ -186,6 +193,12 @@ async def list_incidents(
         .limit(limit)
         .offset(offset)
     )
+    if after is not None:
+        # A row-value comparison walks the (created_at, id) order from the cursor on.
+        query = query.where(
+            tuple_(incidents.c.created_at, incidents.c.id)
+            < tuple_(literal(after.created_at, UTCDateTime), literal(after.id))
+        )
     return [_to_incident(row) for row in await conn.execute(query)]
 
 

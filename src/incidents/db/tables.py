@@ -91,6 +91,19 @@ SEARCH_INDEX = Index(
     postgresql_ops={"search_text": "gin_trgm_ops"},
 ).ddl_if(dialect="postgresql")
 
+# How many incidents have each (status, source), spread over shards (id % COUNTER_SHARDS) so
+# that concurrent writers rarely wait for the same row. Triggers on `incidents` keep it exact.
+COUNTER_SHARDS = 16
+incident_counters = Table(
+    "incident_counters",
+    metadata,
+    Column("status", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("shard", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("status", "source", "shard"),
+)
+
 # Append-only: triggers made by the migration refuse UPDATE and DELETE.
 incident_events = Table(
     "incident_events",

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from incidents.db import chats, idempotency, queries
+from incidents.db import chats, counters, idempotency, queries
 from incidents.db.engine import UniqueViolation
 from incidents.db.queries import IncidentFilter
 from incidents.domain import events
 from incidents.domain.access import Actor, Permission, require, require_source
+from incidents.domain.cursor import Position
 from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
 from incidents.domain.events import Event
 from incidents.domain.incident import (
@@ -38,10 +39,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a list, with the total that matches its filter."""
+    """One page of a list, with the total that matches its filter and where the next starts."""
 
     items: list[T]
     total: int
+    next: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +165,10 @@ async def list_incidents(
     dedup_key: str | None = None,
     search: str | None = None,
     limit: int,
-    offset: int,
+    offset: int = 0,
+    after: Position | None = None,
 ) -> Page[Incident]:
-    """A page of incidents, newest first, and how many match in all.
+    """A page of incidents, newest first (past `after` if given), and how many match in all.
 
     `search` keeps incidents whose description contains each of its words, in any case.
     """
@@ -177,9 +180,15 @@ async def list_incidents(
         words=search_words(search or ""),
     )
     async with registry.database.transaction(write=False) as tx:
-        items = await queries.list_incidents(tx.connection, flt, limit=limit, offset=offset)
-        total = await queries.count_incidents(tx.connection, flt)
-    return Page(items=items, total=total)
+        # One row more than asked tells whether a next page exists, without counting.
+        items = await queries.list_incidents(
+            tx.connection, flt, limit=limit + 1, offset=offset, after=after
+        )
+        total = await counters.total_of(tx.connection, flt)
+    if len(items) <= limit:
+        return Page(items=items, total=total)
+    del items[limit:]
+    return Page(items=items, total=total, next=Position(items[-1].created_at, items[-1].id))
 
 
 async def change_incident(
@@ -251,7 +260,7 @@ async def list_events(
 async def incidents_by_status(registry: Registry) -> dict[Status, int]:
     """How many incidents are in each status (for metrics: no actor needed)."""
     async with registry.database.transaction(write=False) as tx:
-        return await queries.incidents_by_status(tx.connection)
+        return await counters.incidents_by_status(tx.connection)
 
 
 async def count_by_status(

@@ -1,0 +1,1 @@
+"""The benchmark harness: fills a database, drives `incidents serve` with wrk, compares pgbench."""

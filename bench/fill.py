@@ -1,0 +1,102 @@
+"""Fill a database fast, straight through its driver: COPY on PostgreSQL, batches on SQLite."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import asyncpg
+
+from bench.dataset import Row, rows
+
+CHUNK = 50_000
+INCIDENT_COLUMNS = (
+    "id", "description", "status", "source", "version", "created_by", "created_at", "updated_at",
+)  # fmt: skip
+EVENT_COLUMNS = ("incident_id", "kind", "actor", "request_id", "created_at", "data")
+# The triggers are off while COPY runs (see below), so the counters are recounted after it.
+RECOUNT = """
+    DELETE FROM incident_counters;
+    INSERT INTO incident_counters (status, source, shard, count)
+    SELECT status, source, id % 16, count(*) FROM incidents GROUP BY status, source, id % 16;
+"""
+
+
+def _chunks(first: int, count: int, *, first_id: int, now: datetime) -> Iterator[list[Row]]:
+    made = rows(first, count, first_id=first_id, now=now)
+    while chunk := list(itertools.islice(made, CHUNK)):
+        yield chunk
+
+
+def _incident_record(row: Row) -> tuple[object, ...]:
+    return (
+        row.id, row.description, row.status, row.source, len(row.events),
+        row.created_by, row.created_at, row.updated_at,
+    )  # fmt: skip
+
+
+async def fill_postgres(dsn: str, *, have: int, want: int, now: datetime) -> None:
+    """Add incidents `have` .. `want - 1` (and their events) to the PostgreSQL database."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            # Bulk load without per-row triggers (counters, foreign keys); the data is made
+            # consistent, and the counters are recounted in the same transaction.
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            first_id = int(await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM incidents"))
+            for chunk in _chunks(have, want - have, first_id=first_id, now=now):
+                await conn.copy_records_to_table(
+                    "incidents", records=map(_incident_record, chunk), columns=INCIDENT_COLUMNS
+                )
+                events = [
+                    (row.id, kind, row.created_by, None, at, data)
+                    for row in chunk
+                    for kind, at, data in row.events
+                ]
+                await conn.copy_records_to_table(
+                    "incident_events", records=events, columns=EVENT_COLUMNS
+                )
+            await conn.execute(RECOUNT)
+            await conn.execute("SELECT setval('incidents_id_seq', (SELECT max(id) FROM incidents))")
+        await conn.execute("VACUUM (ANALYZE) incidents, incident_events, incident_counters")
+    finally:
+        await conn.close()
+
+
+def _naive(moment: datetime) -> str:
+    """A timestamp as the app stores it on SQLite: naive UTC with microseconds."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def fill_sqlite(path: str, *, have: int, want: int, now: datetime) -> None:
+    """Add incidents `have` .. `want - 1` (and their events) to the SQLite file at `path`."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("BEGIN IMMEDIATE")
+        first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchone()[0]
+        # Inserted in SQL, so the counting triggers keep the counters as they always do.
+        columns = ", ".join(INCIDENT_COLUMNS)
+        for chunk in _chunks(have, want - have, first_id=first_id, now=now):
+            conn.executemany(
+                f"INSERT INTO incidents ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*_incident_record(row)[:6], _naive(row.created_at), _naive(row.updated_at))
+                    for row in chunk
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO incident_events (incident_id, kind, actor, request_id, created_at,"
+                " data) VALUES (?, ?, ?, NULL, ?, ?)",
+                [
+                    (row.id, kind, row.created_by, _naive(at), data)
+                    for row in chunk
+                    for kind, at, data in row.events
+                ],
+            )
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
