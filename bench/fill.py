@@ -14,6 +14,7 @@ from bench.dataset import Row, rows
 CHUNK = 50_000
 INCIDENT_COLUMNS = (
     "id", "description", "status", "source", "version", "created_by", "created_at", "updated_at",
+    "occurrences", "last_seen_at", "search_text",
 )  # fmt: skip
 EVENT_COLUMNS = ("incident_id", "kind", "actor", "request_id", "created_at", "data")
 # The triggers are off while COPY runs (see below), so the counters are recounted after it.
@@ -34,6 +35,7 @@ def _incident_record(row: Row) -> tuple[object, ...]:
     return (
         row.id, row.description, row.status, row.source, len(row.events),
         row.created_by, row.created_at, row.updated_at,
+        1, row.created_at, row.description.casefold(),
     )  # fmt: skip
 
 
@@ -70,6 +72,13 @@ def _naive(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+def _sqlite_record(row: Row) -> tuple[object, ...]:
+    """An incident record with its times as SQLite stores them (naive UTC text)."""
+    return tuple(
+        _naive(value) if isinstance(value, datetime) else value for value in _incident_record(row)
+    )
+
+
 def fill_sqlite(path: str, *, have: int, want: int, now: datetime) -> None:
     """Add incidents `have` .. `want - 1` (and their events) to the SQLite file at `path`."""
     conn = sqlite3.connect(path, isolation_level=None)
@@ -79,13 +88,11 @@ def fill_sqlite(path: str, *, have: int, want: int, now: datetime) -> None:
         first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchone()[0]
         # Inserted in SQL, so the counting triggers keep the counters as they always do.
         columns = ", ".join(INCIDENT_COLUMNS)
+        placeholders = ", ".join("?" * len(INCIDENT_COLUMNS))
         for chunk in _chunks(have, want - have, first_id=first_id, now=now):
             conn.executemany(
-                f"INSERT INTO incidents ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (*_incident_record(row)[:6], _naive(row.created_at), _naive(row.updated_at))
-                    for row in chunk
-                ],
+                f"INSERT INTO incidents ({columns}) VALUES ({placeholders})",
+                [_sqlite_record(row) for row in chunk],
             )
             conn.executemany(
                 "INSERT INTO incident_events (incident_id, kind, actor, request_id, created_at,"

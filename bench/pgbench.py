@@ -12,15 +12,17 @@ from urllib.parse import urlsplit
 # The API's statements, as SQLAlchemy sends them (the list asks for one row more than a page).
 STATEMENTS = {
     "insert": """
-        INSERT INTO incidents (description, status, source, version, created_by, created_at,
-            updated_at) VALUES ('Scooter #42 is offline (pgbench)', 'new', 'monitoring', 1,
-            'pgbench', now(), now()) RETURNING *;
+        INSERT INTO incidents (description, search_text, status, source, version, created_by,
+            created_at, updated_at, occurrences, last_seen_at) VALUES (
+            'Scooter #42 is offline (pgbench)', 'scooter #42 is offline (pgbench)', 'new',
+            'monitoring', 1, 'pgbench', now(), now(), 1, now()) RETURNING *;
     """,
     "create": """
         BEGIN;
-        INSERT INTO incidents (description, status, source, version, created_by, created_at,
-            updated_at) VALUES ('Scooter #42 is offline (pgbench)', 'new', 'monitoring', 1,
-            'pgbench', now(), now()) RETURNING *;
+        INSERT INTO incidents (description, search_text, status, source, version, created_by,
+            created_at, updated_at, occurrences, last_seen_at) VALUES (
+            'Scooter #42 is offline (pgbench)', 'scooter #42 is offline (pgbench)', 'new',
+            'monitoring', 1, 'pgbench', now(), now(), 1, now()) RETURNING *;
         INSERT INTO incident_events (incident_id, kind, actor, request_id, created_at, data)
             VALUES (currval('incidents_id_seq'), 'created', 'pgbench', NULL, now(), '{}');
         COMMIT;

@@ -130,8 +130,9 @@ async def test_plain_sql_writes_keep_the_counters_exact(app: FastAPI) -> None:
         for n in range(20):
             await conn.execute(
                 text(
-                    "INSERT INTO incidents (description, status, source, version, created_by,"
-                    " created_at, updated_at) VALUES (:d, 'new', 'partner', 1, 'sql', :t, :t)"
+                    "INSERT INTO incidents (description, search_text, status, source, version,"
+                    " created_by, created_at, updated_at, occurrences, last_seen_at)"
+                    " VALUES (:d, :d, 'new', 'partner', 1, 'sql', :t, :t, 1, :t)"
                 ),
                 {"d": f"by hand {n}", "t": now},
             )
@@ -143,10 +144,14 @@ async def test_plain_sql_writes_keep_the_counters_exact(app: FastAPI) -> None:
     assert sum(rows.values()) == 16
 
 
+# The revision before the counters' migration (0006).
+BEFORE_COUNTERS = "0005"
+
+
 def _migrate(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    if revision == "0003":
+    if revision == BEFORE_COUNTERS:
         command.downgrade(config, revision)
     else:
         command.upgrade(config, revision)
@@ -156,14 +161,15 @@ async def test_the_migration_counts_incidents_already_there(database_url: str) -
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
-            await conn.run_sync(_migrate, "0003")
+            await conn.run_sync(_migrate, BEFORE_COUNTERS)
             await conn.commit()
         async with engine.begin() as conn:
             for n in range(30):
                 await conn.execute(
                     text(
-                        "INSERT INTO incidents (description, status, source, version, created_by,"
-                        " created_at, updated_at) VALUES (:d, :s, :o, 1, 'old', :t, :t)"
+                        "INSERT INTO incidents (description, search_text, status, source,"
+                        " version, created_by, created_at, updated_at, occurrences, last_seen_at)"
+                        " VALUES (:d, :d, :s, :o, 1, 'old', :t, :t, 1, :t)"
                     ),
                     {
                         "d": f"old {n}",
