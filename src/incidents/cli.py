@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -180,7 +181,7 @@ def keys_list() -> None:
         return
     typer.echo(f"{'NAME':<32} {'ROLE':<9} {'SOURCE':<11} {'LAST USED':<20} STATE")
     for key in found:
-        used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
+        used = _moment(key.last_used_at)
         state = "revoked" if key.revoked_at else "active"
         source = key.source.value if key.source else "any"
         typer.echo(f"{key.name:<32} {key.role.value:<9} {source:<11} {used:<20} {state}")
@@ -238,8 +239,7 @@ def users_list() -> None:
         return
     typer.echo(f"{'USERNAME':<32} {'ROLE':<9} {'LAST SIGN-IN':<20} STATE")
     for account in found:
-        last = account.last_sign_in_at
-        signed_in = last.strftime("%Y-%m-%d %H:%M") if last else "never"
+        signed_in = _moment(account.last_sign_in_at)
         state = "disabled" if account.disabled_at else "active"
         typer.echo(f"{account.username:<32} {account.role.value:<9} {signed_in:<20} {state}")
 
@@ -270,6 +270,11 @@ def users_set_password(
         ),
     )
     typer.echo(f"Set a new password for {username!r}.")
+
+
+def _moment(when: datetime | None) -> str:
+    """A time for a listing, to the minute, or `never`."""
+    return when.strftime("%Y-%m-%d %H:%M") if when else "never"
 
 
 def main() -> None:

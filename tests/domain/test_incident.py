@@ -9,6 +9,7 @@ import pytest
 from incidents.domain.errors import IllegalTransition, InvalidInput
 from incidents.domain.incident import (
     DESCRIPTION_MAX_LENGTH,
+    OPEN_STATUSES,
     Source,
     Status,
     allowed_next,
@@ -79,3 +80,7 @@ def test_clean_text_bounds_length_after_trimming() -> None:
 
 def test_append_note_adds_a_line() -> None:
     assert append_note("a", "b") == "a\nb"
+
+
+def test_open_means_not_closed() -> None:
+    assert set(OPEN_STATUSES) == set(Status) - {Status.CLOSED}

@@ -87,6 +87,10 @@ def parse_source_tag(text: str) -> tuple[Source, str] | None:
     return None if match is None else (Source(match.group(1)), match.group(2))
 
 
+# Open is anything not closed: closed is final (the table gives it no way out).
+OPEN_STATUSES: tuple[Status, ...] = tuple(status for status in Status if TRANSITIONS[status])
+
+
 def allowed_next(current: Status) -> tuple[Status, ...]:
     """The statuses an incident in `current` may move to."""
     return TRANSITIONS[current]

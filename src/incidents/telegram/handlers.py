@@ -13,7 +13,15 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError, IllegalTransition, VersionMismatch
-from incidents.domain.incident import VERB_TARGET, Incident, Source, Status, Verb, parse_source_tag
+from incidents.domain.incident import (
+    OPEN_STATUSES,
+    VERB_TARGET,
+    Incident,
+    Source,
+    Status,
+    Verb,
+    parse_source_tag,
+)
 from incidents.domain.notifications import Thread
 from incidents.service import incidents
 from incidents.service.context import Registry
@@ -21,7 +29,6 @@ from incidents.telegram.keyboards import IncidentAction, buttons
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.texts import Texts
 
-OPEN = (Status.NEW, Status.IN_PROGRESS, Status.RESOLVED)
 MAX_ID = 2**63 - 1
 _CARD_ID = re.compile(r"#(\d+)")
 
@@ -74,7 +81,7 @@ async def new(
 
 async def list_(message: Message, command: CommandObject, registry: Registry, texts: Texts) -> None:
     """`/list [status]`: the latest open incidents, or those in one status."""
-    statuses: tuple[Status, ...] = OPEN
+    statuses: tuple[Status, ...] = OPEN_STATUSES
     if command.args:
         try:
             statuses = (Status(command.args.strip().replace(" ", "_")),)
