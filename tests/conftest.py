@@ -262,10 +262,15 @@ class Server:
 
 
 @contextmanager
-def serving(database_url: str, folder: Path, *options: str) -> Iterator[Server]:
-    """Run `incidents serve [options]` on `database_url` until the block ends (SIGTERM, exit 0)."""
+def serving(
+    database_url: str, folder: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Run `incidents serve [options]` on `database_url` until the block ends (SIGTERM, exit 0).
+
+    `env` adds or overrides environment variables (settings) of the server process.
+    """
     port = _free_port()
-    env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url}
+    env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url, **(env or {})}
     server = Server(f"http://127.0.0.1:{port}", folder / f"serve-{port}.log", env)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
