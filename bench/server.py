@@ -18,8 +18,18 @@ INCIDENTS = [sys.executable, "-m", "incidents"]
 
 
 def environment(database_url: str) -> dict[str, str]:
-    """The server's environment: the database, and warnings only (no line per request)."""
-    return {**os.environ, "INCIDENTS_DATABASE_URL": database_url, "INCIDENTS_LOG_LEVEL": "warning"}
+    """The server's environment: the database, and warnings only (no line per request).
+
+    One key drives the whole load, far beyond any sane rate limit: the limits are off unless
+    the environment sets them (their cost is measured in docs/PERFORMANCE.md).
+    """
+    return {
+        "INCIDENTS_RATE_LIMIT_PER_KEY": "0",
+        "INCIDENTS_RATE_LIMIT_PER_IP": "0",
+        **os.environ,
+        "INCIDENTS_DATABASE_URL": database_url,
+        "INCIDENTS_LOG_LEVEL": "warning",
+    }
 
 
 def make_key(database_url: str) -> str:

@@ -112,7 +112,9 @@ def serve(
         log_level=settings.log_level,
         log_config=None,  # keep the logging set up above
         access_log=False,  # the app logs one structured line per request itself
-        proxy_headers=False,
+        # Only a configured proxy may name the client (rate limits count by address).
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
 
 

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from incidents.db.engine import EngineOptions
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
 from incidents.domain.incident import Source
+from incidents.domain.ratelimit import Rate
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,13 @@ class Settings(BaseSettings):
     language: Literal["en", "ru"] = "en"
     max_body_bytes: int = Field(default=65_536, ge=1_024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Requests a key may make (`600/minute`, `10/second`, `5000/hour`; a bare number is per
+    # minute; 0: no limit), and requests without valid credentials from one address.
+    rate_limit_per_key: Annotated[Rate, NoDecode] = Rate(3000)
+    rate_limit_per_ip: Annotated[Rate, NoDecode] = Rate(600)
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses, `*` for
+    # any). Empty: the connecting address is the client's.
+    forwarded_allow_ips: str = ""
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
@@ -64,6 +72,14 @@ class Settings(BaseSettings):
         """`https://a.example,https://b.example` -> both; empty: CORS stays closed."""
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_ip", mode="before")
+    @classmethod
+    def _parse_rate(cls, value: object) -> object:
+        """`600/minute`, `10/second`, `600` (per minute) or 0 (no limit)."""
+        if isinstance(value, int | str):
+            return Rate.parse(str(value))
         return value
 
     @field_validator("telegram_users", mode="before")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,8 +19,10 @@ from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.request_id import RequestIdMiddleware
 from incidents.api.webhook import SinkFactory, add_webhook_route
 from incidents.domain.clock import Clock
+from incidents.service import housekeeping
 from incidents.service.context import Registry
-from incidents.service.heartbeats import watch_heartbeats
+from incidents.service.heartbeats import check_heartbeats
+from incidents.service.periodic import repeat
 from incidents.settings import Settings
 
 DESCRIPTION = """
@@ -52,10 +55,24 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        watch = asyncio.create_task(
-            watch_heartbeats(registry, period_seconds=settings.heartbeat_check_seconds),
-            name="watch-heartbeats",
-        )
+        chores = [
+            asyncio.create_task(
+                repeat(
+                    partial(check_heartbeats, registry),
+                    period_seconds=settings.heartbeat_check_seconds,
+                    what="checking heartbeats",
+                ),
+                name="watch-heartbeats",
+            ),
+            asyncio.create_task(
+                repeat(
+                    partial(housekeeping.tidy, registry),
+                    period_seconds=housekeeping.PERIOD_SECONDS,
+                    what="housekeeping",
+                ),
+                name="housekeeping",
+            ),
+        ]
         if sink is not None:
             await sink.start()
         try:
@@ -63,9 +80,10 @@ def create_app(
         finally:
             if sink is not None:
                 await sink.stop()
-            watch.cancel()
+            for chore in chores:
+                chore.cancel()
             with suppress(asyncio.CancelledError):
-                await watch
+                await asyncio.gather(*chores)
             await registry.close()
 
     app = FastAPI(

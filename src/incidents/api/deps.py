@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from incidents.domain.access import Actor
-from incidents.domain.errors import Unauthenticated
-from incidents.service import access
+from incidents.domain.errors import StorageUnavailable, Unauthenticated
+from incidents.service import access, ratelimits
 from incidents.service.context import Registry
 from incidents.settings import Settings
 
@@ -43,18 +44,38 @@ def get_request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+def client_address(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For was applied by the server)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_actor(
     registry: RegistryDep,
+    settings: SettingsDep,
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    """The actor behind the request's bearer key; raises Unauthenticated."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated()
-    actor = await access.authenticate_key(
-        registry, secret=credentials.credentials, request_id=get_request_id(request)
-    )
+    """The actor behind the request's bearer key, within its rate limit.
+
+    Raises Unauthenticated, or RateLimited: a key's requests count against the key, and
+    requests without a valid key against the client's address.
+    """
+    try:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthenticated()
+        actor = await access.authenticate_key(
+            registry, secret=credentials.credentials, request_id=get_request_id(request)
+        )
+    except Unauthenticated:
+        address = client_address(request)
+        rate = settings.rate_limit_per_ip
+        # Unable to count (the database is down), the request is refused all the same.
+        with suppress(StorageUnavailable):
+            await ratelimits.spend(registry, bucket=f"ip:{address}", rate=rate, who=address)
+        raise
     request.state.actor = actor.name  # for the request's log line
+    rate = settings.rate_limit_per_key
+    await ratelimits.spend(registry, bucket=actor.name, rate=rate, who=actor.name)
     return actor
 
 

@@ -22,6 +22,7 @@ from incidents.domain.errors import (
     InvalidInput,
     KeyNotFound,
     NameTaken,
+    RateLimited,
     SourceNotAllowed,
     StorageUnavailable,
     Unauthenticated,
@@ -44,6 +45,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     VersionMismatch: 412,
     InvalidInput: 422,
     IdempotencyConflict: 422,
+    RateLimited: 429,
     StorageUnavailable: 503,
 }
 
@@ -51,6 +53,8 @@ STATUS_OF: dict[type[DomainError], int] = {
 def _headers_of(error: DomainError) -> dict[str, str] | None:
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="incidents"'}
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after_seconds)}
     if isinstance(error, StorageUnavailable):
         return {"Retry-After": "5"}
     return None
@@ -89,6 +93,13 @@ class TransitionProblem(Problem):
     allowed_statuses: list[str] | None = Field(default=None, examples=[["in_progress"]])
 
 
+class RateLimitProblem(Problem):
+    """A 429 problem: how long to wait (also in `Retry-After`) and the limit that applies."""
+
+    retry_after: int = Field(examples=[12])
+    limit: str = Field(examples=["3000/minute"])
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -117,18 +128,26 @@ def problem_response(
 
 # Any request can be malformed or too large, whatever else its route may answer.
 ALWAYS_POSSIBLE = (413, 422)
+# A route that authenticates also counts the request against a rate limit.
+RATE_LIMITED_WITH = 401
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for the given error statuses (and 413, 422)."""
-    models: dict[int, type[Problem]] = {422: ValidationProblem, 409: TransitionProblem}
+    """OpenAPI `responses` entries for the given error statuses (and 413, 422; and 429
+    where the route authenticates)."""
+    models: dict[int, type[Problem]] = {
+        422: ValidationProblem,
+        409: TransitionProblem,
+        429: RateLimitProblem,
+    }
+    limited = (429,) if RATE_LIMITED_WITH in statuses else ()
     return {
         status: {
             "model": models.get(status, Problem),
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_JSON: {}},
         }
-        for status in sorted({*statuses, *ALWAYS_POSSIBLE})
+        for status in sorted({*statuses, *ALWAYS_POSSIBLE, *limited})
     }
 
 
@@ -144,6 +163,8 @@ def _extra_of(error: DomainError) -> dict[str, Any]:
         }
     if isinstance(error, InvalidInput):
         return {"errors": [{"loc": ["body", error.field], "msg": error.detail, "type": error.code}]}
+    if isinstance(error, RateLimited):
+        return {"retry_after": error.retry_after_seconds, "limit": error.limit}
     if isinstance(error, IdempotencyConflict):
         where = ["header", "idempotency-key"]
         return {"errors": [{"loc": where, "msg": error.detail, "type": error.code}]}

@@ -110,3 +110,10 @@ async def pending_count(conn: AsyncConnection) -> int:
         .where(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def forget_before(conn: AsyncConnection, *, before: datetime, now: datetime) -> int:
+    """Delete notifications queued before `before`, except any a sender holds right now."""
+    held = outbox.c.locked_until.is_not(None) & (outbox.c.locked_until > now)
+    statement = outbox.delete().where(outbox.c.created_at < before, ~held)
+    return (await conn.execute(statement)).rowcount

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -182,6 +183,8 @@ outbox = Table(
         postgresql_where=text(_PENDING),
         sqlite_where=text(_PENDING),
     ),
+    # Notices age out by it (service/housekeeping.py).
+    Index(None, "created_at"),
 )
 
 heartbeats = Table(
@@ -236,4 +239,13 @@ sign_in_failures = Table(
     Column("failed_at", UTCDateTime, nullable=False),
     Index(None, "username", "failed_at"),
     Index(None, "failed_at"),
+)
+
+# Rate-limit buckets (`key:<name>`, `ip:<address>`), shared by every server process: the
+# moment each would be empty again (seconds since the epoch; see domain/ratelimit.py).
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", String(200), primary_key=True),
+    Column("tat", Double, nullable=False),
 )

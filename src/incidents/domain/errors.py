@@ -186,3 +186,17 @@ class TooManySignInFailures(DomainError):
             f"Too many failed sign-ins for this username. Try again in {minutes} minute(s)."
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class RateLimited(DomainError):
+    """A key or an address made more requests than its rate limit admits."""
+
+    code = "rate-limited"
+
+    def __init__(self, who: str, limit: str, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Too many requests from {who} (the limit is {limit}). "
+            f"Retry in {retry_after_seconds} s."
+        )
+        self.limit = limit
+        self.retry_after_seconds = retry_after_seconds

@@ -13,6 +13,9 @@ MAX_ATTEMPTS = 30
 LONGEST_DELAY = timedelta(minutes=5)
 # How long a sender may hold a claimed notification before another may take it over.
 LEASE = timedelta(seconds=60)
+# Notifications are forgotten this long after they were queued, sent or not: the audit trail
+# keeps every change, and a week-old notice is no longer news.
+RETENTION = timedelta(days=7)
 
 
 class NoticeKind(StrEnum):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -27,8 +25,6 @@ from incidents.service.alerts import (
     in_transaction_with_retry,
 )
 from incidents.service.context import Registry
-
-log = logging.getLogger(__name__)
 
 HEARTBEATS_ACTOR = Actor.system("heartbeats")
 
@@ -123,14 +119,3 @@ async def _report_silence(registry: Registry, name: str, tx: Transaction) -> Inc
         mover=HEARTBEATS_ACTOR,
     )
     return (await apply_trigger(tx, trigger, now=now)).incident
-
-
-async def watch_heartbeats(registry: Registry, *, period_seconds: float) -> None:
-    """Check heartbeats every `period_seconds` until cancelled (the server's lifespan task)."""
-    while True:
-        try:
-            await check_heartbeats(registry)
-        except Exception:
-            # A database outage must not end the watch: the next beat tries again.
-            log.exception("checking heartbeats failed; trying again in %s s", period_seconds)
-        await asyncio.sleep(period_seconds)

@@ -19,6 +19,7 @@ from incidents.domain.errors import (
     IllegalTransition,
     IncidentNotFound,
     InvalidInput,
+    RateLimited,
     StorageUnavailable,
     TooManySignInFailures,
     VersionMismatch,
@@ -67,6 +68,7 @@ STATUS_OF: dict[type[Exception], int] = {
     VersionMismatch: 409,
     InvalidInput: 422,
     TooManySignInFailures: 429,
+    RateLimited: 429,
     StorageUnavailable: 503,
 }
 
@@ -87,6 +89,8 @@ def message_for(error: Exception, t: Texts) -> str:
             return t.error_account_disabled
         case TooManySignInFailures():
             return t.error_too_many_failures.format(minutes=-(-error.retry_after_seconds // 60))
+        case RateLimited():
+            return t.error_rate_limited.format(seconds=error.retry_after_seconds)
         case CsrfRefused():
             return t.error_csrf
         case VersionMismatch():

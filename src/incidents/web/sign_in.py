@@ -6,8 +6,14 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from incidents.domain.accounts import clean_username
-from incidents.domain.errors import AccountDisabled, TooManySignInFailures, WrongCredentials
-from incidents.service import accounts
+from incidents.domain.errors import (
+    AccountDisabled,
+    RateLimited,
+    TooManySignInFailures,
+    WrongCredentials,
+)
+from incidents.service import accounts, ratelimits
+from incidents.settings import Settings
 from incidents.web.console import Visit, VisitDep
 from incidents.web.errors import ConsoleRoute, message_for, status_of
 from incidents.web.sessions import Session
@@ -41,7 +47,7 @@ def _page(visit: Visit, *, username: str = "", error: Exception | None = None) -
         },
         status_code=200 if error is None else status_of(error),
     )
-    if isinstance(error, TooManySignInFailures):
+    if isinstance(error, TooManySignInFailures | RateLimited):
         response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
 
@@ -60,14 +66,21 @@ async def sign_in(visit: VisitDep) -> Response:
     form = await visit.form()
     username = str(form.get("username") or "")
     password = str(form.get("password") or "")
+    request = visit.request
+    address = request.client.host if request.client else "unknown"
+    settings: Settings = request.app.state.settings
     try:
+        # Every attempt counts against the address, as requests without a valid key do.
+        await ratelimits.spend(
+            visit.registry, bucket=f"ip:{address}", rate=settings.rate_limit_per_ip, who=address
+        )
         actor = await accounts.authenticate_password(
             visit.registry,
             username=username,
             password=password,
             request_id=getattr(visit.request.state, "request_id", None),
         )
-    except (WrongCredentials, AccountDisabled, TooManySignInFailures) as error:
+    except (WrongCredentials, AccountDisabled, TooManySignInFailures, RateLimited) as error:
         return _page(visit, username=username, error=error)
     now = visit.registry.clock.now()
     visit.begin(visit.session.signed_in(clean_username(username), now), actor)

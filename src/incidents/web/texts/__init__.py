@@ -94,6 +94,7 @@ class Texts:
     error_wrong_credentials: str
     error_account_disabled: str
     error_too_many_failures: str
+    error_rate_limited: str
     error_csrf: str
     error_version_mismatch: str
     error_illegal_transition: str

@@ -99,6 +99,7 @@ TEXTS = Texts(
     error_too_many_failures=(
         "Too many failed sign-ins for this username. Try again in {minutes} min."
     ),
+    error_rate_limited="Too many attempts from your address. Try again in {seconds} s.",
     error_csrf=(
         "This form has expired or did not come from this console, so nothing was done. "
         "Reload the page and try again."
