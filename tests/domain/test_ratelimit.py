@@ -32,7 +32,8 @@ def test_other_text_is_refused(text: str) -> None:
 def test_a_rate_reads_back_as_written() -> None:
     assert str(Rate.parse("10/second")) == "10/second"
     assert str(Rate(0)) == "unlimited"
-    assert Rate(0).unlimited and not Rate(1).unlimited
+    assert Rate(0).unlimited
+    assert not Rate(1).unlimited
 
 
 def test_interval_is_one_requests_share_of_the_period() -> None:
