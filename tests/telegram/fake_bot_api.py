@@ -9,7 +9,9 @@ import itertools
 import json
 import re
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,3 +217,29 @@ class FakeBotAPI:
                 "text": plain(str(params.get("text", ""))),
             }
         return True
+
+
+@contextlib.contextmanager
+def running_in_thread() -> Iterator[FakeBotAPI]:
+    """A fake Bot API serving from its own thread and event loop, for tests that block (ones
+    that drive `incidents serve` processes) while the bot in those processes calls it."""
+    api = FakeBotAPI()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(api.start())
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(api.stop())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="fake-bot-api", daemon=True)
+    thread.start()
+    assert started.wait(10), "the fake Bot API did not start"
+    try:
+        yield api
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
