@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from incidents.db.tables import outbox, rate_limits
 from incidents.domain.notifications import RETENTION
@@ -16,9 +16,9 @@ from incidents.service.outbox import claim_notices, pending_notices
 from tests.conftest import TickingClock, report
 
 
-async def _rows(registry: Registry, table: object) -> int:
+async def _rows(registry: Registry, table: Table) -> int:
     async with registry.database.transaction(write=False) as tx:
-        return int((await tx.connection.execute(select(func.count()).select_from(table))).scalar())
+        return (await tx.connection.execute(select(func.count()).select_from(table))).scalar_one()
 
 
 async def test_tidy_forgets_old_notices_and_drained_buckets(
