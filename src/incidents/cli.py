@@ -87,6 +87,7 @@ def serve(
     """Apply pending migrations, make a first admin key and account if there are none, serve."""
     import uvicorn
 
+    from incidents.api.metrics import shared_across_processes
     from incidents.app import create_app
 
     settings = _prepare(migrate=not no_migrate)
@@ -102,18 +103,20 @@ def serve(
     # found. A graceful stop is a success: let that second signal end the process with status 0.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     # Several workers each build their app from the same environment, after the migrations
-    # and the bootstrap key above ran once, here.
-    uvicorn.run(
-        "incidents.app:app_from_environment" if workers > 1 else create_app(settings),
-        factory=workers > 1,
-        workers=workers,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level,
-        log_config=None,  # keep the logging set up above
-        access_log=False,  # the app logs one structured line per request itself
-        proxy_headers=False,
-    )
+    # and the bootstrap key above ran once, here. Uvicorn spawns them fresh, so they inherit
+    # the metrics directory set here before they import prometheus-client.
+    with shared_across_processes(workers):
+        uvicorn.run(
+            "incidents.app:app_from_environment" if workers > 1 else create_app(settings),
+            factory=workers > 1,
+            workers=workers,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level,
+            log_config=None,  # keep the logging set up above
+            access_log=False,  # the app logs one structured line per request itself
+            proxy_headers=False,
+        )
 
 
 @app.command()
