@@ -81,8 +81,13 @@ def serve(
         bool, typer.Option("--no-migrate", help="Skip migrations (a one-shot step ran them).")
     ] = False,
     workers: Annotated[
-        int, typer.Option(min=1, help="Server processes; on PostgreSQL, one per CPU core.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes (default: INCIDENTS_WORKERS, 1); on PostgreSQL, one per core.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Apply pending migrations, make a first admin key and account if there are none, serve."""
     import uvicorn
@@ -91,6 +96,7 @@ def serve(
     from incidents.app import create_app
 
     settings = _prepare(migrate=not no_migrate)
+    processes = workers or settings.workers
     first = _run(settings, first_access)
     if first is not None:
         _announce_first_access(first)
@@ -105,11 +111,11 @@ def serve(
     # Several workers each build their app from the same environment, after the migrations
     # and the bootstrap key above ran once, here. Uvicorn spawns them fresh, so they inherit
     # the metrics directory set here before they import prometheus-client.
-    with shared_across_processes(workers):
+    with shared_across_processes(processes):
         uvicorn.run(
-            "incidents.app:app_from_environment" if workers > 1 else create_app(settings),
-            factory=workers > 1,
-            workers=workers,
+            "incidents.app:app_from_environment" if processes > 1 else create_app(settings),
+            factory=processes > 1,
+            workers=processes,
             host=host or settings.host,
             port=port or settings.port,
             log_level=settings.log_level,
