@@ -236,3 +236,26 @@ def test_serve_with_two_workers_shares_one_database(database_url: str, tmp_path:
             assert created.status_code == 201, created.text
         listed = httpx.get(f"{served.url}/api/v1/incidents", headers=admin)
         assert listed.headers["X-Total-Count"] == "6"
+
+
+def _workers_started(server: Server, expected: int) -> int:
+    """How many server processes logged their start, waiting a while for `expected` of them."""
+    deadline = time.monotonic() + 20
+    while True:
+        started = len(re.findall(r"Started server process \[\d+\]", server.log()))
+        if started >= expected or time.monotonic() > deadline:
+            return started
+        time.sleep(0.1)
+
+
+def test_serve_takes_its_worker_count_from_the_environment(
+    database_url: str, tmp_path: Path
+) -> None:
+    two = {"INCIDENTS_WORKERS": "2"}
+    with serving(database_url, tmp_path, env=two) as served:
+        assert _workers_started(served, 2) == 2, served.log()
+        assert "Started parent process" in served.log()
+
+    with serving(database_url, tmp_path, "--workers", "1", env=two) as served:
+        assert _workers_started(served, 1) == 1, served.log()
+        assert "Started parent process" not in served.log()

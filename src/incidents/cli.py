@@ -81,15 +81,22 @@ def serve(
         bool, typer.Option("--no-migrate", help="Skip migrations (a one-shot step ran them).")
     ] = False,
     workers: Annotated[
-        int, typer.Option(min=1, help="Server processes; on PostgreSQL, one per CPU core.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes (default: INCIDENTS_WORKERS, 1); on PostgreSQL, one per core.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Apply pending migrations, make a first admin key and account if there are none, serve."""
     import uvicorn
 
+    from incidents.api.metrics import shared_across_processes
     from incidents.app import create_app
 
     settings = _prepare(migrate=not no_migrate)
+    processes = workers or settings.workers
     first = _run(settings, first_access)
     if first is not None:
         _announce_first_access(first)
@@ -102,20 +109,22 @@ def serve(
     # found. A graceful stop is a success: let that second signal end the process with status 0.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     # Several workers each build their app from the same environment, after the migrations
-    # and the bootstrap key above ran once, here.
-    uvicorn.run(
-        "incidents.app:app_from_environment" if workers > 1 else create_app(settings),
-        factory=workers > 1,
-        workers=workers,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level,
-        log_config=None,  # keep the logging set up above
-        access_log=False,  # the app logs one structured line per request itself
-        # Only a configured proxy may name the client (rate limits count by address).
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips or None,
-    )
+    # and the bootstrap key above ran once, here. Uvicorn spawns them fresh, so they inherit
+    # the metrics directory set here before they import prometheus-client.
+    with shared_across_processes(processes):
+        uvicorn.run(
+            "incidents.app:app_from_environment" if processes > 1 else create_app(settings),
+            factory=processes > 1,
+            workers=processes,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level,
+            log_config=None,  # keep the logging set up above
+            access_log=False,  # the app logs one structured line per request itself
+            # Only a configured proxy may name the client (rate limits count by address).
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        )
 
 
 @app.command()

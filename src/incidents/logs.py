@@ -59,4 +59,7 @@ def configure_logging(level: str, log_format: Literal["text", "json"]) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "aiogram"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # The app logs one structured line per request itself (api/metrics.py); uvicorn's own
+    # access lines would repeat each (its `access_log=False` reaches the first process only).
+    logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("alembic").setLevel(logging.WARNING)

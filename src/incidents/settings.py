@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./data/incidents.db"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     language: Literal["en", "ru"] = "en"

@@ -1,11 +1,24 @@
-"""Prometheus metrics: requests by route template and status, and incidents by status."""
+"""Prometheus metrics: requests by route template and status, and incidents by status.
+
+One process counts in its own registry. Under `incidents serve --workers N` every worker
+writes its counts to files in `PROMETHEUS_MULTIPROC_DIR` and a scrape, whichever worker
+serves it, sums them all (prometheus-client's multiprocess mode).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from time import perf_counter
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidents.domain.incident import Status
@@ -14,38 +27,90 @@ access_log = logging.getLogger("incidents.access")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+# prometheus-client reads this variable when it is imported: it must be in the environment
+# before a process starts (`serve` sets it for the workers it spawns).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class IncidentCounts(Collector):
+    """`incidents_by_status` as last read from the database, by the process being scraped.
+
+    The counts are the database's, not the process's: summing them over workers (as
+    multiprocess mode sums counters) would multiply them, so they never go to the files.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[Status, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "incidents_by_status", "Incidents in the registry, by status.", labels=["status"]
+        )
+        for status, count in self.counts.items():
+            family.add_metric([status.value], count)
+        yield family
+
 
 class Metrics:
-    """The app's own collector registry, so every app (and test) counts on its own."""
+    """The registry `/metrics` renders: the app's own, so every app (and test) counts on its
+    own, or, with `PROMETHEUS_MULTIPROC_DIR` set, the sum of every process's files."""
 
     def __init__(self) -> None:
         # `*_created` series double the output and no dashboard reads them.
         disable_created_metrics()
         self.registry = CollectorRegistry()
+        shared = os.environ.get(MULTIPROCESS_DIR)
+        if shared:
+            # The counters below then write to files; the collector reads all of them.
+            MultiProcessCollector(self.registry, path=shared)
+        own = None if shared else self.registry
         self.requests = Counter(
             "incidents_http_requests",
             "HTTP requests served, by method, route template and status code.",
             ["method", "route", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "incidents_http_request_duration_seconds",
             "Time to serve an HTTP request, by method, route template and status code.",
             ["method", "route", "status"],
             buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
-        self.incidents = Gauge(
-            "incidents_by_status",
-            "Incidents in the registry, by status.",
-            ["status"],
-            registry=self.registry,
-        )
+        self.incidents = IncidentCounts()
+        self.registry.register(self.incidents)
 
     def set_incident_counts(self, counts: dict[Status, int]) -> None:
         """Record the number of incidents in each status."""
-        for status, count in counts.items():
-            self.incidents.labels(status=status.value).set(count)
+        self.incidents.counts = dict(counts)
+
+
+@contextmanager
+def shared_across_processes(processes: int) -> Iterator[Path | None]:
+    """Set up multiprocess metrics for `processes` server processes, for as long as they run.
+
+    An operator's `PROMETHEUS_MULTIPROC_DIR` is used (and emptied of a previous run's files);
+    otherwise several processes get a fresh directory, removed when they are done. One
+    process without the variable keeps its own registry: nothing to share.
+    """
+    given = os.environ.get(MULTIPROCESS_DIR)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        # Counts a previous run left behind would be summed into this run's.
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield folder
+        return
+    if processes == 1:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="incidents-metrics-") as made:
+        os.environ[MULTIPROCESS_DIR] = made
+        try:
+            yield Path(made)
+        finally:
+            del os.environ[MULTIPROCESS_DIR]
 
 
 class MetricsMiddleware:
