@@ -60,3 +60,5 @@ def configure_logging(level: str, log_format: Literal["text", "json"]) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # At debug, aiosqlite logs every statement with its parameters: password and key hashes.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
