@@ -141,22 +141,18 @@ def bot() -> None:
 
 
 def _announce_first_access(first: FirstAccess) -> None:
+    """Show the first key and password on the terminal (stderr), never through the log
+    handler: log lines are shipped and kept, and a raised log level would hide them."""
     rule = "=" * 72
-    log.warning(
-        "\n%s\nThe registry was empty, so an admin API key named %r and an admin account "
-        "were made.\nThey are shown only now.\n\nAPI key (`Authorization: Bearer <key>`, "
-        "e.g. export TOKEN=<key>):\n\n    %s\n\nConsole at /: username %s, password %s\n\n"
-        "Make keys and accounts for people and systems, then revoke this key "
-        "(incidents keys revoke %s) and change this password (incidents users set-password %s)."
-        "\n%s",
-        rule,
-        first.key.key.name,
-        first.key.secret,
-        first.username,
-        first.password,
-        first.key.key.name,
-        first.username,
-        rule,
+    name, username = first.key.key.name, first.username
+    typer.echo(
+        f"{rule}\nThe registry was empty, so an admin API key named {name!r} and an admin "
+        "account were made.\nThey are shown only now.\n\nAPI key (`Authorization: Bearer "
+        f"<key>`, e.g. export TOKEN=<key>):\n\n    {first.key.secret}\n\nConsole at /: "
+        f"username {username}, password {first.password}\n\nMake keys and accounts for "
+        f"people and systems, then revoke this key (incidents keys revoke {name}) and change "
+        f"this password (incidents users set-password {username}).\n{rule}",
+        err=True,
     )
 
 

@@ -63,3 +63,5 @@ def configure_logging(level: str, log_format: Literal["text", "json"]) -> None:
     # access lines would repeat each (its `access_log=False` reaches the first process only).
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # At debug, aiosqlite logs every statement with its parameters: password and key hashes.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))

@@ -2,97 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from tests.conftest import ClientMaker, KeyMaker, report
+from tests.conftest import ClientMaker, KeyMaker
 
-OPEN_PATHS = {
-    "/health",
-    "/ready",
-    "/metrics",
-    "/docs",
-    "/docs/oauth2-redirect",
-    "/redoc",
-    "/openapi.json",
-}
-# The web console: people sign in with a session cookie instead of sending a key.
-CONSOLE_SIGN_IN = "/sign-in"
-CONSOLE_PATHS = {
-    "/",
-    CONSOLE_SIGN_IN,
-    "/sign-out",
-    "/incidents",
-    "/incidents/new",
-    "/incidents/{incident_id}",
-    "/incidents/{incident_id}/status",
-    "/incidents/{incident_id}/notes",
-}
-ROLES = ["reporter", "operator", "admin"]
-
-
-def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", lambda m: "1" if m.group(0).endswith("id}") else "somebody", path)
-
-
-def _api_operations(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path template) of every route the app serves, included routers flattened."""
-    try:  # FastAPI >= 0.160 keeps included routers as branches
-        from fastapi.routing import iter_route_contexts
-
-        routes = [(ctx.path, ctx.original_route) for ctx in iter_route_contexts(app.routes)]
-    except ImportError:
-        routes = [(getattr(route, "path", None), route) for route in app.routes]
-    return [
-        (method, path)
-        for path, route in routes
-        if path is not None
-        for method in sorted(getattr(route, "methods", None) or ())
-        if method != "HEAD"
-    ]
-
-
-async def test_every_route_is_either_open_or_needs_a_key(
-    app: FastAPI, anonymous: httpx.AsyncClient
-) -> None:
-    operations = _api_operations(app)
-    api_checked = 0
-    console_checked = 0
-    for method, path in operations:
-        if path in OPEN_PATHS:
-            continue
-        if path in CONSOLE_PATHS:
-            console_checked += 1
-            await _assert_console_needs_a_session(anonymous, method, path)
-            continue
-        api_checked += 1
-        assert path.startswith("/api/"), f"{path} is neither open nor under /api/"
-        response = await anonymous.request(method, _concrete(path), json={})
-        assert response.status_code == 401, (method, path, response.text)
-        assert response.headers["WWW-Authenticate"].startswith("Bearer")
-        assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["type"] == "/problems/unauthenticated"
-    assert api_checked >= 8
-    assert console_checked == len(CONSOLE_PATHS) + 1  # /sign-in has GET and POST
-    for path in OPEN_PATHS - {"/docs/oauth2-redirect"}:
-        assert (await anonymous.get(path)).status_code == 200, path
-
-
-async def _assert_console_needs_a_session(
-    anonymous: httpx.AsyncClient, method: str, path: str
-) -> None:
-    """Without a session a console page sends to the sign-in page, and a form does nothing."""
-    response = await anonymous.request(method, _concrete(path), data={"status": "closed"})
-    if path == CONSOLE_SIGN_IN:
-        # The sign-in page is open; its form without the session's CSRF token is refused.
-        assert response.status_code == (200 if method == "GET" else 403), (method, path)
-        return
-    assert response.status_code == 303, (method, path, response.text)
-    assert response.headers["location"].startswith(CONSOLE_SIGN_IN), (method, path)
+# Which route each caller may reach is swept in tests/security/test_access_sweep.py.
 
 
 @pytest.mark.parametrize(
@@ -121,52 +36,6 @@ async def test_a_key_with_a_right_lookup_and_wrong_secret_is_refused(
     forged = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
     async with client_for(forged) as forger:
         assert (await forger.get("/api/v1/incidents")).status_code == 401
-
-
-# (method, path, body, least role)
-MATRIX: list[tuple[str, str, dict[str, Any] | None, str]] = [
-    ("POST", "/api/v1/incidents", {"description": "x", "source": "operator"}, "reporter"),
-    ("GET", "/api/v1/incidents", None, "reporter"),
-    ("GET", "/api/v1/incidents/{id}", None, "reporter"),
-    ("GET", "/api/v1/incidents/{id}/events", None, "reporter"),
-    ("PATCH", "/api/v1/incidents/{id}", {"description_append": "note"}, "operator"),
-    ("POST", "/api/v1/keys", {"name": "new-{role}", "role": "reporter"}, "admin"),
-    ("GET", "/api/v1/keys", None, "admin"),
-    ("DELETE", "/api/v1/keys/victim-{role}", None, "admin"),
-    ("POST", "/api/v1/events", {"action": "trigger", "dedup_key": "k", "summary": "x"}, "reporter"),
-    ("POST", "/api/v1/heartbeats/job-{role}", None, "reporter"),
-    ("GET", "/api/v1/heartbeats", None, "reporter"),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "body", "least"), MATRIX)
-async def test_each_role_against_each_endpoint(
-    client: httpx.AsyncClient,
-    client_for: ClientMaker,
-    make_key: KeyMaker,
-    role: str,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None,
-    least: str,
-) -> None:
-    incident = await report(client)
-    await make_key("reporter", name=f"victim-{role}")
-    url = path.format(id=incident["id"], role=role)
-    payload = None if body is None else {k: str(v).format(role=role) for k, v in body.items()}
-
-    async with client_for(await make_key(role)) as actor:
-        response = await actor.request(method, url, json=payload)
-
-    if ROLES.index(role) >= ROLES.index(least):
-        assert response.status_code < 300, (role, method, url, response.text)
-    else:
-        assert response.status_code == 403, (role, method, url, response.text)
-        assert response.headers["content-type"] == "application/problem+json"
-        problem = response.json()
-        assert problem["type"] == "/problems/forbidden"
-        assert least in problem["detail"]
 
 
 async def test_a_key_bound_to_a_source_reports_only_that_source(

@@ -120,8 +120,11 @@ PREFLIGHT = {"Origin": "https://ops.example.org", "Access-Control-Request-Method
 
 
 async def test_cors_is_closed_by_default(client: httpx.AsyncClient) -> None:
-    response = await client.options("/api/v1/incidents/1", headers=PREFLIGHT)
-    assert "access-control-allow-origin" not in response.headers
+    for path in ("/api/v1/incidents/1", "/api/v1/keys", "/", "/sign-in"):
+        response = await client.options(path, headers=PREFLIGHT)
+        assert "access-control-allow-origin" not in response.headers, path
+        simple = await client.get(path, headers={"Origin": "https://ops.example.org"})
+        assert not [h for h in simple.headers if h.startswith("access-control-")], path
 
 
 async def test_cors_opens_to_configured_origins(settings: Settings) -> None:
@@ -132,6 +135,18 @@ async def test_cors_opens_to_configured_origins(settings: Settings) -> None:
         other = await client.options(
             "/api/v1/incidents/1", headers={**PREFLIGHT, "Origin": "https://evil.example"}
         )
+        simple = await client.get("/health", headers={"Origin": "https://ops.example.org"})
+        stranger = await client.get("/health", headers={"Origin": "https://evil.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://ops.example.org"
+    assert "access-control-allow-credentials" not in allowed.headers
     assert "access-control-allow-origin" not in other.headers
+    assert simple.headers["access-control-allow-origin"] == "https://ops.example.org"
+    assert "access-control-allow-origin" not in stranger.headers
     await app.state.registry.close()
+
+
+def test_cors_origins_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INCIDENTS_CORS_ORIGINS", " https://a.example , https://b.example,")
+    assert Settings(_env_file=None).cors_origins == ("https://a.example", "https://b.example")
+    monkeypatch.setenv("INCIDENTS_CORS_ORIGINS", "")
+    assert Settings(_env_file=None).cors_origins == ()

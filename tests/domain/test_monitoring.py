@@ -57,7 +57,14 @@ def test_dedup_keys_are_trimmed_bounded_and_not_a_heartbeats() -> None:
 def test_details_are_finite_bounded_json() -> None:
     assert check_details(None) is None
     assert check_details({"a": [1, "b"]}) == {"a": [1, "b"]}
-    for bad in ({"a": float("nan")}, {"a": "x" * 70_000}, {"a": "\x00"}, {"a": object()}):
+    lone_surrogates = ({"a": "\ud800"}, {"\udfff": 1}, {"a": ["ok", {"b": "x\udc80"}]})
+    for bad in (
+        {"a": float("nan")},
+        {"a": "x" * 70_000},
+        {"a": "\x00"},
+        {"a": object()},
+        *lone_surrogates,
+    ):
         with pytest.raises(InvalidInput):
             check_details(bad)
 

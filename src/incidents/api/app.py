@@ -15,6 +15,7 @@ from incidents.api import alertmanager, alerts, health, heartbeats, incidents, k
 from incidents.api.alertmanager import ALERTMANAGER_MAX_BODY_BYTES, ALERTMANAGER_PATH
 from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.errors import install_error_handlers
+from incidents.api.header_limit import HeaderLimitMiddleware
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.request_id import RequestIdMiddleware
 from incidents.api.webhook import SinkFactory, add_webhook_route
@@ -111,6 +112,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
             expose_headers=["ETag", "Location", "Link", "X-Total-Count", "Content-Range"],
         )
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(incidents.router)
     app.include_router(alerts.router)

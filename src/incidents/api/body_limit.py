@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from incidents.api.errors import send_problem
 
 
 class BodyTooLarge(HTTPException):
@@ -67,18 +68,4 @@ class BodyLimitMiddleware:
 
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "type": "/problems/content-too-large",
-            "title": "Content too large",
-            "status": 413,
-            "detail": f"{_detail(limit)}.",
-            "instance": scope["path"],
-        }
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(scope, send, 413, code="content-too-large", detail=f"{_detail(limit)}.")

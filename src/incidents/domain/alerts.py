@@ -56,6 +56,11 @@ def check_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     try:
         encoded = json.dumps(details, allow_nan=False)
+        # A lone surrogate (JSON's "\ud800") passes json.dumps but is no text: once stored,
+        # every answer that holds the incident would fail to encode.
+        json.dumps(details, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise InvalidInput("details", "details must be valid Unicode text.") from None
     except (TypeError, ValueError):
         raise InvalidInput("details", "details must be a JSON object of finite values.") from None
     if len(encoded.encode()) > DETAILS_MAX_BYTES:

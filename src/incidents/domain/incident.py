@@ -156,7 +156,7 @@ SEARCH_MAX_WORDS = 10
 
 def search_words(query: str) -> tuple[str, ...]:
     """The words of a search, in the form `searchable_text` stores; all must occur."""
-    words = tuple(dict.fromkeys(query.casefold().split()))
+    words = tuple(dict.fromkeys(check_storable(query, field="q").casefold().split()))
     if len(words) > SEARCH_MAX_WORDS:
         raise InvalidInput("q", f"Search for at most {SEARCH_MAX_WORDS} words at once.")
     return words

@@ -22,6 +22,7 @@ from incidents.domain.incident import (
     Source,
     Status,
     append_note,
+    check_storable,
     check_transition,
     clean_text,
     search_words,
@@ -173,10 +174,11 @@ async def list_incidents(
     `search` keeps incidents whose description contains each of its words, in any case.
     """
     require(actor, Permission.READ)
+    # PostgreSQL refuses a NUL even in a value to compare with: bad input, not a 500.
     flt = IncidentFilter(
         statuses=statuses,
         sources=sources,
-        dedup_key=dedup_key,
+        dedup_key=None if dedup_key is None else check_storable(dedup_key, field="dedup_key"),
         words=search_words(search or ""),
     )
     async with registry.database.transaction(write=False) as tx:
