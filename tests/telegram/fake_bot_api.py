@@ -80,6 +80,9 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.failing = False
+        # Seconds each call of a method takes to answer (a slow Telegram), and calls under way.
+        self.delays: dict[str, float] = {}
+        self.in_flight = 0
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._changed = asyncio.Condition()
@@ -111,6 +114,7 @@ class FakeBotAPI:
         self.calls.clear()
         self.updates.clear()
         self.failing = False
+        self.delays.clear()
 
     # What users do.
     def next_message_id(self, chat_id: int) -> int:
@@ -162,6 +166,12 @@ class FakeBotAPI:
             )
         method = request.path_params["method"]
         params = await self._params(request)
+        if self.delays.get(method):
+            self.in_flight += 1
+            try:
+                await asyncio.sleep(self.delays[method])
+            finally:
+                self.in_flight -= 1
         fail = self.failing and method in FAILING
         if fail:
             result = None
