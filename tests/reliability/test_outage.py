@@ -76,6 +76,7 @@ async def test_outage_answers_503_quickly_and_recovers(postgres_url: str, tmp_pa
                 for answer in await _drive(http, tally, sized(ci=4, full=10)):
                     assert answer.status_code == 503, answer.text
                     assert answer.headers["content-type"] == "application/problem+json"
+                    assert answer.headers["Retry-After"].isdigit()
                     outage_answers += 1
                 began = time.monotonic()
                 ready = await http.get("/ready")
