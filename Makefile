@@ -1,6 +1,7 @@
 # Two entry points: `make run` serves the registry, `make test` checks everything.
 # Each installs what it needs into .venv first (again only when pyproject.toml changes).
 # `make bench` measures it (docs/PERFORMANCE.md); `make bench-quick` is a short smoke run.
+# `make reliability` runs the fault scenarios at full size and writes docs/RELIABILITY.md's figures.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck pytest bench bench-quick tools clean
+.PHONY: run test lint typecheck pytest bench bench-quick reliability reliability-quick tools clean
 
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
@@ -39,6 +40,12 @@ bench: $(VENV)/.installed-bench tools
 
 bench-quick: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench --quick
+
+reliability: $(VENV)/.installed-test
+	$(BIN)/python -m tests.reliability.figures --full
+
+reliability-quick: $(VENV)/.installed-test
+	$(BIN)/python -m tests.reliability.figures
 
 # The load generator of the benchmark (and of its smoke test), from Debian's packages.
 tools:

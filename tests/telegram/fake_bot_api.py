@@ -82,6 +82,9 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.failing = False
+        # Seconds each call of a method takes to answer (a slow Telegram), and calls under way.
+        self.delays: dict[str, float] = {}
+        self.in_flight = 0
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._changed = asyncio.Condition()
@@ -113,6 +116,7 @@ class FakeBotAPI:
         self.calls.clear()
         self.updates.clear()
         self.failing = False
+        self.delays.clear()
 
     # What users do.
     def next_message_id(self, chat_id: int) -> int:
@@ -164,6 +168,12 @@ class FakeBotAPI:
             )
         method = request.path_params["method"]
         params = await self._params(request)
+        if self.delays.get(method):
+            self.in_flight += 1
+            try:
+                await asyncio.sleep(self.delays[method])
+            finally:
+                self.in_flight -= 1
         fail = self.failing and method in FAILING
         if fail:
             result = None

@@ -27,6 +27,10 @@ _NO_BEGIN = "none"
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError)
 
 
+# How long after PostgreSQL's statement_timeout the client gives up on a statement itself.
+_CLIENT_DEADLINE_GRACE_SECONDS = 1.0
+
+
 class UniqueViolation(Exception):
     """An insert collided with a unique constraint; the transaction must be rolled back."""
 
@@ -72,18 +76,35 @@ def create_engine(url: str | URL, options: EngineOptions | None = None) -> Async
 
 def _postgres_engine(url: str | URL, options: EngineOptions) -> AsyncEngine:
     server_settings = {"application_name": "incidents"}
+    connect_args: dict[str, Any] = {
+        "timeout": options.connect_timeout_seconds,
+        "server_settings": server_settings,
+    }
     if options.statement_timeout_ms > 0:
         server_settings["statement_timeout"] = str(options.statement_timeout_ms)
+        # statement_timeout needs a server that hears the statement. When the network drops
+        # packets (no reset, no close), only a deadline on our side ends the wait; it comes a
+        # little after the server's own, so a slow statement still fails the server's way.
+        connect_args["command_timeout"] = (
+            options.statement_timeout_ms / 1000 + _CLIENT_DEADLINE_GRACE_SECONDS
+        )
     engine = create_async_engine(
         url,
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,
         pool_timeout=options.pool_timeout_seconds,
-        connect_args={
-            "timeout": options.connect_timeout_seconds,
-            "server_settings": server_settings,
-        },
+        connect_args=connect_args,
     )
+
+    # A statement past its client-side deadline leaves its connection mid-protocol, with the
+    # server perhaps unreachable: drop that connection at once (a rollback or a polite close
+    # on it would wait out more deadlines) and let the pool treat it as a disconnect.
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _deadline_is_disconnect(context: Any) -> None:
+        if isinstance(context.original_exception, TimeoutError):
+            context.is_disconnect = True
+            if context.connection is not None:
+                context.connection.connection.driver_connection.terminate()
 
     # Instead of pool_pre_ping, which costs three round trips (BEGIN, ping, ROLLBACK) on every
     # checkout: a connection whose socket the server closed (restart, terminated backend)
