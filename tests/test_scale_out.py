@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import ScratchPostgres, Server, serving
+from tests.reliability.harness import record
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, running_in_thread
 
 NOTIFY = -1005550000000
@@ -159,6 +160,13 @@ def test_a_rate_limit_counts_requests_to_every_process(pair: Pair) -> None:
         responses = list(pool.map(read, pair.both * PER_KEY))
 
     statuses = [response.status_code for response in responses]
+    record(
+        "rate limit across two processes",
+        "postgresql",
+        requests=len(statuses),
+        rate_limited=statuses.count(429),
+        server_errors=sum(status >= 500 for status in statuses),
+    )
     assert statuses.count(200) == PER_KEY
     assert statuses.count(429) == PER_KEY
     refused = next(r for r in responses if r.status_code == 429)

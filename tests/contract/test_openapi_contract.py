@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from incidents.domain.access import Actor, Role
 from incidents.service import access
 from incidents.service.context import Registry
 from incidents.settings import Settings
+from tests.reliability.harness import record
 
 # Building the app opens nothing: the database is made and migrated by the fixture below.
 FOLDER = Path(tempfile.mkdtemp(prefix="incidents-contract-"))
@@ -42,10 +44,22 @@ async def _migrate_and_make_a_key() -> str:
     return issued.secret
 
 
+# What the run sent, for docs/RELIABILITY.md's figures.
+SENT: Counter[str] = Counter()
+
+
 @pytest.fixture(scope="module")
 def admin_secret() -> Iterator[str]:
     yield asyncio.run(_migrate_and_make_a_key())
     shutil.rmtree(FOLDER, ignore_errors=True)
+    record(
+        "contract-fuzzing",
+        "sqlite",
+        requests=SENT["cases"],
+        fuzz_cases=SENT["cases"],
+        server_errors=SENT["5xx"],
+        operations=len(SENT) - 2,
+    )
 
 
 # Left out, with reasons: Pydantic's lax mode takes some values JSON Schema types otherwise
@@ -65,6 +79,8 @@ def test_every_operation_keeps_its_contract(
 ) -> None:
     # A generated Alertmanager notification may carry a thousand alerts, each its own
     # transaction: on a busy machine that is longer than the default 10 s.
-    case.call_and_validate(
+    response = case.call_and_validate(
         headers={"Authorization": f"Bearer {admin_secret}"}, excluded_checks=EXCLUDED, timeout=60
     )
+    SENT.update(["cases", case.operation.label])
+    SENT["5xx"] += response.status_code >= 500

@@ -22,7 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "RELIABILITY.md"
 START = "<!-- figures:start -->"
 END = "<!-- figures:end -->"
-DEFAULT_TARGETS = ["tests/reliability"]
+DEFAULT_TARGETS = [
+    "tests/reliability",
+    "tests/contract",
+    "tests/security",
+    "tests/api/test_rate_limits.py",
+    "tests/test_scale_out.py",
+]
 
 
 def run(targets: list[str], *, full: bool) -> list[dict[str, Any]]:
@@ -58,6 +64,8 @@ _NOTES = {
     "in_flight_requests": "requests in flight at SIGTERM {}",
     "sends_finished_while_stopping": "Telegram sends finished while stopping {}",
     "exit_code": "exit status {}",
+    "operations": "operations fuzzed {}",
+    "rate_limited": "answered 429 {}",
     "seconds": "{} s",
 }
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from incidents.app import create_app
 from incidents.settings import Settings
 from tests.conftest import ClientMaker, KeyMaker, report
+from tests.reliability.harness import database_kind, record
 from tests.security.conftest import LEAKS, operations
 from tests.telegram.fake_bot_api import TOKEN
 from tests.web.conftest import VERSION, AccountMaker, ConsoleMaker, csrf_of
@@ -118,7 +119,11 @@ def test_every_route_is_in_exactly_one_table(app: FastAPI) -> None:
 
 
 async def test_every_api_route_by_every_caller(
-    app: FastAPI, client: httpx.AsyncClient, client_for: ClientMaker, make_key: KeyMaker
+    database_url: str,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    client_for: ClientMaker,
+    make_key: KeyMaker,
 ) -> None:
     incident = await report(client)
     revoked = await make_key("admin", name="revoked-admin")
@@ -161,7 +166,9 @@ async def test_every_api_route_by_every_caller(
                     assert least in response.json()["detail"], where
     # 12 API operations x 9 callers, each answered as the role rules say.
     assert tried == len(API) * len(callers) == 108
-    print(f"access sweep: {len(API)} API operations x {len(callers)} callers = {tried} requests")
+    record(
+        "access: API routes x callers", database_kind(database_url), requests=tried, server_errors=0
+    )
 
 
 async def test_a_session_does_not_open_the_api_nor_a_key_the_console(
@@ -179,6 +186,7 @@ async def test_a_session_does_not_open_the_api_nor_a_key_the_console(
 
 
 async def test_every_console_route_by_every_caller(
+    database_url: str,
     app: FastAPI,
     client: httpx.AsyncClient,
     open_console: ConsoleMaker,
@@ -197,7 +205,12 @@ async def test_every_console_route_by_every_caller(
         for role, console in sessions.items():
             tried += await _as(console, role, method, path, incident["id"])
     assert tried > 5 * len(CONSOLE)
-    print(f"console sweep: {len(CONSOLE)} console operations, {tried} requests")
+    record(
+        "access: console routes x callers",
+        database_kind(database_url),
+        requests=tried,
+        server_errors=0,
+    )
 
 
 async def _without_a_session(

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tests.conftest import Server
+from tests.reliability.harness import database_kind, record
 from tests.security.conftest import LEAKS
 
 SECRET = re.compile(r"inc_[0-9a-f]{12}_[A-Za-z0-9_-]+")
@@ -122,7 +123,13 @@ def test_hostile_requests_over_a_real_socket(served: Server) -> None:
     assert answers["100k levels of ["] == 413
     assert answers["a body over the limit"] == 413
     assert answers["a NUL in the query"] == 422
-    print(f"raw HTTP: {len(answers)} hostile requests, statuses {sorted(set(answers.values()))}")
+    server_errors = sum(status >= 500 for status in answers.values())
+    record(
+        "hostile-input: raw HTTP",
+        database_kind(served.env["INCIDENTS_DATABASE_URL"]),
+        requests=len(answers),
+        server_errors=server_errors,
+    )
     log = served.log()
     assert "Traceback" not in log
     assert "Exception in ASGI application" not in log

@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.conftest import ClientMaker, KeyMaker, report
+from tests.reliability.harness import database_kind, record
 from tests.security.conftest import LEAKS, id_parameters, operations
 from tests.security.test_access_sweep import API
 from tests.web.conftest import AccountMaker, ConsoleMaker, csrf_of
@@ -93,6 +94,7 @@ def _substituted(path: str, value: str) -> str:
 
 
 async def test_odd_ids_on_every_route_that_takes_one(
+    database_url: str,
     app: FastAPI,
     client_for: ClientMaker,
     make_key: KeyMaker,
@@ -121,7 +123,7 @@ async def test_odd_ids_on_every_route_that_takes_one(
                 _not_a_failure(response, (method, url, response.status_code, response.text[:300]))
                 if "incident_id" in path:
                     assert response.status_code in (404, 422), (method, url)
-    print(f"odd ids: {len(taking)} routes x {len(IDS)} ids = {tried} requests, 0 answered 5xx")
+    record("hostile-input: odd ids", database_kind(database_url), requests=tried, server_errors=0)
     assert tried == len(taking) * len(IDS)
 
 
@@ -144,7 +146,7 @@ def _replaced(body: Any, at: tuple[Any, ...], value: Any) -> Any:
 
 
 async def test_hostile_bodies_on_every_route_that_takes_one(
-    app: FastAPI, client_for: ClientMaker, make_key: KeyMaker
+    database_url: str, app: FastAPI, client_for: ClientMaker, make_key: KeyMaker
 ) -> None:
     tried = 0
     async with client_for(await make_key("admin")) as admin:
@@ -177,7 +179,7 @@ async def test_hostile_bodies_on_every_route_that_takes_one(
     async with client_for(await make_key("admin")) as admin:
         for path in ("/api/v1/incidents", "/api/v1/heartbeats", "/api/v1/keys"):
             assert (await admin.get(path)).status_code == 200, path
-    print(f"hostile bodies: {tried} requests, 0 answered 5xx")
+    record("hostile-input: bodies", database_kind(database_url), requests=tried, server_errors=0)
 
 
 async def test_details_that_are_not_text_are_refused_and_the_list_still_reads(
@@ -195,6 +197,7 @@ async def test_details_that_are_not_text_are_refused_and_the_list_still_reads(
 
 
 async def test_odd_query_values_on_every_listing(
+    database_url: str,
     app: FastAPI,
     client_for: ClientMaker,
     make_key: KeyMaker,
@@ -224,7 +227,9 @@ async def test_odd_query_values_on_every_listing(
             tried += 1
             assert response.status_code in (200, 422), (name, value, response.status_code)
             assert not LEAKS.search(response.text)
-    print(f"odd query values: {tried} requests, 0 answered 5xx")
+    record(
+        "hostile-input: query values", database_kind(database_url), requests=tried, server_errors=0
+    )
 
 
 async def test_metrics_labels_stay_route_templates(
