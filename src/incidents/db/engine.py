@@ -225,6 +225,34 @@ class Database:
                     if not tx.committed:
                         await connection.rollback()
 
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on which each statement commits by itself, for a write that is one
+        atomic statement (an upsert) and may be lost in a power cut (rate-limit buckets).
+
+        No BEGIN and COMMIT round trips on PostgreSQL. On SQLite the writers of this process
+        still take turns, and the commits skip the fsync (`synchronous=NORMAL`): they become
+        durable with the next ordinary write. Never for two statements that belong together.
+        """
+        with _unavailable_as_domain_error():
+            async with (
+                self._sqlite_writers or nullcontext(),
+                self._read_engine.connect() as connection,
+            ):
+                if not self.is_sqlite:
+                    yield connection
+                    return
+                await connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                try:
+                    yield connection
+                finally:
+                    try:
+                        await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+                    except BaseException:
+                        # Never pool a connection whose commits would skip the fsync.
+                        await connection.invalidate()
+                        raise
+
     async def ping(self) -> None:
         """Run a trivial query; raises StorageUnavailable when the database does not answer."""
         with _unavailable_as_domain_error():

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.tables import rate_limits
+
+# The cell-rate rule in one upsert: TAT := max(TAT, now) + interval, only where that stays
+# within `period` of now; no row comes back when the bucket is full. Written as SQL both
+# databases read alike, once: this runs on every request, and building the statement with
+# the expression language each time cost more than running it.
+_TAKE = text(
+    """
+    INSERT INTO rate_limits (bucket, tat)
+    VALUES (:bucket, CAST(:now AS DOUBLE PRECISION) + :interval)
+    ON CONFLICT (bucket) DO UPDATE
+    SET tat = CASE WHEN rate_limits.tat > :now THEN rate_limits.tat ELSE :now END + :interval
+    WHERE CASE WHEN rate_limits.tat > :now THEN rate_limits.tat ELSE :now END + :interval
+        - :now <= :period
+    RETURNING tat
+    """
+)
 
 
 async def take(
@@ -14,27 +29,13 @@ async def take(
 ) -> float | None:
     """Admit a request to `bucket` and return its new TAT, or None when the bucket is full.
 
-    The cell-rate rule in one upsert: TAT := max(TAT, now) + interval, only where that
-    stays within `period` of now. Concurrent takers of one bucket queue on its row lock
-    (PostgreSQL) or the write lock (SQLite), so no process can overspend a bucket.
+    Concurrent takers of one bucket queue on its row lock (PostgreSQL) or the write lock
+    (SQLite), so no process can overspend a bucket.
     """
-    current = rate_limits.c.tat
-    pushed = case((current > now, current), else_=now) + interval
-    insert: postgresql.Insert | sqlite.Insert = (
-        postgresql.insert(rate_limits)
-        if conn.dialect.name == "postgresql"
-        else sqlite.insert(rate_limits)
+    result = await conn.execute(
+        _TAKE, {"bucket": bucket, "now": now, "interval": interval, "period": period}
     )
-    statement = (
-        insert.values(bucket=bucket, tat=now + interval)
-        .on_conflict_do_update(
-            index_elements=[rate_limits.c.bucket],
-            set_={"tat": pushed},
-            where=pushed - now <= period,
-        )
-        .returning(rate_limits.c.tat)
-    )
-    tat: float | None = (await conn.execute(statement)).scalar_one_or_none()
+    tat: float | None = result.scalar_one_or_none()
     return tat
 
 

@@ -16,11 +16,11 @@ async def spend(registry: Registry, *, bucket: str, rate: Rate, who: str) -> Non
     if rate.unlimited:
         return
     now = registry.clock.now().timestamp()
-    async with registry.database.transaction(write=True) as tx:
+    # One statement decides, atomically: no transaction around it (a bucket may be lost).
+    async with registry.database.atomic() as connection:
         admitted = await ratelimits.take(
-            tx.connection, bucket, now=now, interval=rate.interval, period=rate.period_seconds
+            connection, bucket, now=now, interval=rate.interval, period=rate.period_seconds
         )
-        tat = now if admitted is not None else await ratelimits.tat_of(tx.connection, bucket)
-        await tx.commit()
+        tat = now if admitted is not None else await ratelimits.tat_of(connection, bucket)
     if admitted is None:
         raise RateLimited(who, str(rate), retry_after(tat or now, now, rate))
