@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -248,6 +249,17 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+    def sign_in(self, username: str, password: str) -> httpx.Response:
+        """Sign in to the console as a browser would; a 303 carries the session cookie."""
+        with httpx.Client(base_url=self.url) as browser:
+            form = browser.get("/sign-in")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token, form.text
+            return browser.post(
+                "/sign-in",
+                data={"username": username, "password": password, "csrf_token": token.group(1)},
+            )
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run the command line on the server's database, with `stdin` as its input."""

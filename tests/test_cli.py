@@ -135,21 +135,10 @@ def test_keys_commands(served: Server) -> None:
 PASSWORD = "correct horse battery staple"
 
 
-def _sign_in(server: Server, username: str, password: str) -> httpx.Response:
-    with httpx.Client(base_url=server.url) as browser:
-        form = browser.get("/sign-in")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token
-        return browser.post(
-            "/sign-in",
-            data={"username": username, "password": password, "csrf_token": token.group(1)},
-        )
-
-
 def test_serve_offers_a_first_account(served: Server) -> None:
     offered = re.search(r"Console at /: username (\S+), password (\S+)", served.log())
     assert offered is not None, served.log()
-    assert _sign_in(served, offered.group(1), offered.group(2)).status_code == 303
+    assert served.sign_in(offered.group(1), offered.group(2)).status_code == 303
 
 
 def test_users_commands(served: Server) -> None:
@@ -160,7 +149,7 @@ def test_users_commands(served: Server) -> None:
     assert made.returncode == 0, made.stderr
     assert "olga" in made.stdout
     assert PASSWORD not in made.stdout + made.stderr
-    assert _sign_in(served, "olga", PASSWORD).status_code == 303
+    assert served.sign_in("olga", PASSWORD).status_code == 303
 
     listed = served.cli("users", "list")
     assert listed.returncode == 0
@@ -185,13 +174,13 @@ def test_users_commands(served: Server) -> None:
 
     changed = served.cli("users", "set-password", "olga", "--password-stdin", stdin="new pass 1\n")
     assert changed.returncode == 0, changed.stderr
-    assert _sign_in(served, "olga", PASSWORD).status_code == 400
-    assert _sign_in(served, "olga", "new pass 1").status_code == 303
+    assert served.sign_in("olga", PASSWORD).status_code == 400
+    assert served.sign_in("olga", "new pass 1").status_code == 303
 
     disabled = served.cli("users", "disable", "olga")
     assert disabled.returncode == 0
     assert served.cli("users", "list").stdout.splitlines()[-1].split()[-1] == "disabled"
-    assert _sign_in(served, "olga", "new pass 1").status_code == 403
+    assert served.sign_in("olga", "new pass 1").status_code == 403
 
     for command in (["disable", "nobody"], ["set-password", "nobody", "--password-stdin"]):
         unknown = served.cli("users", *command, stdin="whatever-123\n")
@@ -206,7 +195,7 @@ def test_users_create_prompts_for_the_password_twice(served: Server) -> None:
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert PASSWORD not in made.stdout + made.stderr
-    assert _sign_in(served, "rita", PASSWORD).status_code == 303
+    assert served.sign_in("rita", PASSWORD).status_code == 303
 
 
 def test_no_bootstrap_key_once_an_account_exists(database_url: str, tmp_path: Path) -> None:

@@ -101,20 +101,9 @@ def test_a_session_begun_on_one_process_is_honoured_and_ended_on_the_other(pair:
         stdin="correct horse battery staple\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    with httpx.Client(base_url=first.url) as browser:
-        page = browser.get("/sign-in")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf is not None
-        signed_in = browser.post(
-            "/sign-in",
-            data={
-                "username": "olga",
-                "password": "correct horse battery staple",
-                "csrf_token": csrf.group(1),
-            },
-        )
-        assert signed_in.status_code == 303, signed_in.text
-        cookies = browser.cookies
+    signed_in = first.sign_in("olga", "correct horse battery staple")
+    assert signed_in.status_code == 303, signed_in.text
+    cookies = signed_in.cookies
 
     listing = httpx.get(f"{second.url}/", cookies=cookies)
     assert listing.status_code == 200

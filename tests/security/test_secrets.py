@@ -15,23 +15,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import Server, serving
+from tests.conftest import serving
 
 RULE = "=" * 72
 FIRST_KEY = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 FIRST_PASSWORD = re.compile(r"Console at /: username (\S+), password (\S+)")
 PASSWORDS = ["correct horse battery staple", "Tr0ub4dor&3 new one"]
-
-
-def _sign_in(server: Server, username: str, password: str) -> httpx.Response:
-    with httpx.Client(base_url=server.url) as browser:
-        form = browser.get("/sign-in")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token
-        return browser.post(
-            "/sign-in",
-            data={"username": username, "password": password, "csrf_token": token.group(1)},
-        )
 
 
 def _log_records(log: str, log_format: str) -> tuple[str, str]:
@@ -95,9 +84,9 @@ def test_no_secret_reaches_a_log_or_an_answer(database_url: str, tmp_path: Path)
         command_output = created.stdout + created.stderr + changed.stdout + changed.stderr
         command_output += listed.stdout + listed.stderr + key_made.stderr
 
-        assert _sign_in(server, "admin", first_password.group(2)).status_code == 303
-        assert _sign_in(server, "olga", PASSWORDS[1]).status_code == 303
-        wrong = _sign_in(server, "olga", PASSWORDS[0])
+        assert server.sign_in("admin", first_password.group(2)).status_code == 303
+        assert server.sign_in("olga", PASSWORDS[1]).status_code == 303
+        wrong = server.sign_in("olga", PASSWORDS[0])
         assert wrong.status_code == 400
         answers.append(wrong.text)
         log = server.log()
