@@ -250,6 +250,14 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def make_key(self, name: str, role: str = "operator") -> str:
+        """A new API key's secret, made by `incidents keys create` (its last line)."""
+        made = self.cli("keys", "create", "--name", name, "--role", role)
+        assert made.returncode == 0, made.stderr
+        secret = made.stdout.strip().splitlines()[-1]
+        assert re.fullmatch(r"inc_[0-9a-f]{12}_[\w-]+", secret), made.stdout
+        return secret
+
     def sign_in(self, username: str, password: str) -> httpx.Response:
         """Sign in to the console as a browser would; a 303 carries the session cookie."""
         with httpx.Client(base_url=self.url) as browser:

@@ -7,9 +7,7 @@ same, and work that only one process may do is done once.
 
 from __future__ import annotations
 
-import re
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -26,7 +24,6 @@ from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, running_in_thread
 
 NOTIFY = -1005550000000
 SECRET_KEY = "k" * 40
-SECRET = re.compile(r"^inc_\w+_[\w-]+$")
 # Requests a key may make an hour (so the bucket refills by less than one request during a
 # test): each test keeps within it, but the one that tests it.
 PER_KEY = 100
@@ -79,14 +76,6 @@ def two_servers(
         yield first, second
 
 
-def make_key(server: Server, name: str, role: str = "operator") -> str:
-    made = server.cli("keys", "create", "--name", name, "--role", role)
-    assert made.returncode == 0, made.stderr
-    secret = made.stdout.strip().splitlines()[-1]
-    assert SECRET.match(secret), made.stdout
-    return secret
-
-
 def wait_until(condition: Callable[[], bool], *, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -119,7 +108,7 @@ def test_a_session_begun_on_one_process_is_honoured_and_ended_on_the_other(pair:
 
 def test_an_idempotency_key_creates_once_across_processes(pair: Pair) -> None:
     headers = {
-        "Authorization": f"Bearer {make_key(pair.first, 'monitor')}",
+        "Authorization": f"Bearer {pair.first.make_key('monitor')}",
         "Idempotency-Key": "zabbix-event-4711",
     }
     body = {"description": "Pickup point 12 is not answering", "source": "monitoring"}
@@ -140,7 +129,7 @@ def test_an_idempotency_key_creates_once_across_processes(pair: Pair) -> None:
 
 
 def test_a_rate_limit_counts_requests_to_every_process(pair: Pair) -> None:
-    headers = {"Authorization": f"Bearer {make_key(pair.first, 'busy')}"}
+    headers = {"Authorization": f"Bearer {pair.first.make_key('busy')}"}
 
     def read(server: Server) -> httpx.Response:
         return httpx.get(f"{server.url}/api/v1/incidents", params={"limit": 1}, headers=headers)
@@ -162,14 +151,8 @@ def test_a_rate_limit_counts_requests_to_every_process(pair: Pair) -> None:
     assert int(refused.headers["Retry-After"]) >= 1
 
 
-def announced_ids(api: FakeBotAPI) -> Counter[int]:
-    """How many cards each incident got in the notification chat."""
-    cards = [c for c in api.sent() if int(c.params["chat_id"]) == NOTIFY]
-    return Counter(int(m.group(1)) for c in cards if (m := re.search(r"#(\d+)", c.text)))
-
-
 def test_the_outbox_is_drained_once_by_both_processes(pair: Pair) -> None:
-    headers = {"Authorization": f"Bearer {make_key(pair.first, 'partner', 'reporter')}"}
+    headers = {"Authorization": f"Bearer {pair.first.make_key('partner', 'reporter')}"}
     servers = cycle(pair.both)
 
     def report(number: int) -> int:
@@ -185,14 +168,14 @@ def test_the_outbox_is_drained_once_by_both_processes(pair: Pair) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         created = list(pool.map(report, range(40)))
 
-    wait_until(lambda: all(announced_ids(pair.api)[id_] for id_ in created))
+    wait_until(lambda: all(pair.api.announced(NOTIFY)[id_] for id_ in created))
     time.sleep(1.5)  # another round of both senders: nothing more may come
-    announced = announced_ids(pair.api)
+    announced = pair.api.announced(NOTIFY)
     assert {announced[id_] for id_ in created} == {1}  # every one, none twice
 
 
 def test_a_silent_heartbeat_opens_one_incident_whichever_process_looks(pair: Pair) -> None:
-    headers = {"Authorization": f"Bearer {make_key(pair.first, 'cron', 'reporter')}"}
+    headers = {"Authorization": f"Bearer {pair.first.make_key('cron', 'reporter')}"}
     names = ("nightly-backup", "report-upload", "tariff-sync")
     for name in names:
         checked_in = httpx.post(
@@ -218,5 +201,5 @@ def test_a_silent_heartbeat_opens_one_incident_whichever_process_looks(pair: Pai
         assert listed.headers["X-Total-Count"] == "1"
         (incident,) = listed.json()
         assert incident["occurrences"] == 1
-    wait_until(lambda: all(announced_ids(pair.api)[id_] for id_ in opened()))
-    assert {announced_ids(pair.api)[id_] for id_ in opened()} == {1}
+    wait_until(lambda: all(pair.api.announced(NOTIFY)[id_] for id_ in opened()))
+    assert {pair.api.announced(NOTIFY)[id_] for id_ in opened()} == {1}

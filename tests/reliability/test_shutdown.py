@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -56,12 +54,6 @@ async def _outbox(url: str) -> tuple[int, int]:
     finally:
         await engine.dispose()
     return int(rows or 0), int(sent or 0)
-
-
-def _announced(fake: FakeBotAPI) -> Counter[int]:
-    """How many times each incident was announced (its card's `#id`)."""
-    found = (re.search(r"#(\d+)", call.text) for call in fake.sent("sendMessage"))
-    return Counter(int(match.group(1)) for match in found if match)
 
 
 async def test_sigterm_finishes_requests_and_sends(database_url: str, tmp_path: Path) -> None:
@@ -115,7 +107,7 @@ async def test_sigterm_finishes_requests_and_sends(database_url: str, tmp_path: 
         assert fake.in_flight == 0
         rows, sent = await _outbox(database_url)
         # Every send Telegram completed was recorded as sent before the process exited.
-        assert sent == sum(_announced(fake).values())
+        assert sent == sum(fake.announced().values())
         assert sent >= 1
 
         # Started again, it delivers the rest, and nothing twice.
@@ -129,7 +121,7 @@ async def test_sigterm_finishes_requests_and_sends(database_url: str, tmp_path: 
     finally:
         server.stop_quietly()
         await fake.stop()
-    announced = _announced(fake)
+    announced = fake.announced()
     duplicates = sum(n - 1 for n in announced.values())
     assert duplicates == 0, announced
     assert len(announced) == rows == 3 + in_flight

@@ -11,6 +11,7 @@ import re
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,6 +160,12 @@ class FakeBotAPI:
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [call for call in self.calls if call.method == method and call.ok]
+
+    def announced(self, chat_id: int | None = None) -> Counter[int]:
+        """How many cards each incident got (their `#id`), in `chat_id` or in any chat."""
+        cards = (c for c in self.sent() if chat_id is None or int(c.params["chat_id"]) == chat_id)
+        found = (re.search(r"#(\d+)", card.text) for card in cards)
+        return Counter(int(match.group(1)) for match in found if match)
 
     # The server.
     async def _handle(self, request: Request) -> Response:
