@@ -49,8 +49,8 @@ reliability-quick: $(VENV)/.installed-test
 
 # The load generator of the benchmark (and of its smoke test), from Debian's packages.
 tools:
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
-		|| echo "wrk could not be installed: the benchmark's smoke test will be skipped"
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk) \
+		|| echo "wrk could not be installed: the benchmark's smoke test will fail in CI (skip elsewhere)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -11,11 +11,11 @@ import pytest
 from tests.conftest import report
 
 
+# Only PostgreSQL closes connections from its side.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_requests_survive_the_server_closing_pooled_connections(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("only PostgreSQL closes connections from its side")
     created = await report(client)
     name = database_url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql", 1))

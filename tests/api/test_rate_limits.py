@@ -12,7 +12,9 @@ import pytest
 from fastapi import FastAPI
 
 from incidents.app import create_app
+from incidents.domain.access import Actor, Role
 from incidents.domain.ratelimit import Rate
+from incidents.service import access
 from incidents.settings import Settings
 from tests.conftest import ClientMaker, KeyMaker, TickingClock
 
@@ -155,17 +157,29 @@ async def test_zero_means_no_limit(database_url: str, clock: TickingClock) -> No
         _env_file=None,
     )
     app = create_app(settings, clock=clock)
+    issued = await access.issue_key(
+        app.state.registry, actor=Actor.system("tests"), name="busy", role=Role.REPORTER
+    )
     transport = httpx.ASGITransport(app=app)
+    keyed = {"Authorization": f"Bearer {issued.secret}"}
+    # Four times what this module's limits (5 a key, 3 an address) would admit.
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        statuses = {(await http.get("/api/v1/incidents")).status_code for _ in range(20)}
+        anonymous = {(await http.get("/api/v1/incidents")).status_code for _ in range(20)}
+        with_key = {
+            (await http.get("/api/v1/incidents", headers=keyed)).status_code for _ in range(20)
+        }
     await app.state.registry.close()
-    assert statuses == {401}
+    assert anonymous == {401}
+    assert with_key == {200}
 
 
 async def test_429_is_documented_on_every_route_that_authenticates(app: FastAPI) -> None:
+    checked = 0
     for path, operations in app.openapi()["paths"].items():
         for method, operation in operations.items():
             if "401" in operation["responses"]:
                 assert "429" in operation["responses"], f"{method} {path}"
                 content = operation["responses"]["429"]["content"]
                 assert "application/problem+json" in content
+                checked += 1
+    assert checked >= 12  # every /api operation

@@ -57,8 +57,10 @@ def admin_secret() -> Iterator[str]:
         "sqlite",
         requests=SENT["cases"],
         fuzz_cases=SENT["cases"],
-        server_errors=SENT["5xx"],
-        operations=len(SENT) - 2,
+        # Any 5xx fails the case (schemathesis' not_a_server_error check): the figures are
+        # written only when every case passed.
+        server_errors=0,
+        operations=len(SENT) - 1,
     )
 
 
@@ -79,8 +81,7 @@ def test_every_operation_keeps_its_contract(
 ) -> None:
     # A generated Alertmanager notification may carry a thousand alerts, each its own
     # transaction: on a busy machine that is longer than the default 10 s.
-    response = case.call_and_validate(
+    case.call_and_validate(
         headers={"Authorization": f"Bearer {admin_secret}"}, excluded_checks=EXCLUDED, timeout=60
     )
     SENT.update(["cases", case.operation.label])
-    SENT["5xx"] += response.status_code >= 500

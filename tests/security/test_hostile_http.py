@@ -103,11 +103,13 @@ def test_hostile_requests_over_a_real_socket(served: Server) -> None:
     key = SECRET.findall(served.log())[0]
     auth = f"Authorization: Bearer {key}\r\n".encode()
     answers = {}
+    heads = {}
     for name, request in _cases(auth).items():
         started = time.monotonic()
         status, raw = _exchange(served, request)
         elapsed = time.monotonic() - started
         answers[name] = status
+        heads[name] = raw.split(b"\r\n\r\n", 1)[0].lower()
         # Refused, or (a header the route never reads) served as if it were not there.
         assert 200 <= status < 500, (name, status, raw[:300])
         assert elapsed < 5, (name, elapsed)
@@ -123,6 +125,14 @@ def test_hostile_requests_over_a_real_socket(served: Server) -> None:
     assert answers["100k levels of ["] == 413
     assert answers["a body over the limit"] == 413
     assert answers["a NUL in the query"] == 422
+    for name in (
+        "query of 9 KB",
+        "header of 64 KiB",
+        "200 headers",
+        "a body over the limit",
+        "a NUL in the query",
+    ):
+        assert b"content-type: application/problem+json" in heads[name], (name, heads[name])
     server_errors = sum(status >= 500 for status in answers.values())
     record(
         "hostile-input: raw HTTP",
