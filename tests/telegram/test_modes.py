@@ -133,7 +133,7 @@ async def test_the_demo_script_plays_its_conversation() -> None:
     text = output.decode()
     assert process.returncode == 0, text
     assert "Incident #1 · in progress" in text
-    assert "Incident #1 is now resolved · key:ops-console" in text
+    assert "Incident #1: in progress → resolved · key:ops-console" in text
 
 
 async def test_api_processes_deliver_notifications_too(

@@ -19,8 +19,10 @@ from aiogram.enums import ParseMode
 
 from incidents.service.context import Registry
 from incidents.settings import Settings
+from incidents.telegram.answers import Answers
 from incidents.telegram.handlers import build_router
 from incidents.telegram.policy import ChatPolicy, ChatPolicyMiddleware
+from incidents.telegram.replies import Replier
 from incidents.telegram.sender import NotificationSender
 from incidents.telegram.texts import Texts
 
@@ -48,9 +50,12 @@ def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
         # Announcements carry buttons: people in the notification chat may use them.
         chats.setdefault(settings.telegram_notify_chat, None)
     policy = ChatPolicy(chats=chats, users=settings.telegram_users)
-    dispatcher = Dispatcher(registry=registry, texts=Texts(settings.language), policy=policy)
+    texts = Texts(settings.language)
+    answers = Answers(registry, texts, Replier(registry))
+    dispatcher = Dispatcher(registry=registry, texts=texts, policy=policy, answers=answers)
     guard = ChatPolicyMiddleware(policy)
     dispatcher.message.outer_middleware(guard)
+    dispatcher.edited_message.outer_middleware(guard)
     dispatcher.callback_query.outer_middleware(guard)
     dispatcher.include_router(build_router())
     return dispatcher
@@ -124,7 +129,11 @@ class TelegramDoor:
         )
 
     async def feed(self, update: dict[str, Any]) -> None:
-        """Handle one update delivered by webhook."""
+        """Handle one update delivered by webhook.
+
+        Returns once the update is recorded: answers Telegram does not take now are queued
+        in the outbox, so a failing Telegram does not make it deliver the update again.
+        """
         await self.dispatcher.feed_webhook_update(self.bot, update)
 
     async def start(self) -> None:
@@ -144,6 +153,7 @@ class TelegramDoor:
                     self.settings.telegram_webhook_url or "",
                     secret_token=None if secret is None else secret.get_secret_value(),
                     drop_pending_updates=False,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
                 )
                 return
             except Exception as error:
