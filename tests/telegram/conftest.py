@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiogram.utils.backoff import BackoffConfig
 
 from incidents.api.app import create_app
 from incidents.domain.access import Actor, Role
@@ -20,6 +21,8 @@ from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
 from tests.telegram.fake_bot_api import BOT_USER, TOKEN, Call, FakeBotAPI
 
+# Polling after a failure tries again soon (an outage in a test lasts a second or two).
+QUICK_BACKOFF = BackoffConfig(min_delay=0.1, max_delay=0.3, factor=1.5, jitter=0.1)
 OPS = -1001234567890  # default source: operator
 PARTNERS = -1009876543210  # default source: partner
 NOTIFY = -1005550000000
@@ -51,6 +54,9 @@ def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings
     return Settings(_env_file=None, **values)
 
 
+_CALLBACK_IDS = itertools.count(1)  # unique across tests, as Telegram's are
+
+
 class Chats:
     """Drives the bot as chat members would, and the API as everyone else."""
 
@@ -60,7 +66,6 @@ class Chats:
         self.api = api
         self.http = api_client or httpx.AsyncClient()
         self._registry = registry
-        self._callbacks = itertools.count(1)
 
     @property
     def registry(self) -> Registry:
@@ -106,7 +111,7 @@ class Chats:
         await self.api.push(
             {
                 "callback_query": {
-                    "id": str(next(self._callbacks)),
+                    "id": str(next(_CALLBACK_IDS)),
                     "from": user,
                     "chat_instance": "1",
                     "data": card.callback_data(label),
@@ -141,7 +146,7 @@ async def chats(
     key = await access.issue_key(
         registry, actor=Actor.system("tests"), name="api-operator", role=Role.OPERATOR
     )
-    door = TelegramDoor(settings, registry, sender_interval=0.05)
+    door = TelegramDoor(settings, registry, sender_interval=0.05, backoff=QUICK_BACKOFF)
     polling = asyncio.create_task(door.poll())
     await fake_api.wait_for("getUpdates")
     transport = httpx.ASGITransport(app=app)

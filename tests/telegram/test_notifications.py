@@ -136,5 +136,5 @@ async def test_monitoring_alerts_are_announced_and_their_clearing_told(chats: Ch
     assert (await chats.http.post("/api/v1/events", json=cleared)).status_code == 200
     told = await chats.api.wait_for("sendMessage", after=mark)
     assert told.params["reply_parameters"]["message_id"] == announced.message_id
-    assert "in progress → resolved · system:events" in plain(told.text)
+    assert "new → resolved · system:events" in plain(told.text)
     assert len(chats.api.sent()) == 2

@@ -16,6 +16,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.utils.backoff import BackoffConfig
 
 from incidents.service.context import Registry
 from incidents.settings import Settings
@@ -29,6 +30,8 @@ from incidents.telegram.texts import Texts
 log = logging.getLogger(__name__)
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+# How long polling waits after Telegram failed, growing to the longest (aiogram's own).
+DEFAULT_BACKOFF_CONFIG = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -65,10 +68,16 @@ class TelegramDoor:
     """The bot with its notification sender, run by polling or fed by webhook requests."""
 
     def __init__(
-        self, settings: Settings, registry: Registry, *, sender_interval: float = 1.0
+        self,
+        settings: Settings,
+        registry: Registry,
+        *,
+        sender_interval: float = 1.0,
+        backoff: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
     ) -> None:
         self.settings = settings
         self.sender_interval = sender_interval
+        self.backoff = backoff
         self.bot = build_bot(settings)
         self.dispatcher = build_dispatcher(settings, registry)
         self.sender = NotificationSender(
@@ -101,7 +110,9 @@ class TelegramDoor:
             log.warning("could not clear a webhook before polling: %s", error)
         await self.start_sender()
         try:
-            await self.dispatcher.start_polling(self.bot, handle_signals=False, polling_timeout=10)
+            await self.dispatcher.start_polling(
+                self.bot, handle_signals=False, polling_timeout=10, backoff_config=self.backoff
+            )
         finally:
             await self.stop_sender()
             await self.bot.session.close()
