@@ -16,6 +16,7 @@ from incidents.api.app import create_app
 from incidents.domain.access import Actor, Role
 from incidents.service import access
 from incidents.service.context import Registry
+from incidents.service.outbox import pending_notices
 from incidents.settings import Settings
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
@@ -95,14 +96,83 @@ class Chats:
         message_id = update["message"]["message_id"]
         return await self.api.wait_for("sendMessage", after=mark, replying_to=message_id)
 
-    async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> None:
-        """Post a message and check the bot answers nothing (a /help after it is answered)."""
+    async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
+        """Post a message and check the bot answers nothing: the bot handles updates in order,
+        so once a /help sent after it is answered, the message was handled."""
         mark = len(self.api.calls)
-        await self.api.push(self.message(chat_id, text, **extra))
-        await asyncio.sleep(0.3)
+        update = await self.api.push(self.message(chat_id, text, **extra))
         await self.say(chat_id, "/help")
         replies = [c for c in self.api.calls[mark:] if c.method == "sendMessage"]
         assert len(replies) == 1, [c.text for c in replies]
+        return update
+
+    async def notices_settled(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox is empty: every notice sent and recorded (with its link)."""
+        deadline = time.monotonic() + timeout
+        while await pending_notices(self.registry):
+            assert time.monotonic() < deadline, "notices still pending"
+            await asyncio.sleep(0.02)
+
+    async def settled(self, chat_id: int = OPS) -> None:
+        """Wait until every update pushed so far is handled (a /help after them is answered)."""
+        await self.say(chat_id, "/help")
+
+    @staticmethod
+    def replying_to(call: Call) -> dict[str, Any]:
+        """`reply_to_message` for a reply to a message the bot sent."""
+        return {
+            "message_id": call.message_id,
+            "date": int(time.time()),
+            "chat": call.result["chat"],
+            "from": BOT_USER,
+            "text": call.result["text"],
+        }
+
+    def edited(
+        self, update: dict[str, Any], text: str, *, seconds_later: int = 60
+    ) -> dict[str, Any]:
+        """The update Telegram sends when the author of `update`'s message edits it."""
+        message = dict(update["message"])
+        field = "caption" if "caption" in message else "text"
+        message[field] = text
+        message["edit_date"] = message["date"] + seconds_later
+        return {"edited_message": message}
+
+    def photo(
+        self, chat_id: int, caption: str | None, *, user: dict[str, Any] = ANNA, **extra: Any
+    ) -> dict[str, Any]:
+        """A photo message (three sizes, as Telegram sends them), with a caption or none."""
+        update = self.message(chat_id, "", user=user, **extra)
+        message = update["message"]
+        del message["text"]
+        n = message["message_id"]
+        message["photo"] = [
+            {"file_id": f"photo-{n}-{w}", "file_unique_id": f"u{n}{w}", "width": w, "height": w}
+            for w in (90, 320, 1280)
+        ]
+        if caption is not None:
+            message["caption"] = caption
+        return update
+
+    def document(
+        self, chat_id: int, caption: str, *, user: dict[str, Any] = ANNA
+    ) -> dict[str, Any]:
+        """A document message with a caption."""
+        update = self.message(chat_id, "", user=user)
+        message = update["message"]
+        del message["text"]
+        message["document"] = {"file_id": f"doc-{message['message_id']}", "file_unique_id": "d"}
+        message["caption"] = caption
+        return update
+
+    async def deliver(self, update: dict[str, Any], *, again: bool = False) -> Call:
+        """Push an update (`again`: redeliver it) and return the bot's reply to its message."""
+        mark = len(self.api.calls)
+        await (self.api.redeliver(update) if again else self.api.push(update))
+        message = update.get("message") or update.get("edited_message") or {}
+        return await self.api.wait_for(
+            "sendMessage", after=mark, replying_to=message.get("message_id")
+        )
 
     async def press(self, card: Call, label: str, *, user: dict[str, Any] = ANNA) -> Call:
         """Press a button of a message the bot sent; returns the bot's callback answer."""

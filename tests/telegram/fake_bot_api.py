@@ -212,6 +212,11 @@ class FakeBotAPI:
     def next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
+    async def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an update's content again, as Telegram does when a bot did not confirm it."""
+        again = {key: value for key, value in update.items() if key != "update_id"}
+        return await self.push(again)
+
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Deliver an update (again, if it already has an update_id)."""
         update.setdefault("update_id", next(self._update_ids))

@@ -110,8 +110,14 @@ class TelegramDoor:
             log.warning("could not clear a webhook before polling: %s", error)
         await self.start_sender()
         try:
+            # One update at a time, in the order people wrote them: an edit never overtakes
+            # the report it corrects, nor an answer the question it answers.
             await self.dispatcher.start_polling(
-                self.bot, handle_signals=False, polling_timeout=10, backoff_config=self.backoff
+                self.bot,
+                handle_signals=False,
+                polling_timeout=10,
+                backoff_config=self.backoff,
+                handle_as_tasks=False,
             )
         finally:
             await self.stop_sender()
