@@ -79,7 +79,13 @@ async def test_russian_replies(
     try:
         reply = await chats.say(OPS, "/new Самокат #42 не на связи")
         assert plain(reply.text).startswith("Инцидент #1 · новый")
+        assert "Источник: оператор" in plain(reply.text)
         assert reply.buttons == ["Взять"]
+        tagged = await chats.say(OPS, "[Мониторинг] Камера 5 не отвечает")
+        assert "Источник: мониторинг" in plain(tagged.text)
+        listing = plain((await chats.say(OPS, "/list")).text)
+        assert "мониторинг — Камера 5" in listing
+        assert "оператор — Самокат #42" in listing
         assert "Инцидента #77 нет" in (await chats.say(OPS, "/take 77")).text
     finally:
         await door.stop_polling()
