@@ -214,7 +214,9 @@ class Texts:
     def change(self, change: Change) -> str:
         """One change, told in a following chat: from -> to (or a note), who, when, the note."""
         w = self.words
-        if change.moved_from is None:
+        if change.moved_from is None and change.note is None:  # queued by an older version
+            what = self.status(change.status)
+        elif change.moved_from is None:
             what = w.note_told
         else:
             what = f"{self.status(change.moved_from)} → {self.status(change.status)}"

@@ -23,6 +23,17 @@ _ROLES = "role IN ('report', 'note', 'command', 'card', 'announcement', 'notice'
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.alter_column("incident_id", existing_type=BigId, nullable=True)
+        batch.add_column(sa.Column("chat_id", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("from_status", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("to_status", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("payload", OptionalJson, nullable=True))
+    # Notices queued before this revision go where they would have: the incident's thread.
+    op.execute(
+        "UPDATE outbox SET chat_id = (SELECT t.chat_id FROM chat_threads t "
+        "WHERE t.incident_id = outbox.incident_id) WHERE kind = 'changed'"
+    )
     op.create_table(
         "chat_messages",
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -49,12 +60,6 @@ def upgrade() -> None:
         "i.created_at FROM chat_threads t JOIN incidents i ON i.id = t.incident_id"
     )
     op.drop_table("chat_threads")
-    with op.batch_alter_table("outbox") as batch:
-        batch.alter_column("incident_id", existing_type=BigId, nullable=True)
-        batch.add_column(sa.Column("chat_id", sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("from_status", sa.String(16), nullable=True))
-        batch.add_column(sa.Column("to_status", sa.String(16), nullable=True))
-        batch.add_column(sa.Column("payload", OptionalJson, nullable=True))
 
 
 def downgrade() -> None:
