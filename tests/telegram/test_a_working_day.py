@@ -360,6 +360,8 @@ async def test_a_working_day_in_the_chats(
         "Партнёр перезагрузил сервер",
         "Да, заработало",
     ]
+    assert "A photo is attached" in plain(day.cards["camera"].text)
+    assert "A file is attached" in plain(day.cards["act"].text)
     assert await pending_notices(registry) == 0
     await registry.close()
 

@@ -91,9 +91,9 @@ async def test_the_prompt_answer_is_recorded_once_with_the_chats_source(chats: C
 
 async def test_captions_report_and_keep_the_photo(chats: Chats) -> None:
     card = await chats.deliver(chats.photo(OPS, "[operator] Scooter #12 has a broken stand"))
-    assert "Photo attached" in plain(card.text)
+    assert "A photo is attached" in plain(card.text)
     doc = await chats.deliver(chats.document(PARTNERS, "/new Delivery act is not signed"))
-    assert "File attached" in plain(doc.text)
+    assert "A file is attached" in plain(doc.text)
     await chats.say_unanswered(OPS, "", **_without_text(chats.photo(OPS, "nice sunset")))
     await chats.say_unanswered(OPS, "", **_without_text(chats.photo(OPS, None)))
 
@@ -101,7 +101,7 @@ async def test_captions_report_and_keep_the_photo(chats: Chats) -> None:
     assert set(by_description) == {"Scooter #12 has a broken stand", "Delivery act is not signed"}
     assert by_description["Delivery act is not signed"]["source"] == "partner"
     shown = await chats.say(OPS, f"/show {by_description['Scooter #12 has a broken stand']['id']}")
-    assert "Photo attached" in plain(shown.text)
+    assert "A photo is attached" in plain(shown.text)
 
 
 def _without_text(update: dict[str, object]) -> dict[str, object]:

@@ -85,8 +85,8 @@ EN = Catalogue(
         Source.PARTNER: "partner",
     },
     reported_by="reported by",
-    photo_attached="📎 Photo attached",
-    file_attached="📎 File attached",
+    photo_attached="📎 A photo is attached",
+    file_attached="📎 A file is attached",
     note_told="note added",
     answer_here="What happened?",
     usage_new="What happened? Reply to this message, or write it after the command: "
