@@ -103,7 +103,8 @@ EN = Catalogue(
     forwarded_from="Forwarded from {name}",
     bad_status="Unknown status. Use one of: new, in_progress, resolved, closed.",
     help="Report a problem: /new <text> (or /new alone, then answer the question), or start "
-    "a message or a photo's caption with [operator], [monitoring] or [partner].\n"
+    "a message or a photo's caption with [operator], [monitoring] or [partner] "
+    "([оператор], [мониторинг], [партнёр] work too).\n"
     "Then: /list [status], /show <id>, /take, /resolve, /reopen, /close <id>, "
     "/note <id> <text>; or reply to the bot's message about an incident to add a note. "
     "Editing a report adds the correction as a note.",
