@@ -34,7 +34,7 @@ async def apply_change(
     changed = await queries.update_incident(
         tx.connection, current, description=description, status=status, now=now
     )
-    await queries.insert_events(
+    written = await queries.insert_events(
         tx.connection, current.id, happened, actor=actor.name, request_id=actor.request_id, now=now
     )
     await announce_change(
@@ -43,6 +43,7 @@ async def apply_change(
         actor,
         moved_from=current.status if status != current.status else None,
         note=note,
+        event_id=written[-1],
         origin_chat=None if origin is None else origin.chat_id,
         now=now,
     )
