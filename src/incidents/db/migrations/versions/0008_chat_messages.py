@@ -1,5 +1,5 @@
-"""Chat messages tied to incidents (replacing chat threads); change notices that carry the
-change, go to each following chat, and queued replies.
+"""Chat messages tied to incidents (replacing chat threads); change notices that carry their
+change and its audit event and go to each following chat; queued replies.
 
 Revision ID: 0008
 Revises: 0007
