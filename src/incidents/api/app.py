@@ -17,6 +17,7 @@ from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.errors import install_error_handlers
 from incidents.api.header_limit import HeaderLimitMiddleware
 from incidents.api.metrics import Metrics, MetricsMiddleware
+from incidents.api.no_sniff import NoSniffNoStoreMiddleware
 from incidents.api.request_id import RequestIdMiddleware
 from incidents.api.webhook import SinkFactory, add_webhook_route
 from incidents.domain.clock import Clock
@@ -114,6 +115,8 @@ def create_app(
         )
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost, so that refusals made by the middlewares above carry the headers too.
+    app.add_middleware(NoSniffNoStoreMiddleware)
     app.include_router(incidents.router)
     app.include_router(alerts.router)
     app.include_router(alertmanager.router)

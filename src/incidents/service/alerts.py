@@ -182,6 +182,6 @@ async def _write(
         incident.id,
         [event],
         actor=actor.name,
-        request_id=reporter.request_id,
+        request=reporter,
         now=now,
     )

@@ -133,7 +133,9 @@ async def get_visit(request: Request) -> Visit:
                 registry,
                 username=session.username,
                 signed_in_at=session.signed_in_at,
+                generation=session.generation,
                 request_id=getattr(request.state, "request_id", None),
+                client_request_id=getattr(request.state, "client_request_id", None),
             )
         except Unauthenticated:
             session, changed = Session.anonymous(), True
