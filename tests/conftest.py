@@ -34,6 +34,8 @@ from incidents.settings import Settings
 
 INCIDENTS = [sys.executable, "-m", "incidents"]
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+# The log line naming the file that holds the first admin key and password.
+FIRST_START_NOTE = re.compile(r"console password are in (\S+) \(readable only")
 
 
 class TickingClock:
@@ -250,6 +252,11 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def banner(self) -> str:
+        """The first-start banner: in the private file whose path the log names ("" if none)."""
+        named = FIRST_START_NOTE.search(self.log())
+        return "" if named is None else Path(named.group(1)).read_text()
+
     def make_key(self, name: str, role: str = "operator") -> str:
         """A new API key's secret, made by `incidents keys create` (its last line)."""
         made = self.cli("keys", "create", "--name", name, "--role", role)
@@ -299,6 +306,9 @@ def serving(
             cwd=folder,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # No controlling terminal, as under a service manager: the first-start banner
+            # goes to a private file (see Server.banner).
+            start_new_session=True,
         )
         try:
             _wait_until_healthy(server, process)

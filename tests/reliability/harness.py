@@ -99,6 +99,7 @@ class ServerProcess:
                 cwd=self.folder,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # no controlling terminal, as under a service manager
             )
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=1) as http:
