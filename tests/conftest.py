@@ -297,7 +297,13 @@ def serving(
     `env` adds or overrides environment variables (settings) of the server process.
     """
     port = _free_port()
-    env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url, **(env or {})}
+    # TMPDIR: the first-start banner's private file stays in the test's folder.
+    env = {
+        **os.environ,
+        "TMPDIR": str(folder),
+        "INCIDENTS_DATABASE_URL": database_url,
+        **(env or {}),
+    }
     server = Server(f"http://127.0.0.1:{port}", folder / f"serve-{port}.log", env)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -63,6 +63,7 @@ class ServerProcess:
         self.folder = folder
         self.env = {
             **os.environ,
+            "TMPDIR": str(folder),  # where a first-start banner's private file goes
             "INCIDENTS_DATABASE_URL": database_url,
             **NO_RATE_LIMITS,
             **(env or {}),
