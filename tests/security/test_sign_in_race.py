@@ -84,7 +84,7 @@ def test_parallel_sign_ins_are_checked_one_per_wait_window(
         database_kind(database_url),
         requests=ATTEMPTS,
         sign_ins_checked=checked,
-        answered_429=statuses.count(429),
+        rate_limited=statuses.count(429),
         seconds=round(took, 1),
         server_errors=0,
     )
