@@ -56,8 +56,9 @@ def test_parallel_sign_ins_are_checked_one_per_wait_window(
     pair: tuple[Server, Server], database_url: str
 ) -> None:
     forms = {server.url: _form(server) for server in pair}
-    # Wrong passwords, and the right one last: before the fix all of them were checked.
-    guesses = [f"guess number {n:03}" for n in range(ATTEMPTS - 1)] + [PASSWORD]
+    # Before the fix every one of them was checked. (Wrong ones only: a right one, once
+    # checked, would clear the failures and free the attempts after it.)
+    guesses = [f"guess number {n:03}" for n in range(ATTEMPTS)]
 
     def attempt(n: int) -> int:
         server = pair[n % 2]
@@ -68,7 +69,7 @@ def test_parallel_sign_ins_are_checked_one_per_wait_window(
             cookies={COOKIE: cookie},
             timeout=60,
         )
-        assert answer.status_code in (303, 400, 429), answer.text
+        assert answer.status_code in (400, 429), answer.text
         if answer.status_code == 429:
             assert int(answer.headers["Retry-After"]) >= 1
         return answer.status_code
@@ -94,19 +95,20 @@ def test_parallel_sign_ins_are_checked_one_per_wait_window(
 def test_after_failures_and_a_wait_one_attempt_of_a_burst_is_checked(
     pair: tuple[Server, Server], database_url: str
 ) -> None:
-    first, second = pair
+    second = pair[1]
     for n in range(FREE_SIGN_IN_FAILURES):
         assert pair[n % 2].sign_in("olga", f"wrong {n}").status_code == 400
-    refused = second.sign_in("olga", PASSWORD)
-    assert refused.status_code == 429
+    # Slowed down now (on a slow machine a probe may still land after the wait: one more
+    # failure, and a longer wait).
+    while (refused := second.sign_in("olga", "wrong probe")).status_code != 429:
+        assert refused.status_code == 400
     # The refusal says when the next attempt is taken; until then nothing is checked.
     window_ends = time.monotonic() + int(refused.headers["Retry-After"])
-    assert first.sign_in("olga", PASSWORD).status_code == 429
     while time.monotonic() < window_ends:
         time.sleep(0.05)
 
     forms = {server.url: _form(server) for server in pair}
-    guesses = [f"guess number {n:03}" for n in range(ATTEMPTS - 1)] + [PASSWORD]
+    guesses = [f"guess number {n:03}" for n in range(ATTEMPTS)]
 
     def attempt(n: int) -> int:
         server = pair[n % 2]
@@ -123,7 +125,7 @@ def test_after_failures_and_a_wait_one_attempt_of_a_burst_is_checked(
     checked = ATTEMPTS - statuses.count(429)
     # One attempt now, then one per doubling window (2 s, 4 s ...) of the burst.
     assert 1 <= checked <= 1 + int(math.log2(took / 2 + 1)), (statuses, took)
-    assert set(statuses) <= {303, 400, 429}
+    assert set(statuses) <= {400, 429}
 
 
 def test_signing_out_on_one_process_ends_the_session_on_both(
