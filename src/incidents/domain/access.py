@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 
 from incidents.domain.errors import Forbidden, InvalidInput, SourceNotAllowed
-from incidents.domain.incident import CaseInsensitiveEnum, Source
+from incidents.domain.incident import CaseInsensitiveEnum, Incident, Source
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -77,6 +77,12 @@ def require_source(actor: Actor, source: Source, *, what: str | None = None) -> 
     """
     if actor.bound_source is not None and actor.bound_source != source:
         raise SourceNotAllowed(actor.bound_source.value, source.value, what=what)
+
+
+def require_incident_source(actor: Actor, incident: Incident) -> None:
+    """Raise SourceNotAllowed when `actor` is bound to a source other than the incident's."""
+    what = f"incident {incident.id} (a `{incident.source.value}` incident)"
+    require_source(actor, incident.source, what=what)
 
 
 def visible_sources(actor: Actor, asked: tuple[Source, ...]) -> tuple[Source, ...] | None:

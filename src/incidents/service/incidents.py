@@ -17,6 +17,7 @@ from incidents.domain.access import (
     Actor,
     Permission,
     require,
+    require_incident_source,
     require_source,
     visible_sources,
 )
@@ -160,14 +161,8 @@ async def get_incident(registry: Registry, *, actor: Actor, incident_id: int) ->
         incident = await queries.get_incident(tx.connection, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
-    require_own_source(actor, incident)
+    require_incident_source(actor, incident)
     return incident
-
-
-def require_own_source(actor: Actor, incident: Incident) -> None:
-    """Raise SourceNotAllowed when `actor` is bound to a source other than the incident's."""
-    what = f"incident {incident.id} (a `{incident.source.value}` incident)"
-    require_source(actor, incident.source, what=what)
 
 
 async def list_incidents(
@@ -233,7 +228,7 @@ async def change_incident(
         current = await queries.get_incident(tx.connection, incident_id, for_update=True)
         if current is None:
             raise IncidentNotFound(incident_id)
-        require_own_source(actor, current)
+        require_incident_source(actor, current)
         stale_version = expected_versions is not None and current.version not in expected_versions
         moved = expected_status is not None and current.status != expected_status
         if stale_version or moved:
@@ -272,7 +267,7 @@ async def list_events(
         incident = await queries.get_incident(tx.connection, incident_id)
         if incident is None:
             raise IncidentNotFound(incident_id)
-        require_own_source(actor, incident)
+        require_incident_source(actor, incident)
         items = await queries.list_events(tx.connection, incident_id, limit=limit, offset=offset)
         total = await queries.count_events(tx.connection, incident_id)
     return Page(items=items, total=total)
