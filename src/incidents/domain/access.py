@@ -97,8 +97,8 @@ def visible_sources(actor: Actor, asked: tuple[Source, ...]) -> tuple[Source, ..
 
 
 def require_key_within(actor: Actor, role: Role, source: Source | None) -> None:
-    """Raise unless `actor` may make a key with `role` and `source`: a bound actor makes keys
-    bound to its own source only, at or below its own role."""
+    """Raise unless `actor` may make (or revoke) a key with `role` and `source`: a bound actor
+    manages keys bound to its own source only, at or below its own role."""
     if actor.bound_source is None:
         return
     if source != actor.bound_source:
