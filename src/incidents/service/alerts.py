@@ -193,7 +193,7 @@ async def _write(
         incident.id,
         [event],
         actor=actor.name,
-        request_id=reporter.request_id,
+        request=reporter,
         now=now,
     )
     return written
