@@ -98,7 +98,6 @@ async def test_a_bound_admin_makes_only_keys_bound_to_its_source(
     await make_key("admin", name="unbound-admin")
     async with client_for(await make_key("admin", source="partner", name="partner-admin")) as admin:
         for body in (
-            {"name": "escape", "role": "admin"},
             {"name": "escape", "role": "reporter", "source": None},
             {"name": "elsewhere", "role": "reporter", "source": "monitoring"},
         ):
@@ -108,8 +107,16 @@ async def test_a_bound_admin_makes_only_keys_bound_to_its_source(
         )
         assert made.status_code == 201, made.text
         assert made.json()["source"] == "partner"
+        # Without `source`, the new key takes the maker's binding, never none.
+        defaulted = await admin.post("/api/v1/keys", json={"name": "partner-ops", "role": "admin"})
+        assert defaulted.status_code == 201, defaulted.text
+        assert defaulted.json()["source"] == "partner"
         listed = await admin.get("/api/v1/keys")
-        assert {key["name"] for key in listed.json()} == {"partner-admin", "partner-bot"}
+        assert {key["name"] for key in listed.json()} == {
+            "partner-admin",
+            "partner-bot",
+            "partner-ops",
+        }
         _refused_for_binding(await admin.delete("/api/v1/keys/unbound-admin"))
         assert (await admin.delete("/api/v1/keys/partner-bot")).status_code == 204
 

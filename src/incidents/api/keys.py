@@ -23,9 +23,14 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
     summary="Issue an API key",
 )
 async def issue_key(body: KeyCreate, registry: RegistryDep, actor: ActorDep) -> KeyIssued:
-    """Create a key; its secret is in this answer only."""
+    """Create a key; its secret is in this answer only.
+
+    A bound caller that leaves `source` out makes a key bound to its own source; an explicit
+    `null` asks for an unbound key, which only an unbound caller may make.
+    """
+    source = body.source if "source" in body.model_fields_set else actor.bound_source
     issued = await access.issue_key(
-        registry, actor=actor, name=body.name, role=body.role, source=body.source
+        registry, actor=actor, name=body.name, role=body.role, source=source
     )
     return KeyIssued(**KeyOut.model_validate(issued.key).model_dump(), secret=issued.secret)
 

@@ -242,7 +242,9 @@ class KeyCreate(BaseModel):
     name: str = Field(pattern=NAME_PATTERN.pattern, description="1..64 of A-Z a-z 0-9 . _ -")
     role: Role
     source: Source | None = Field(
-        default=None, description="When set, the key may only report incidents of this source."
+        default=None,
+        description="When set, the key acts only on incidents of this source. Left out by a "
+        "key bound to a source, the new key is bound to that source.",
     )
 
 

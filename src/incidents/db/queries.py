@@ -231,7 +231,7 @@ async def insert_events(
     request: Actor,
     now: datetime,
 ) -> list[int]:
-    """Append events to an incident's trail in the request `request` acts in; their ids, in order."""
+    """Append events to the trail in the request `request` acts in; their ids, in order."""
     if not events:
         return []
     result = await conn.execute(
