@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import signal
+import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
 
+from incidents.db.engine import redacted
+from incidents.db.urls import connection_problem
 from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
@@ -40,14 +47,53 @@ T = TypeVar("T")
 
 
 def _prepare(*, migrate: bool = True) -> Settings:
-    """Read settings, set up logging and bring the schema up to date."""
+    """Read settings, set up logging, say which database, and bring its schema up to date."""
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    # On stderr, so that `$(incidents keys create …)` still captures only the secret.
+    typer.echo(f"database: {redacted(settings.database_url)}", err=True)
+    if migrate:
+        _migrate(settings)
+    return settings
+
+
+def _migrate(settings: Settings, *, announce: bool = False) -> None:
+    """Apply pending migrations; only `migrate` and `serve` say so in the log."""
     from incidents.db.migrate import upgrade_to_head
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if migrate:
+    with _database_problems(settings):
         asyncio.run(upgrade_to_head(settings.database_url))
-    return settings
+    if announce:
+        log.info("database schema is up to date (%s)", redacted(settings.database_url))
+
+
+def _settings() -> Settings:
+    """The settings from the environment and `./.env`; a bad one ends the command in one line."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "INCIDENTS_" + "_".join(str(part) for part in problem["loc"]).upper()
+            # Never the value itself: it may be a password or a token.
+            message = problem["msg"].removeprefix("Value error, ")
+            typer.echo(f"error: {name}: {message}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@contextlib.contextmanager
+def _database_problems(settings: Settings) -> Iterator[None]:
+    """A database that can not be reached ends the command with one line (a traceback at
+    INCIDENTS_LOG_LEVEL=debug)."""
+    try:
+        yield
+    except (DomainError, typer.Exit):
+        raise
+    except Exception as error:
+        problem = connection_problem(settings.database_url, error)
+        if problem is None or settings.log_level == "debug":
+            raise
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(code=1) from None
 
 
 def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
@@ -61,16 +107,18 @@ def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
             await registry.close()
 
     try:
-        return asyncio.run(run())
+        with _database_problems(settings):
+            return asyncio.run(run())
     except DomainError as error:
-        typer.echo(f"error: {error.detail}", err=True)
+        problem = connection_problem(settings.database_url, error)
+        typer.echo(f"error: {problem or error.detail}", err=True)
         raise typer.Exit(code=1) from None
 
 
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations and exit."""
-    _prepare()
+    _migrate(_prepare(migrate=False), announce=True)
 
 
 @app.command()
@@ -95,15 +143,19 @@ def serve(
     from incidents.api.metrics import shared_across_processes
     from incidents.app import create_app
 
-    settings = _prepare(migrate=not no_migrate)
+    settings = _prepare(migrate=False)
+    host, port = host or settings.host, port or settings.port
+    _check_port_free(host, port)
+    if not no_migrate:
+        _migrate(settings, announce=True)
     processes = workers or settings.workers
     first = _run(settings, first_access)
     if first is not None:
-        _announce_first_access(first)
+        _announce_first_access(first, settings)
     if not _run(settings, accounts.has_accounts):
         log.warning(
             "No one can sign in to the console yet. Make the first account with:\n"
-            "    incidents users create --username admin --role admin"
+            "    .venv/bin/incidents users create --username admin --role admin"
         )
     # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler it
     # found. A graceful stop is a success: let that second signal end the process with status 0.
@@ -116,8 +168,8 @@ def serve(
             "incidents.app:app_from_environment" if processes > 1 else create_app(settings),
             factory=processes > 1,
             workers=processes,
-            host=host or settings.host,
-            port=port or settings.port,
+            host=host,
+            port=port,
             log_level=settings.log_level,
             log_config=None,  # keep the logging set up above
             access_log=False,  # the app logs one structured line per request itself
@@ -125,6 +177,25 @@ def serve(
             proxy_headers=bool(settings.forwarded_allow_ips),
             forwarded_allow_ips=settings.forwarded_allow_ips or None,
         )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """End `serve` in one line when another process listens on the port already."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                return  # uvicorn will say what else is wrong with the address
+            typer.echo(
+                f"error: port {port} on {host} is taken (another `incidents serve`?). Choose "
+                f"another with --port {port + 1}, or INCIDENTS_PORT={port + 1} in the "
+                f"environment or .env (INCIDENTS_PORT={port + 1} make run).",
+                err=True,
+            )
+            raise typer.Exit(code=1) from None
 
 
 @app.command()
@@ -140,7 +211,7 @@ def bot() -> None:
         asyncio.run(run_polling(settings))
 
 
-def _announce_first_access(first: FirstAccess) -> None:
+def _announce_first_access(first: FirstAccess, settings: Settings) -> None:
     """Show the first key and password on the terminal (stderr), never through the log
     handler: log lines are shipped and kept, and a raised log level would hide them."""
     rule = "=" * 72
@@ -150,9 +221,24 @@ def _announce_first_access(first: FirstAccess) -> None:
         "account were made.\nThey are shown only now.\n\nAPI key (`Authorization: Bearer "
         f"<key>`, e.g. export TOKEN=<key>):\n\n    {first.key.secret}\n\nConsole at /: "
         f"username {username}, password {first.password}\n\nMake keys and accounts for "
-        f"people and systems, then revoke this key (incidents keys revoke {name}) and change "
-        f"this password (incidents users set-password {username}).\n{rule}",
+        f"people and systems, then revoke this key (.venv/bin/incidents keys revoke {name}) "
+        f"and change this password (.venv/bin/incidents users set-password {username}).\n\n"
+        f"{_same_configuration(settings)}\n{rule}",
         err=True,
+    )
+
+
+def _same_configuration(settings: Settings) -> str:
+    """How to point the command line at this server's database."""
+    where = f"This server's database is {redacted(settings.database_url)}."
+    if "INCIDENTS_DATABASE_URL" in os.environ:
+        return (
+            f"{where} It was named in the environment: run the command line with the same "
+            "INCIDENTS_DATABASE_URL exported (or put it in ./.env), else it acts on another."
+        )
+    return (
+        f"{where} The command line reads the same settings (the environment and ./.env): "
+        f"run it from this directory ({Path.cwd()})."
     )
 
 
