@@ -34,8 +34,8 @@ def _incidents(
 
 
 def test_env_example_unchanged_is_a_valid_configuration() -> None:
-    loaded = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    loaded = Settings(_env_file=ROOT / ".env.example")
+    defaults = Settings(_env_file=None)
     # Every empty value means "not set": the defaults hold, none is an empty string.
     assert loaded.telegram_notify_chat is None
     assert loaded.telegram_token is None
@@ -47,7 +47,7 @@ def test_an_empty_environment_variable_means_not_set(monkeypatch: pytest.MonkeyP
     # compose passes `.env`'s empty values on to the containers as empty variables.
     for name in ("TELEGRAM_NOTIFY_CHAT", "PORT", "WORKERS", "TELEGRAM_USERS", "COOKIE_SECURE"):
         monkeypatch.setenv(f"INCIDENTS_{name}", "")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.telegram_notify_chat is None
     assert settings.port == 8000
 
@@ -101,7 +101,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     ],
 )
 def test_postgres_urls_as_people_write_them(written: str) -> None:
-    assert Settings(database_url=written, _env_file=None).database_url == (  # type: ignore[call-arg]
+    assert Settings(database_url=written, _env_file=None).database_url == (
         "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     )
 
