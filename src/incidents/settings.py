@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     language: Literal["en", "ru"] = "en"
-    max_body_bytes: int = Field(default=65_536, ge=1_024)
+    # The largest valid request fits: 10,000 characters sent as JSON escapes (12 bytes each
+    # outside the BMP) plus 32 KiB of details.
+    max_body_bytes: int = Field(default=262_144, ge=1_024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Requests a key may make (`600/minute`, `10/second`, `5000/hour`; a bare number is per
     # minute; 0: no limit), and requests without valid credentials from one address.

@@ -3,27 +3,80 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
+    WithJsonSchema,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from incidents.domain.access import NAME_PATTERN, Role
-from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
+from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH
 from incidents.domain.events import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, check_storable
+
+# Some character other than white space, and no NUL (which no database column can hold).
+TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def _text_schema(max_length: int) -> dict[str, Any]:
+    """Text as the server takes it: trimmed, then 1..max_length characters, no NUL."""
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": TEXT_PATTERN}
+
 
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX_LENGTH),
     AfterValidator(lambda value: check_storable(value, field="text")),
+    WithJsonSchema(_text_schema(DESCRIPTION_MAX_LENGTH)),
+]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer (`90` or `90.0`), not a string of digits nor `true`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+# A whole number as JSON writes it: Pydantic alone would take "90" too.
+JsonInteger = BeforeValidator(_json_integer)
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("leave the field out instead of sending null")
+    return value
+
+
+# An optional field that is left out, never sent as null; the document says so too.
+NotNull = BeforeValidator(_not_null)
+
+
+def omittable(description: str) -> Any:
+    """A field that may be left out (the document shows no `default: null` for it)."""
+    return Field(
+        default=None,
+        description=description,
+        json_schema_extra=lambda schema: schema.pop("default", None),  # type: ignore[arg-type]
+    )
+
+
+DedupKey = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=DEDUP_KEY_MAX_LENGTH),
+    WithJsonSchema(_text_schema(DEDUP_KEY_MAX_LENGTH)),
+    Field(description="Names the problem; triggers with the same key count as one incident."),
 ]
 
 
@@ -47,16 +100,17 @@ class IncidentPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [
                 {"status": "in_progress"},
                 {"status": "resolved", "description_append": "Rebooted the scooter."},
-            ]
+            ],
         },
     )
 
-    status: Status | None = Field(default=None, description="The status to move to.")
-    description_append: Text | None = Field(
-        default=None, description="Text appended to the description on a new line."
+    status: Annotated[Status | SkipJsonSchema[None], NotNull] = omittable("The status to move to.")
+    description_append: Annotated[Text | SkipJsonSchema[None], NotNull] = omittable(
+        "Text appended to the description on a new line (the whole stays within 10000 characters)."
     )
 
     @model_validator(mode="after")
@@ -105,8 +159,37 @@ class IncidentOut(BaseModel):
     details: dict[str, Any] | None = Field(description="What monitoring sent with it.")
 
 
-class AlertIn(BaseModel):
-    """A monitoring event: the problem a dedup key names is there (trigger) or gone (resolve)."""
+OmittableSource = Annotated[Source | SkipJsonSchema[None], NotNull]
+# Any JSON without NUL characters, which PostgreSQL's JSON can not hold (api/openapi.py
+# defines the recursive `JsonValue` this refers to).
+NO_NUL = r"^[^\u0000]*$"
+Details = Annotated[
+    dict[str, Any] | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": NO_NUL},
+                    "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+                },
+                {"type": "null"},
+            ]
+        }
+    ),
+    Field(
+        description="Any JSON object (no NUL characters, at most 32 KiB), kept with the "
+        "incident (the latest wins)."
+    ),
+]
+
+
+def _lowercase(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class AlertTrigger(BaseModel):
+    """The problem a dedup key names is there: a new incident, or one more occurrence."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -118,30 +201,58 @@ class AlertIn(BaseModel):
                     "summary": "Scooter #42 offline",
                     "source": "monitoring",
                     "details": {"battery": "4%"},
-                },
-                {"action": "resolve", "dedup_key": "scooter-42-offline"},
+                }
             ]
         },
     )
 
-    action: AlertAction
-    dedup_key: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=DEDUP_KEY_MAX_LENGTH),
-    ] = Field(description="Names the problem; triggers with the same key count as one incident.")
-    summary: Text | None = Field(
-        default=None, description="Required to trigger: the description of a new incident."
+    action: Annotated[Literal["trigger"], BeforeValidator(_lowercase)]
+    dedup_key: DedupKey
+    summary: Text = Field(description="The description of a new incident.")
+    source: OmittableSource = omittable(
+        "Who reports; left out: the source the key is bound to, else monitoring."
     )
-    source: Source = Field(default=Source.MONITORING, description="Who reports; monitoring.")
-    details: dict[str, Any] | None = Field(
-        default=None, description="Any JSON object, kept with the incident (the latest wins)."
+    details: Details = None
+
+
+class AlertResolve(BaseModel):
+    """The problem a dedup key names is gone: its open incident is resolved."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"action": "resolve", "dedup_key": "scooter-42-offline"}]},
     )
 
-    @model_validator(mode="after")
-    def _trigger_has_a_summary(self) -> Self:
-        if self.action is AlertAction.TRIGGER and self.summary is None:
-            raise ValueError("a trigger needs a `summary`")
-        return self
+    action: Annotated[Literal["resolve"], BeforeValidator(_lowercase)]
+    dedup_key: DedupKey
+    source: OmittableSource = omittable("Who reports; not used to resolve.")
+
+
+def _action_of(body: Any) -> str | None:
+    """Which of the two a body is; any letter case of `action` is accepted."""
+    action = body.get("action") if isinstance(body, dict) else getattr(body, "action", None)
+    return action.lower() if isinstance(action, str) else None
+
+
+AlertIn = Annotated[
+    Annotated[AlertTrigger, Tag("trigger")] | Annotated[AlertResolve, Tag("resolve")],
+    Discriminator(
+        _action_of,
+        custom_error_type="invalid_action",
+        custom_error_message="`action` must be `trigger` or `resolve`",
+    ),
+    Field(
+        json_schema_extra={
+            "discriminator": {
+                "propertyName": "action",
+                "mapping": {
+                    "trigger": "#/components/schemas/AlertTrigger",
+                    "resolve": "#/components/schemas/AlertResolve",
+                },
+            }
+        }
+    ),
+]
 
 
 class AlertIgnored(BaseModel):
@@ -158,12 +269,11 @@ class HeartbeatIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"timeout_seconds": 3600}]}
     )
 
-    timeout_seconds: int | None = Field(
-        default=None,
-        ge=1,
-        le=TIMEOUT_MAX_SECONDS,
-        description="Seconds until the next check-in is due; omitted: as before, or the default.",
-    )
+    timeout_seconds: Annotated[
+        Annotated[int, Field(ge=1, le=TIMEOUT_MAX_SECONDS)] | SkipJsonSchema[None],
+        NotNull,
+        JsonInteger,
+    ] = omittable("Seconds until the next check-in is due; omitted: as before, or the default.")
 
 
 class HeartbeatOut(BaseModel):
