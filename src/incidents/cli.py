@@ -311,8 +311,8 @@ def users_create(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a console account; the password is asked for, never shown."""
-    password = _read_password(password_stdin)
     settings = _prepare()
+    password = _read_password(password_stdin)
     account = _run(
         settings,
         lambda registry: accounts.create_account(
@@ -354,8 +354,8 @@ def users_set_password(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Give an account a new password; its open sessions end."""
-    password = _read_password(password_stdin)
     settings = _prepare()
+    password = _read_password(password_stdin)
     _run(
         settings,
         lambda registry: accounts.set_password(
