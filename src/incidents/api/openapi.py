@@ -7,22 +7,29 @@ from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
 NULL = {"type": "null"}
-_NO_NUL = {"type": "string", "pattern": r"^[^\u0000]*$"}
-# Any JSON value whose texts hold no NUL character (details of monitoring's alerts).
-JSON_VALUE: dict[str, Any] = {
-    "anyOf": [
-        _NO_NUL,
+NO_NUL = r"^[^\u0000]*$"
+
+
+def json_without_nul(levels: int) -> dict[str, Any]:
+    """A JSON value whose texts hold no NUL, with objects and arrays `levels` deep at most."""
+    kinds: list[dict[str, Any]] = [
+        {"type": "string", "pattern": NO_NUL},
         {"type": "number"},
         {"type": "boolean"},
         NULL,
-        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
-        {
-            "type": "object",
-            "propertyNames": {"pattern": _NO_NUL["pattern"]},
-            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-        },
     ]
-}
+    if levels > 0:
+        inner = json_without_nul(levels - 1)
+        kinds.append({"type": "array", "items": inner})
+        kinds.append(json_object_without_nul(inner))
+    return {"anyOf": kinds}
+
+
+def json_object_without_nul(values: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object with no NUL in its keys, whose values are `values`."""
+    return {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": values}
+
+
 # Answers listing things that may name an incident: where the first one's id is.
 FIRST_INCIDENT_OF = {
     ("/api/v1/heartbeats", "get"): "$response.body#/0/incident_id",
@@ -41,7 +48,6 @@ def exact_openapi(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[s
                 for parameter in operation.get("parameters", []):
                     _absent_is_not_null(parameter)
         _link_lists_to_their_first_incident(schema)
-        schema.setdefault("components", {}).setdefault("schemas", {})["JsonValue"] = JSON_VALUE
         return schema
 
     return openapi

@@ -19,8 +19,9 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from incidents.api.openapi import json_object_without_nul, json_without_nul
 from incidents.domain.access import NAME_PATTERN, Role
-from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH
+from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, DETAILS_MAX_DEPTH
 from incidents.domain.events import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, check_storable
@@ -160,25 +161,20 @@ class IncidentOut(BaseModel):
 
 
 OmittableSource = Annotated[Source | SkipJsonSchema[None], NotNull]
-# Any JSON without NUL characters, which PostgreSQL's JSON can not hold (api/openapi.py
-# defines the recursive `JsonValue` this refers to).
-NO_NUL = r"^[^\u0000]*$"
+# A JSON object without NUL characters (PostgreSQL's JSON can not hold them), as deep as the
+# domain allows.
 Details = Annotated[
     dict[str, Any] | None,
     WithJsonSchema(
         {
             "anyOf": [
-                {
-                    "type": "object",
-                    "propertyNames": {"pattern": NO_NUL},
-                    "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-                },
+                json_object_without_nul(json_without_nul(DETAILS_MAX_DEPTH - 1)),
                 {"type": "null"},
             ]
         }
     ),
     Field(
-        description="Any JSON object (no NUL characters, at most 32 KiB), kept with the "
+        description="Any JSON object (no NUL, 5 levels deep and 32 KiB at most), kept with the "
         "incident (the latest wins)."
     ),
 ]
