@@ -104,3 +104,22 @@ async def test_alertmanager_dates_are_date_time_strings(client: httpx.AsyncClien
         assert (await client.post(url, json=sent)).status_code == 422, ends_at
     good = {**envelope, "alerts": [{**alert, "endsAt": "0001-01-01T00:00:00Z"}]}
     assert (await client.post(url, json=good)).status_code == 200
+
+
+async def test_details_nest_as_deep_as_the_document_says(client: httpx.AsyncClient) -> None:
+    def nested(levels: int) -> dict[str, Any]:
+        value: dict[str, Any] = {"leaf": "x"}
+        for _ in range(levels - 1):
+            value = {"deeper": value}
+        return value
+
+    event = {"action": "trigger", "summary": "Scooter #42 offline"}
+    deep_enough = await client.post(
+        "/api/v1/events", json={**event, "dedup_key": "a", "details": nested(5)}
+    )
+    too_deep = await client.post(
+        "/api/v1/events", json={**event, "dedup_key": "b", "details": nested(6)}
+    )
+    assert deep_enough.status_code == 201, deep_enough.text
+    assert too_deep.status_code == 422
+    assert too_deep.json()["errors"][0]["loc"] == ["body", "details"]
