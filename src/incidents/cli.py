@@ -4,29 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import os
 import signal
-import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
 
-from incidents.db.engine import redacted
-from incidents.db.urls import connection_problem
 from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
+from incidents.launch import (
+    check_port_free,
+    database_problems,
+    read_settings,
+    same_configuration,
+)
 from incidents.logs import configure_logging
 from incidents.service import access, accounts
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.context import Registry
+from incidents.service.storage import shown_url, why_unusable
 from incidents.settings import Settings
 
 app = typer.Typer(
@@ -48,10 +48,10 @@ T = TypeVar("T")
 
 def _prepare(*, migrate: bool = True) -> Settings:
     """Read settings, set up logging, say which database, and bring its schema up to date."""
-    settings = _settings()
+    settings = read_settings()
     configure_logging(settings.log_level, settings.log_format)
     # On stderr, so that `$(incidents keys create …)` still captures only the secret.
-    typer.echo(f"database: {redacted(settings.database_url)}", err=True)
+    typer.echo(f"database: {shown_url(settings.database_url)}", err=True)
     if migrate:
         _migrate(settings)
     return settings
@@ -61,39 +61,10 @@ def _migrate(settings: Settings, *, announce: bool = False) -> None:
     """Apply pending migrations; only `migrate` and `serve` say so in the log."""
     from incidents.db.migrate import upgrade_to_head
 
-    with _database_problems(settings):
+    with database_problems(settings):
         asyncio.run(upgrade_to_head(settings.database_url))
     if announce:
-        log.info("database schema is up to date (%s)", redacted(settings.database_url))
-
-
-def _settings() -> Settings:
-    """The settings from the environment and `./.env`; a bad one ends the command in one line."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            name = "INCIDENTS_" + "_".join(str(part) for part in problem["loc"]).upper()
-            # Never the value itself: it may be a password or a token.
-            message = problem["msg"].removeprefix("Value error, ")
-            typer.echo(f"error: {name}: {message}", err=True)
-        raise typer.Exit(code=2) from None
-
-
-@contextlib.contextmanager
-def _database_problems(settings: Settings) -> Iterator[None]:
-    """A database that can not be reached ends the command with one line (a traceback at
-    INCIDENTS_LOG_LEVEL=debug)."""
-    try:
-        yield
-    except (DomainError, typer.Exit):
-        raise
-    except Exception as error:
-        problem = connection_problem(settings.database_url, error)
-        if problem is None or settings.log_level == "debug":
-            raise
-        typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(code=1) from None
+        log.info("database schema is up to date (%s)", shown_url(settings.database_url))
 
 
 def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
@@ -107,10 +78,10 @@ def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
             await registry.close()
 
     try:
-        with _database_problems(settings):
+        with database_problems(settings):
             return asyncio.run(run())
     except DomainError as error:
-        problem = connection_problem(settings.database_url, error)
+        problem = why_unusable(settings.database_url, error)
         typer.echo(f"error: {problem or error.detail}", err=True)
         raise typer.Exit(code=1) from None
 
@@ -145,7 +116,7 @@ def serve(
 
     settings = _prepare(migrate=False)
     host, port = host or settings.host, port or settings.port
-    _check_port_free(host, port)
+    check_port_free(host, port)
     if not no_migrate:
         _migrate(settings, announce=True)
     processes = workers or settings.workers
@@ -179,25 +150,6 @@ def serve(
         )
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """End `serve` in one line when another process listens on the port already."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            if error.errno != errno.EADDRINUSE:
-                return  # uvicorn will say what else is wrong with the address
-            typer.echo(
-                f"error: port {port} on {host} is taken (another `incidents serve`?). Choose "
-                f"another with --port {port + 1}, or INCIDENTS_PORT={port + 1} in the "
-                f"environment or .env (INCIDENTS_PORT={port + 1} make run).",
-                err=True,
-            )
-            raise typer.Exit(code=1) from None
-
-
 @app.command()
 def bot() -> None:
     """Run the Telegram bot with long polling (and deliver its notifications)."""
@@ -223,22 +175,8 @@ def _announce_first_access(first: FirstAccess, settings: Settings) -> None:
         f"username {username}, password {first.password}\n\nMake keys and accounts for "
         f"people and systems, then revoke this key (.venv/bin/incidents keys revoke {name}) "
         f"and change this password (.venv/bin/incidents users set-password {username}).\n\n"
-        f"{_same_configuration(settings)}\n{rule}",
+        f"{same_configuration(settings)}\n{rule}",
         err=True,
-    )
-
-
-def _same_configuration(settings: Settings) -> str:
-    """How to point the command line at this server's database."""
-    where = f"This server's database is {redacted(settings.database_url)}."
-    if "INCIDENTS_DATABASE_URL" in os.environ:
-        return (
-            f"{where} It was named in the environment: run the command line with the same "
-            "INCIDENTS_DATABASE_URL exported (or put it in ./.env), else it acts on another."
-        )
-    return (
-        f"{where} The command line reads the same settings (the environment and ./.env): "
-        f"run it from this directory ({Path.cwd()})."
     )
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
-from incidents.api.schemas import JsonInteger
+from incidents.api.fields import JsonInteger
 from incidents.domain.access import Actor
 from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
 from incidents.domain.errors import InvalidInput
