@@ -123,3 +123,11 @@ async def test_russian_words(
         r'<button type="submit" class="button action-[^"]+">([^<]+)<', page
     )
     assert buttons == ["Решить"]
+
+
+async def test_the_header_says_incidents_once(
+    open_console: ConsoleMaker, make_account: AccountMaker
+) -> None:
+    http = await open_console(await make_account("operator"))
+    header = (await http.get("/")).text.split("<header")[1].split("</header>")[0]
+    assert re.findall(r">\s*Incidents\s*<", header) == [">Incidents<"]  # the brand
