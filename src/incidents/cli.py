@@ -21,6 +21,7 @@ from incidents.launch import (
     database_problems,
     read_settings,
     same_configuration,
+    say_database,
 )
 from incidents.logs import configure_logging
 from incidents.service import access, accounts
@@ -50,8 +51,7 @@ def _prepare(*, migrate: bool = True) -> Settings:
     """Read settings, set up logging, say which database, and bring its schema up to date."""
     settings = read_settings()
     configure_logging(settings.log_level, settings.log_format)
-    # On stderr, so that `$(incidents keys create …)` still captures only the secret.
-    typer.echo(f"database: {shown_url(settings.database_url)}", err=True)
+    say_database(settings)
     if migrate:
         _migrate(settings)
     return settings

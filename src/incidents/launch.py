@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from incidents.domain.errors import DomainError
+from incidents.logs import JsonFormatter
 from incidents.service.storage import shown_url, why_unusable
 from incidents.settings import Settings
 
@@ -45,6 +47,17 @@ def database_problems(settings: Settings) -> Iterator[None]:
             raise
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(code=1) from None
+
+
+def say_database(settings: Settings) -> None:
+    """Name the database the command acts on, password hidden, on stderr (so that
+    `$(incidents keys create …)` still captures only the secret); a JSON object a line when
+    the log is JSON, as log shippers expect of stderr then."""
+    line = f"database: {shown_url(settings.database_url)}"
+    if settings.log_format == "json":
+        record = logging.LogRecord("incidents", logging.INFO, __file__, 0, line, None, None)
+        line = JsonFormatter().format(record)
+    typer.echo(line, err=True)
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -49,6 +49,10 @@ def json_problem(body: bytes) -> str:
         )
     except UnicodeDecodeError as problem:
         return f"The body is not valid UTF-8 (byte {problem.start})."
+    except RecursionError:
+        return "The body nests too deeply to be read."
+    except ValueError as problem:  # a number too long to read, say
+        return f"The body can not be read as JSON: {problem}."
     return "The body is not valid JSON."
 
 
