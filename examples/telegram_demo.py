@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.telegram.*
 
-from tests.telegram.conftest import ANNA, BORIS, NOTIFY, OPS, Chats
+# The fake Bot API and chat members of the tests: nothing beyond what `make run` installs.
+from tests.telegram.conversation import ANNA, BORIS, NOTIFY, OPS, Conversation
 from tests.telegram.fake_bot_api import TOKEN, Call, FakeBotAPI, plain
 
 from incidents.db.migrate import upgrade_to_head
@@ -49,7 +50,7 @@ def show_bot(call: Call) -> None:
     show(f"bot ({call.method})", text)
 
 
-async def converse(chats: Chats, registry: Registry) -> None:
+async def converse(chats: Conversation, registry: Registry) -> None:
     """Play the script: reports, a button, a note, a change made elsewhere."""
     cards = []
     for user, text in SCRIPT:
@@ -98,7 +99,7 @@ async def main(language: str) -> None:
         polling = asyncio.create_task(door.poll())
         try:
             await fake.wait_for("getUpdates")
-            await converse(Chats(fake, None, registry), registry)
+            await converse(Conversation(fake), registry)
         finally:
             await door.stop_polling()
             await polling

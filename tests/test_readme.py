@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from incidents.settings import Settings
@@ -50,9 +52,49 @@ def _bash(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+def _all_commands() -> list[str]:
+    return [command for _kind, block in FENCED.findall(README) for command in _commands(block)]
+
+
+def test_every_command_names_the_installed_executable() -> None:
+    bare = [c for c in _all_commands() if re.match(r"(\w+=\S+ )*incidents\b", c)]
+    assert bare == [], "write .venv/bin/incidents: a fresh shell has no `incidents`"
+
+
+def _fresh_shell(served: Server) -> dict[str, str]:
+    """A new shell's environment: no virtualenv on PATH, no USER (as in a container)."""
+    venv = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv)
+    env = {k: v for k, v in served.env.items() if k not in ("USER", "VIRTUAL_ENV")}
+    return {**env, "PATH": path}
+
+
+def test_command_line_examples_run_as_printed(served: Server) -> None:
+    env = _fresh_shell(served)
+    examples = [
+        c
+        for c in _all_commands()
+        if c.startswith(".venv/bin/incidents ") and " serve" not in c and "TOKEN" not in c
+    ]
+    assert len(examples) >= 8
+    for command in examples:
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=ROOT,
+            env=env,
+            input="correct horse battery\ncorrect horse battery\n",
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stderr.startswith("database: "), (command, result.stderr)
+
+
 def test_curl_examples_answer_as_shown(served: Server) -> None:
     make_token = next(c for c in _shell_examples() if c.startswith("export TOKEN=$("))
-    env = {**served.env, "USER": "readme"}
+    env = _fresh_shell(served)
     token = _bash(f'{make_token} && printf %s "$TOKEN"', env)
     assert token.returncode == 0, token.stderr
     env["TOKEN"] = token.stdout

@@ -16,11 +16,19 @@ import typer
 from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
+from incidents.launch import (
+    check_port_free,
+    database_problems,
+    read_settings,
+    same_configuration,
+    say_database,
+)
 from incidents.logs import configure_logging
 from incidents.private_note import write_privately
 from incidents.service import access, accounts
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.context import Registry
+from incidents.service.storage import shown_url, why_unusable
 from incidents.settings import Settings
 
 app = typer.Typer(
@@ -41,14 +49,23 @@ T = TypeVar("T")
 
 
 def _prepare(*, migrate: bool = True) -> Settings:
-    """Read settings, set up logging and bring the schema up to date."""
+    """Read settings, set up logging, say which database, and bring its schema up to date."""
+    settings = read_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    say_database(settings)
+    if migrate:
+        _migrate(settings)
+    return settings
+
+
+def _migrate(settings: Settings, *, announce: bool = False) -> None:
+    """Apply pending migrations; only `migrate` and `serve` say so in the log."""
     from incidents.db.migrate import upgrade_to_head
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if migrate:
+    with database_problems(settings):
         asyncio.run(upgrade_to_head(settings.database_url))
-    return settings
+    if announce:
+        log.info("database schema is up to date (%s)", shown_url(settings.database_url))
 
 
 def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
@@ -62,16 +79,18 @@ def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
             await registry.close()
 
     try:
-        return asyncio.run(run())
+        with database_problems(settings):
+            return asyncio.run(run())
     except DomainError as error:
-        typer.echo(f"error: {error.detail}", err=True)
+        problem = why_unusable(settings.database_url, error)
+        typer.echo(f"error: {problem or error.detail}", err=True)
         raise typer.Exit(code=1) from None
 
 
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations and exit."""
-    _prepare()
+    _migrate(_prepare(migrate=False), announce=True)
 
 
 @app.command()
@@ -97,20 +116,24 @@ def serve(
     from incidents.api.webhook import WebhookWithoutSecret, require_webhook_secret
     from incidents.app import create_app
 
-    settings = _prepare(migrate=not no_migrate)
+    settings = _prepare(migrate=False)
     try:
         require_webhook_secret(settings)
     except WebhookWithoutSecret as refused:
         typer.echo(f"error: {refused}", err=True)
         raise typer.Exit(code=2) from None
+    host, port = host or settings.host, port or settings.port
+    check_port_free(host, port)
+    if not no_migrate:
+        _migrate(settings, announce=True)
     processes = workers or settings.workers
     first = _run(settings, first_access)
     if first is not None:
-        _announce_first_access(first)
+        _announce_first_access(first, settings)
     if not _run(settings, accounts.has_accounts):
         log.warning(
             "No one can sign in to the console yet. Make the first account with:\n"
-            "    incidents users create --username admin --role admin"
+            "    .venv/bin/incidents users create --username admin --role admin"
         )
     # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the handler it
     # found. A graceful stop is a success: let that second signal end the process with status 0.
@@ -123,8 +146,8 @@ def serve(
             "incidents.app:app_from_environment" if processes > 1 else create_app(settings),
             factory=processes > 1,
             workers=processes,
-            host=host or settings.host,
-            port=port or settings.port,
+            host=host,
+            port=port,
             log_level=settings.log_level,
             log_config=None,  # keep the logging set up above
             access_log=False,  # the app logs one structured line per request itself
@@ -147,7 +170,7 @@ def bot() -> None:
         asyncio.run(run_polling(settings))
 
 
-def _announce_first_access(first: FirstAccess) -> None:
+def _announce_first_access(first: FirstAccess, settings: Settings) -> None:
     """Show the first key and password on the controlling terminal, or else in a file only
     this user may read, whose path the log names: never in the log stream, as log lines are
     shipped and kept (and a raised log level would hide them)."""
@@ -158,8 +181,9 @@ def _announce_first_access(first: FirstAccess) -> None:
         "account were made.\nThey are shown only now.\n\nAPI key (`Authorization: Bearer "
         f"<key>`, e.g. export TOKEN=<key>):\n\n    {first.key.secret}\n\nConsole at /: "
         f"username {username}, password {first.password}\n\nMake keys and accounts for "
-        f"people and systems, then revoke this key (incidents keys revoke {name}) and change "
-        f"this password (incidents users set-password {username}).\n{rule}"
+        f"people and systems, then revoke this key (.venv/bin/incidents keys revoke {name}) "
+        f"and change this password (.venv/bin/incidents users set-password {username}).\n\n"
+        f"{same_configuration(settings)}\n{rule}"
     )
     written_to = write_privately(banner)
     if written_to is not None:
@@ -239,8 +263,8 @@ def users_create(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a console account; the password is asked for, never shown."""
-    password = _read_password(password_stdin)
     settings = _prepare()
+    password = _read_password(password_stdin)
     account = _run(
         settings,
         lambda registry: accounts.create_account(
@@ -282,8 +306,8 @@ def users_set_password(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Give an account a new password; its open sessions end."""
-    password = _read_password(password_stdin)
     settings = _prepare()
+    password = _read_password(password_stdin)
     _run(
         settings,
         lambda registry: accounts.set_password(

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from incidents.db.engine import EngineOptions
+from incidents.db.urls import async_url
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
 from incidents.domain.incident import Source
 from incidents.domain.ratelimit import Rate
@@ -16,8 +17,14 @@ from incidents.domain.ratelimit import Rate
 class Settings(BaseSettings):
     """Everything the service can be told; `.env.example` documents each one."""
 
+    # An empty value (`INCIDENTS_TELEGRAM_NOTIFY_CHAT=` as `.env.example` has it, or as compose
+    # passes an unset variable) means "not set": the default applies.
     model_config = SettingsConfigDict(
-        env_prefix="INCIDENTS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="INCIDENTS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     database_url: str = "sqlite+aiosqlite:///./data/incidents.db"
@@ -27,7 +34,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     language: Literal["en", "ru"] = "en"
-    max_body_bytes: int = Field(default=65_536, ge=1_024)
+    # The largest valid request fits: 10,000 characters sent as JSON escapes (12 bytes each
+    # outside the BMP) plus 32 KiB of details.
+    max_body_bytes: int = Field(default=262_144, ge=1_024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Requests a key may make (`600/minute`, `10/second`, `5000/hour`; a bare number is per
     # minute; 0: no limit), and requests without valid credentials from one address.
@@ -54,6 +63,12 @@ class Settings(BaseSettings):
     telegram_notify_chat: int | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """`postgresql://…`, `postgres://…` and `sqlite:///…` as people write them."""
+        return async_url(value)
 
     @field_validator("telegram_chats", mode="before")
     @classmethod

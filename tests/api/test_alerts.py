@@ -245,9 +245,11 @@ async def test_a_key_bound_to_a_source_keeps_to_it(
         resolve_other = await partner.post(URL, json=resolve("monitored"))
         resolve_own = await partner.post(URL, json=resolve("p"))
 
-    assert default_source.status_code == 403  # no source means monitoring
-    assert own.status_code == 201
-    assert own.json()["source"] == "partner"
+    # Without `source`, a bound key reports its own source, not monitoring.
+    assert default_source.status_code == 201, default_source.text
+    assert default_source.json()["source"] == "partner"
+    assert own.status_code == 200
+    assert (own.json()["source"], own.json()["occurrences"]) == ("partner", 2)
     for refused in (bump_other, resolve_other):
         assert refused.status_code == 403
         assert refused.json()["type"] == "/problems/source-not-allowed"

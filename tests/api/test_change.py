@@ -275,3 +275,34 @@ async def test_a_malformed_if_match_is_422(client: httpx.AsyncClient, if_match: 
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["header", "if-match"]
     assert (await client.get(f"{URL}/{incident['id']}")).json()["status"] == "new"
+
+
+async def test_a_note_may_not_take_the_description_past_its_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    incident = await report(client, "x" * 9_990)
+    url = f"{URL}/{incident['id']}"
+
+    fits = await client.patch(url, json={"description_append": "y" * 9})
+    refused = await client.patch(url, json={"description_append": "z" * 2})
+
+    assert fits.status_code == 200, fits.text
+    assert len(fits.json()["description"]) == 10_000
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["type"] == "/problems/invalid-input"
+    assert "10000" in problem["detail"]
+    assert "at most 0 more" in problem["detail"]
+    assert problem["errors"][0]["loc"] == ["body", "description_append"]
+    assert (await client.get(url)).json()["version"] == 2
+
+
+async def test_repeated_notes_stop_at_the_limit(client: httpx.AsyncClient) -> None:
+    incident = await report(client)
+    url = f"{URL}/{incident['id']}"
+    answers = [
+        (await client.patch(url, json={"description_append": "n" * 4_000})).status_code
+        for _ in range(4)
+    ]
+    assert answers == [200, 200, 422, 422]
+    assert len((await client.get(url)).json()["description"]) <= 10_000

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import httpx
-import pytest
 
 from tests.api.test_list import _links
 from tests.conftest import report
@@ -88,51 +84,40 @@ async def test_ties_on_created_at_are_walked_by_id(client: httpx.AsyncClient, cl
     assert [n for page in pages for n in page] == list(reversed(ids))
 
 
-def _token(payload: bytes) -> str:
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def _tampered_tokens(good: str) -> list[str]:
-    raw = base64.urlsafe_b64decode(good + "=" * (-len(good) % 4))
-    data = json.loads(raw[1:])
-    return [
-        good[:-3],  # truncated
-        good + "A",  # extended
-        good[:-1] + ("B" if good[-1] != "B" else "C"),  # one character changed
-        _token(b"\x02" + raw[1:]),  # another version
-        _token(b"\x01" + json.dumps({**data, "i": 0}).encode()),
-        _token(b"\x01" + json.dumps({**data, "i": "1"}).encode()),
-        _token(b"\x01" + json.dumps({**data, "t": "yesterday"}).encode()),
-        _token(b"\x01" + json.dumps({**data, "extra": 1}).encode()),
-        _token(b"\x01" + json.dumps([data["t"], data["i"]]).encode()),
-        _token(b"\x01\xff\xfe"),
-        good.replace("-", "+") if "-" in good else good + "=",
-    ]
-
-
-async def test_bad_or_tampered_cursors_are_422_problems(client: httpx.AsyncClient) -> None:
+async def test_tokens_not_of_the_cursor_form_are_422_problems(client: httpx.AsyncClient) -> None:
     for n in range(3):
         await report(client, f"incident {n}")
     good = (await client.get(f"{URL}?limit=1")).headers["X-Next-Cursor"]
     assert (await client.get(URL, params={"cursor": good})).status_code == 200
 
-    for bad in [*_tampered_tokens(good), "", "x" * 200, "not a cursor", "%00"]:
+    micros, _, incident_id = good.partition(".")
+    for bad in [
+        "",
+        good + ".1",
+        f"{micros}-{incident_id}",
+        f"{micros}.",
+        f".{incident_id}",
+        f"{micros}.-1",
+        "1" * 18 + ".1",  # past the year 5138
+        "1." + "1" * 20,
+        "x" * 200,
+        "not a cursor",
+        "%00",
+    ]:
         response = await client.get(URL, params={"cursor": bad})
         assert response.status_code == 422, (bad, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
 
 
-@pytest.mark.parametrize("offset", ["0", "5"])
-async def test_cursor_with_offset_is_a_422(client: httpx.AsyncClient, offset: str) -> None:
-    await report(client)
-    await report(client)
+async def test_a_cursor_with_an_offset_skips_that_many_more(client: httpx.AsyncClient) -> None:
+    ids = [(await report(client, f"incident {n}"))["id"] for n in range(5)]
     good = (await client.get(f"{URL}?limit=1")).headers["X-Next-Cursor"]
 
-    response = await client.get(URL, params={"cursor": good, "offset": offset})
+    response = await client.get(URL, params={"cursor": good, "offset": 2, "limit": 5})
 
-    assert response.status_code == 422
-    assert "not both" in response.json()["errors"][0]["msg"]
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()] == [ids[1], ids[0]]
 
 
 async def test_the_last_page_gives_no_cursor(client: httpx.AsyncClient) -> None:
@@ -148,3 +133,4 @@ async def test_openapi_documents_the_cursor(client: httpx.AsyncClient) -> None:
     cursor = next(p for p in parameters if p["name"] == "cursor")
     assert "X-Next-Cursor" in cursor["description"]
     assert "offset" in cursor["description"]
+    assert cursor["schema"]["pattern"]

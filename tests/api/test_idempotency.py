@@ -43,13 +43,14 @@ async def test_the_same_body_after_normalisation_is_the_same_request(
     assert again.json()["id"] == first.json()["id"]
 
 
-async def test_the_same_key_with_another_body_is_422(client: httpx.AsyncClient) -> None:
+async def test_the_same_key_with_another_body_is_409(client: httpx.AsyncClient) -> None:
     headers = {"Idempotency-Key": "k2"}
     await client.post(URL, json=BODY, headers=headers)
 
     other = await client.post(URL, json={**BODY, "source": "operator"}, headers=headers)
 
-    assert other.status_code == 422
+    # A conflict with the earlier request, as the operation documents: not a malformed one.
+    assert other.status_code == 409
     assert other.headers["content-type"] == "application/problem+json"
     assert other.json()["type"] == "/problems/idempotency-key-reused"
     assert "k2" in other.json()["detail"]

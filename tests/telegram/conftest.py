@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,17 +19,20 @@ from incidents.service.outbox import pending_notices
 from incidents.settings import Settings
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
+
+# Chat members and chats, re-exported: the tests import them from here.
+from tests.telegram.conversation import ANNA as ANNA
+from tests.telegram.conversation import BORIS as BORIS
+from tests.telegram.conversation import EVE as EVE
+from tests.telegram.conversation import NOTIFY as NOTIFY
+from tests.telegram.conversation import OPS as OPS
+from tests.telegram.conversation import PARTNERS as PARTNERS
+from tests.telegram.conversation import STRANGERS as STRANGERS
+from tests.telegram.conversation import Conversation
 from tests.telegram.fake_bot_api import BOT_USER, TOKEN, Call, FakeBotAPI
 
 # Polling after a failure tries again soon (an outage in a test lasts a second or two).
 QUICK_BACKOFF = BackoffConfig(min_delay=0.1, max_delay=0.3, factor=1.5, jitter=0.1)
-OPS = -1001234567890  # default source: operator
-PARTNERS = -1009876543210  # default source: partner
-NOTIFY = -1005550000000
-STRANGERS = -1000000000001  # not connected
-ANNA: dict[str, Any] = {"id": 111, "is_bot": False, "first_name": "Anna", "username": "anna"}
-BORIS: dict[str, Any] = {"id": 222, "is_bot": False, "first_name": "Boris"}
-EVE: dict[str, Any] = {"id": 333, "is_bot": False, "first_name": "Eve", "username": "eve"}
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +57,13 @@ def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings
     return Settings(_env_file=None, **values)
 
 
-_CALLBACK_IDS = itertools.count(1)  # unique across tests, as Telegram's are
-
-
-class Chats:
+class Chats(Conversation):
     """Drives the bot as chat members would, and the API as everyone else."""
 
     def __init__(
         self, api: FakeBotAPI, api_client: httpx.AsyncClient | None, registry: Registry | None
     ) -> None:
-        self.api = api
+        super().__init__(api)
         self.http = api_client or httpx.AsyncClient()
         self._registry = registry
 
@@ -72,29 +71,6 @@ class Chats:
     def registry(self) -> Registry:
         assert self._registry is not None, "this conversation has no registry"
         return self._registry
-
-    def message(
-        self, chat_id: int, text: str, *, user: dict[str, Any] = ANNA, **extra: Any
-    ) -> dict[str, Any]:
-        message_id = self.api.next_message_id(chat_id)
-        chat_type = "private" if chat_id > 0 else "supergroup"
-        return {
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": chat_type, "title": "ops"},
-                "from": user,
-                "text": text,
-                **extra,
-            }
-        }
-
-    async def say(self, chat_id: int, text: str, **extra: Any) -> Call:
-        """Post a message and return the bot's reply to it."""
-        mark = len(self.api.calls)
-        update = await self.api.push(self.message(chat_id, text, **extra))
-        message_id = update["message"]["message_id"]
-        return await self.api.wait_for("sendMessage", after=mark, replying_to=message_id)
 
     async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
         """Post a message and check the bot answers nothing: the bot handles updates in order,
@@ -175,29 +151,6 @@ class Chats:
         return await self.api.wait_for(
             "sendMessage", after=mark, replying_to=message.get("message_id")
         )
-
-    async def press(self, card: Call, label: str, *, user: dict[str, Any] = ANNA) -> Call:
-        """Press a button of a message the bot sent; returns the bot's callback answer."""
-        mark = len(self.api.calls)
-        chat_id = int(card.params["chat_id"])
-        await self.api.push(
-            {
-                "callback_query": {
-                    "id": str(next(_CALLBACK_IDS)),
-                    "from": user,
-                    "chat_instance": "1",
-                    "data": card.callback_data(label),
-                    "message": {
-                        "message_id": card.message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "supergroup", "title": "ops"},
-                        "from": BOT_USER,
-                        "text": card.result["text"],
-                    },
-                }
-            }
-        )
-        return await self.api.wait_for("answerCallbackQuery", after=mark)
 
     async def incidents(self, **params: Any) -> list[dict[str, Any]]:
         response = await self.http.get("/api/v1/incidents", params=params)

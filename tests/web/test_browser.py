@@ -164,9 +164,7 @@ async def test_an_operator_reports_finds_takes_and_resolves(
     await page.get_by_role("button", name="Take").click()
     await page.goto(f"{served.url}/")
     await expect(rows).to_have_count(4)
-    await shoot(page, "list.png", tmp_path)
-    await page.set_viewport_size(PHONE)
-    await shoot(page, "list-phone.png", tmp_path)
+    await shoot(page, "list.png", tmp_path)  # the phone's are taken by test_phone.py
 
 
 async def test_a_change_made_in_another_tab_is_refused(browser: Any, served: Server) -> None:

@@ -304,7 +304,7 @@ async def test_monitorings_automatic_moves_are_in_the_history(
     page = await http.get(f"/incidents/{created.json()['id']}")
 
     assert page.status_code == 200
-    assert "saw the alert again (2 times in all)" in page.text
+    assert "sent the alert again (2 times in all)" in page.text
     assert "resolved it, the alert cleared: New → Resolved" in page.text
     assert "reopened it, the alert fired again: Resolved → In progress" in page.text
     assert "system:events" in page.text

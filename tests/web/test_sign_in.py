@@ -45,7 +45,7 @@ async def test_sign_in_then_out(open_console: ConsoleMaker, make_account: Accoun
     assert "secure" not in cookie
     home = await http.get("/")
     assert home.status_code == 200
-    assert "olga · operator" in home.text
+    assert "olga, role: operator" in home.text
 
     signed_out = await http.post("/sign-out", data={"csrf_token": csrf_of(home)})
     assert signed_out.status_code == 303

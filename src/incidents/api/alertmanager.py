@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
+from incidents.api.fields import JsonInteger
 from incidents.domain.access import Actor
 from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
 from incidents.domain.errors import InvalidInput
-from incidents.domain.incident import DESCRIPTION_MAX_LENGTH
+from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source
 from incidents.service import alerts
 from incidents.service.alerts import Handled
 from incidents.service.context import Registry
@@ -27,6 +29,18 @@ MAX_ALERTS = 1000
 # Labels that say most about an alert come first in its description.
 LEADING_LABELS = ("alertname", "severity", "instance", "job")
 Labels = dict[str, str]
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}")
+
+
+def _date_time_text(value: object) -> object:
+    """Only what the document promises, an RFC 3339 date-time string: no `0`, no `"1700000000"`
+    (which lax parsing would take as seconds since 1970)."""
+    if not isinstance(value, str) or not _RFC3339_START.match(value):
+        raise ValueError("must be an RFC 3339 date-time string, e.g. 2026-11-23T10:15:00Z")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
 
 
 class AlertmanagerAlert(BaseModel):
@@ -37,8 +51,8 @@ class AlertmanagerAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: Labels
     annotations: Labels = Field(default_factory=dict)
-    starts_at: datetime = Field(alias="startsAt")
-    ends_at: datetime | None = Field(default=None, alias="endsAt")
+    starts_at: DateTime = Field(alias="startsAt")
+    ends_at: DateTime | None = Field(default=None, alias="endsAt")
     generator_url: str = Field(default="", alias="generatorURL")
     fingerprint: Annotated[str, Field(min_length=1, max_length=DEDUP_KEY_MAX_LENGTH)]
 
@@ -50,7 +64,7 @@ class AlertmanagerNotification(BaseModel):
 
     version: Literal["4"]
     group_key: str = Field(alias="groupKey")
-    truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
+    truncated_alerts: Annotated[int, JsonInteger] = Field(default=0, alias="truncatedAlerts")
     status: Literal["firing", "resolved"]
     receiver: str
     group_labels: Labels = Field(alias="groupLabels")
@@ -119,6 +133,7 @@ async def _apply(
         actor=actor,
         dedup_key=alert.fingerprint,
         summary=describe(alert),
+        source=Source.MONITORING,
         details=_details(alert, notification),
     )
 

@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from incidents.api.deps import ActorDep, RegistryDep
 from incidents.api.errors import problem_responses
 from incidents.api.etags import etag_of
-from incidents.api.schemas import AlertIgnored, AlertIn, IncidentOut
-from incidents.domain.alerts import AlertAction, AlertOutcome
+from incidents.api.schemas import AlertIgnored, AlertIn, AlertTrigger, IncidentOut
+from incidents.domain.alerts import AlertOutcome
 from incidents.service import alerts
 
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
@@ -41,8 +41,7 @@ async def receive_alert(
     """`trigger`: a new incident (`201`) or one more occurrence of the open one (`200`,
     reopening it when resolved). `resolve`: the open incident is resolved (`200`); `202` when
     there is none."""
-    if body.action is AlertAction.TRIGGER:
-        assert body.summary is not None, "AlertIn requires a summary to trigger"
+    if isinstance(body, AlertTrigger):
         handled = await alerts.trigger_alert(
             registry,
             actor=actor,

@@ -14,6 +14,7 @@ from incidents import __version__
 from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys
 from incidents.api.alertmanager import ALERTMANAGER_MAX_BODY_BYTES, ALERTMANAGER_PATH
 from incidents.api.body_limit import BodyLimitMiddleware
+from incidents.api.docs import install_docs
 from incidents.api.errors import install_error_handlers
 from incidents.api.header_limit import HeaderLimitMiddleware
 from incidents.api.metrics import Metrics, MetricsMiddleware
@@ -99,6 +100,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by install_docs from local files, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.registry = registry
@@ -132,6 +136,7 @@ def create_app(
     app.include_router(heartbeats.router)
     app.include_router(keys.router)
     app.include_router(health.router)
+    install_docs(app)
     if sink is not None and sink.webhook_path is not None:
         add_webhook_route(app, sink, sink.webhook_path)
     return app

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import URL
 
 from incidents.domain.cursor import (
+    CURSOR_PATTERN,
     MAX_CURSOR_LENGTH,
     InvalidCursor,
     Position,
@@ -20,11 +21,13 @@ CURSOR_HELP = (
     "Continue after the page that gave this opaque token (its `X-Next-Cursor` header, or the "
     'URL in its `Link: <…>; rel="next"`). Keyset pagination: newest first, with the same '
     "filters and `limit`, at a cost that does not grow with depth, and stable while incidents "
-    "are added. Not together with `offset`. A token this registry did not give out is `422`."
+    "are added. With `offset`, that many more are skipped after it. Do not build tokens: "
+    "their form may change."
 )
 
 Cursor = Annotated[
-    str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH, description=CURSOR_HELP)
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN, description=CURSOR_HELP),
 ]
 
 
@@ -34,12 +37,10 @@ def _invalid(detail: str) -> RequestValidationError:
     )
 
 
-def position_after(cursor: str | None, *, offset: int | None) -> Position | None:
-    """The position a `cursor` parameter names; a bad one, or one beside `offset`, is a 422."""
+def position_after(cursor: str | None) -> Position | None:
+    """The position a `cursor` parameter names; a bad one is a 422."""
     if cursor is None:
         return None
-    if offset is not None:
-        raise _invalid("give either `cursor` or `offset`, not both")
     try:
         return decode_cursor(cursor)
     except InvalidCursor as error:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
+from incidents.api.openapi import PROBLEM_JSON, exact_openapi
+from incidents.api.validation import explained, json_problem
 from incidents.domain.errors import (
     DomainError,
     Forbidden,
@@ -33,7 +35,6 @@ from incidents.domain.errors import (
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
 
 # Domain error -> HTTP status. Problem `type` is `/problems/<code>` of the error.
 STATUS_OF: dict[type[DomainError], int] = {
@@ -46,7 +47,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     NameTaken: 409,
     VersionMismatch: 412,
     InvalidInput: 422,
-    IdempotencyConflict: 422,
+    # The request is well formed; it conflicts with the earlier one under the same key.
+    IdempotencyConflict: 409,
     RateLimited: 429,
     StorageUnavailable: 503,
 }
@@ -176,19 +178,17 @@ def _title(code: str) -> str:
     return code.replace("-", " ").capitalize()
 
 
-def _extra_of(error: DomainError) -> dict[str, Any]:
+def _extra_of(error: DomainError, request: Request) -> dict[str, Any]:
     if isinstance(error, IllegalTransition):
         return {
             "current_status": error.current.value,
             "allowed_statuses": [s.value for s in error.allowed],
         }
     if isinstance(error, InvalidInput):
-        return {"errors": [{"loc": ["body", error.field], "msg": error.detail, "type": error.code}]}
+        where = "query" if error.field in request.query_params else "body"
+        return {"errors": [{"loc": [where, error.field], "msg": error.detail, "type": error.code}]}
     if isinstance(error, RateLimited):
         return {"retry_after": error.retry_after_seconds, "limit": error.limit}
-    if isinstance(error, IdempotencyConflict):
-        where = ["header", "idempotency-key"]
-        return {"errors": [{"loc": where, "msg": error.detail, "type": error.code}]}
     return {}
 
 
@@ -200,24 +200,22 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
         code=error.code,
         detail=error.detail,
         headers=_headers_of(error),
-        **_extra_of(error),
+        **_extra_of(error, request),
     )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [
+    found = [
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
         for e in error.errors()
     ]
-    fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
-    return problem_response(
-        request,
-        422,
-        code="validation-error",
-        detail=f"The request is not valid: {fields or 'see errors'}.",
-        errors=errors,
-    )
+    errors = await explained(request, found)
+    # The first few, each with where it is: what to fix without reading `errors`.
+    said = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in errors[:3]]
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    detail = f"The request is not valid. {'; '.join(said)}{more}"
+    return problem_response(request, 422, code="validation-error", detail=detail, errors=errors)
 
 
 # Stable problem codes where Python's reason phrases differ between versions.
@@ -233,8 +231,8 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
             request,
             422,
             code="validation-error",
-            detail="The request body is not a JSON document (or not valid UTF-8).",
-            errors=[{"loc": ["body"], "msg": str(error.detail), "type": "json_invalid"}],
+            detail=(problem := json_problem(await request.body())),
+            errors=[{"loc": ["body"], "msg": problem, "type": "json_invalid"}],
         )
     headers = dict(error.headers or {})
     if error.status_code == 405 and (methods := _methods_of(request)):
@@ -261,6 +259,17 @@ def _methods_of(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _too_deep(request: Request, error: Exception) -> JSONResponse:
+    # Python's JSON parser gives up on bodies nested thousands of levels deep.
+    return problem_response(
+        request,
+        422,
+        code="validation-error",
+        detail="The request body nests too deeply to be read.",
+        errors=[{"loc": ["body"], "msg": "nested too deeply", "type": "json_invalid"}],
+    )
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(
@@ -268,30 +277,11 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _document_problems_as_problem_json(app: FastAPI) -> None:
-    """Put the Problem schemas under `application/problem+json` in the OpenAPI document.
-
-    FastAPI files a response `model` under `application/json`; errors are never sent so.
-    """
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        schema = generate()
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                for response in operation.get("responses", {}).values():
-                    content = response.get("content", {})
-                    if PROBLEM_JSON in content and "application/json" in content:
-                        content[PROBLEM_JSON] = content.pop("application/json")
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Register the problem+json handlers on `app`, and document them as such."""
-    _document_problems_as_problem_json(app)
+    app.openapi = exact_openapi(app.openapi)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 # RFC 9110 If-Match: `*`, or a comma-separated list of (possibly weak) entity tags.
-_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
-IF_MATCH_PATTERN = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
+# (Written without escapes or `\s`, which some schema tools can not generate strings for.)
+_TAG = r'(W/)?"[!#-~]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)[ \t]*$"
 
 _STRONG_TAG = re.compile(r'^"(\d{1,18})"$')
 

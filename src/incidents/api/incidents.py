@@ -25,6 +25,8 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")]
 AUTH_ERRORS = (401, 403)
 SEARCH_MAX_LENGTH = 500
+# Printable ASCII, not starting or ending with a space (HTTP would strip it).
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 
 
 def _with_etag(response: Response, incident: Incident) -> IncidentOut:
@@ -36,7 +38,7 @@ def _with_etag(response: Response, incident: Incident) -> IncidentOut:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=IncidentOut,
-    responses=problem_responses(*AUTH_ERRORS, 422, 503),
+    responses=problem_responses(*AUTH_ERRORS, 409, 422, 503),
     summary="Report an incident",
 )
 async def create_incident(
@@ -50,6 +52,7 @@ async def create_incident(
         Header(
             min_length=1,
             max_length=255,
+            pattern=IDEMPOTENCY_KEY_PATTERN,
             description="Retrying with the same key and body returns the first answer "
             "instead of reporting twice (kept 24 hours).",
         ),
@@ -108,7 +111,7 @@ async def list_incidents(
 
     Where more follow, `X-Next-Cursor` holds a keyset cursor to continue from this page.
     """
-    after = position_after(cursor, offset=offset)
+    after = position_after(cursor)
     page = await service.list_incidents(
         registry,
         actor=actor,

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
-    StringConstraints,
+    Tag,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
+from incidents.api.fields import (
+    DedupKey,
+    Details,
+    JsonInteger,
+    NotNull,
+    OmittableSource,
+    Text,
+    lowercase,
+    omittable,
+)
 from incidents.domain.access import NAME_PATTERN, Role
-from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
 from incidents.domain.events import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
-from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, check_storable
-
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX_LENGTH),
-    AfterValidator(lambda value: check_storable(value, field="text")),
-]
+from incidents.domain.incident import Source, Status
 
 
 class IncidentCreate(BaseModel):
@@ -47,16 +52,17 @@ class IncidentPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [
                 {"status": "in_progress"},
                 {"status": "resolved", "description_append": "Rebooted the scooter."},
-            ]
+            ],
         },
     )
 
-    status: Status | None = Field(default=None, description="The status to move to.")
-    description_append: Text | None = Field(
-        default=None, description="Text appended to the description on a new line."
+    status: Annotated[Status | SkipJsonSchema[None], NotNull] = omittable("The status to move to.")
+    description_append: Annotated[Text | SkipJsonSchema[None], NotNull] = omittable(
+        "Text appended to the description on a new line (the whole stays within 10000 characters)."
     )
 
     @model_validator(mode="after")
@@ -105,8 +111,8 @@ class IncidentOut(BaseModel):
     details: dict[str, Any] | None = Field(description="What monitoring sent with it.")
 
 
-class AlertIn(BaseModel):
-    """A monitoring event: the problem a dedup key names is there (trigger) or gone (resolve)."""
+class AlertTrigger(BaseModel):
+    """The problem a dedup key names is there: a new incident, or one more occurrence."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -118,30 +124,58 @@ class AlertIn(BaseModel):
                     "summary": "Scooter #42 offline",
                     "source": "monitoring",
                     "details": {"battery": "4%"},
-                },
-                {"action": "resolve", "dedup_key": "scooter-42-offline"},
+                }
             ]
         },
     )
 
-    action: AlertAction
-    dedup_key: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=DEDUP_KEY_MAX_LENGTH),
-    ] = Field(description="Names the problem; triggers with the same key count as one incident.")
-    summary: Text | None = Field(
-        default=None, description="Required to trigger: the description of a new incident."
+    action: Annotated[Literal["trigger"], BeforeValidator(lowercase)]
+    dedup_key: DedupKey
+    summary: Text = Field(description="The description of a new incident.")
+    source: OmittableSource = omittable(
+        "Who reports; left out: the source the key is bound to, else monitoring."
     )
-    source: Source = Field(default=Source.MONITORING, description="Who reports; monitoring.")
-    details: dict[str, Any] | None = Field(
-        default=None, description="Any JSON object, kept with the incident (the latest wins)."
+    details: Details = None
+
+
+class AlertResolve(BaseModel):
+    """The problem a dedup key names is gone: its open incident is resolved."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"action": "resolve", "dedup_key": "scooter-42-offline"}]},
     )
 
-    @model_validator(mode="after")
-    def _trigger_has_a_summary(self) -> Self:
-        if self.action is AlertAction.TRIGGER and self.summary is None:
-            raise ValueError("a trigger needs a `summary`")
-        return self
+    action: Annotated[Literal["resolve"], BeforeValidator(lowercase)]
+    dedup_key: DedupKey
+    source: OmittableSource = omittable("Who reports; not used to resolve.")
+
+
+def _action_of(body: Any) -> str | None:
+    """Which of the two a body is; any letter case of `action` is accepted."""
+    action = body.get("action") if isinstance(body, dict) else getattr(body, "action", None)
+    return action.lower() if isinstance(action, str) else None
+
+
+AlertIn = Annotated[
+    Annotated[AlertTrigger, Tag("trigger")] | Annotated[AlertResolve, Tag("resolve")],
+    Discriminator(
+        _action_of,
+        custom_error_type="invalid_action",
+        custom_error_message="`action` must be `trigger` or `resolve`",
+    ),
+    Field(
+        json_schema_extra={
+            "discriminator": {
+                "propertyName": "action",
+                "mapping": {
+                    "trigger": "#/components/schemas/AlertTrigger",
+                    "resolve": "#/components/schemas/AlertResolve",
+                },
+            }
+        }
+    ),
+]
 
 
 class AlertIgnored(BaseModel):
@@ -158,12 +192,11 @@ class HeartbeatIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"timeout_seconds": 3600}]}
     )
 
-    timeout_seconds: int | None = Field(
-        default=None,
-        ge=1,
-        le=TIMEOUT_MAX_SECONDS,
-        description="Seconds until the next check-in is due; omitted: as before, or the default.",
-    )
+    timeout_seconds: Annotated[
+        Annotated[int, Field(ge=1, le=TIMEOUT_MAX_SECONDS)] | SkipJsonSchema[None],
+        NotNull,
+        JsonInteger,
+    ] = omittable("Seconds until the next check-in is due; omitted: as before, or the default.")
 
 
 class HeartbeatOut(BaseModel):

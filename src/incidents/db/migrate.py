@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import URL, Connection
 
-from incidents.db.engine import EngineOptions, create_engine, ensure_sqlite_directory, redacted
+from incidents.db.engine import EngineOptions, create_engine, ensure_sqlite_directory
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ async def upgrade_to_head(url: str | URL) -> None:
             await connection.commit()
     finally:
         await engine.dispose()
-    log.info("database schema is up to date (%s)", redacted(url))
 
 
 # Any fixed number: serializes processes that start at once against one PostgreSQL.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from incidents.domain.access import Actor, Role, check_name
+from incidents.domain.access import Actor, Role
 from incidents.domain.errors import InvalidInput
 
 PASSWORD_MIN_LENGTH = 8
@@ -23,9 +25,20 @@ LONGEST_SIGN_IN_WAIT = timedelta(minutes=5)
 SESSION_LIFETIME = timedelta(hours=12)
 
 
+# Letters of any alphabet (`ольга`), digits, `.`, `_` and `-`, starting with a letter or digit.
+USERNAME_PATTERN = re.compile(r"[^\W_][\w.-]{0,63}")
+
+
 def clean_username(username: str) -> str:
-    """A username trimmed and lowercased, so `Olga` and `olga` are one account."""
-    return check_name(username.strip().lower(), field="username")
+    """A username trimmed, in one Unicode form and lowercased: `Olga` and `olga` are one."""
+    cleaned = unicodedata.normalize("NFKC", username.strip()).lower()
+    if not USERNAME_PATTERN.fullmatch(cleaned):
+        raise InvalidInput(
+            "username",
+            "username must be 1..64 letters (of any alphabet), digits, '.', '_' or '-', "
+            "starting with a letter or digit.",
+        )
+    return cleaned
 
 
 def check_password(password: str) -> str:

@@ -12,6 +12,8 @@ from incidents.domain.incident import CaseInsensitiveEnum
 DEDUP_KEY_MAX_LENGTH = 255
 # Below the default request body limit, so an event that breaks it is told why (422).
 DETAILS_MAX_BYTES = 32 * 1024
+# Objects and arrays within details nest at most this deep (the details object is level 1).
+DETAILS_MAX_DEPTH = 5
 # Keys under this prefix belong to heartbeats; alerts may not take or clear them.
 HEARTBEAT_KEY_PREFIX = "heartbeat:"
 
@@ -63,9 +65,22 @@ def check_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
         raise InvalidInput("details", "details must be valid Unicode text.") from None
     except (TypeError, ValueError):
         raise InvalidInput("details", "details must be a JSON object of finite values.") from None
+    if _depth(details) > DETAILS_MAX_DEPTH:
+        raise InvalidInput(
+            "details", f"details may nest objects and arrays at most {DETAILS_MAX_DEPTH} deep."
+        )
     if len(encoded.encode()) > DETAILS_MAX_BYTES:
         raise InvalidInput("details", f"details must be at most {DETAILS_MAX_BYTES} bytes of JSON.")
     # PostgreSQL's JSON can not hold a NUL character (json.dumps writes it as \u0000).
     if "\\u0000" in encoded:
         raise InvalidInput("details", "details must not contain NUL characters.")
     return details
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and arrays nest in `value` (a scalar is 0, `{}` is 1)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0

@@ -184,9 +184,9 @@ class TooManySignInFailures(DomainError):
     code = "too-many-sign-in-failures"
 
     def __init__(self, retry_after_seconds: int) -> None:
-        minutes = max(1, -(-retry_after_seconds // 60))
         super().__init__(
-            f"Too many failed sign-ins for this username. Try again in {minutes} minute(s)."
+            "Too many failed sign-ins for this username. "
+            f"Try again in {max(1, retry_after_seconds)} s."
         )
         self.retry_after_seconds = retry_after_seconds
 

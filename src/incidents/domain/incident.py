@@ -153,8 +153,25 @@ def clean_text(value: str, *, field: str) -> str:
 
 
 def append_note(description: str, note: str) -> str:
-    """The description with `note` appended on a new line."""
-    return f"{description}\n{note}"
+    """The description with `note` appended on a new line, within DESCRIPTION_MAX_LENGTH."""
+    appended = f"{description}\n{note}"
+    if len(appended) > DESCRIPTION_MAX_LENGTH:
+        room = max(0, DESCRIPTION_MAX_LENGTH - len(description) - 1)
+        raise InvalidInput(
+            "description_append",
+            f"A description holds at most {DESCRIPTION_MAX_LENGTH} characters; this one has "
+            f"{len(description)}, so a note may add at most {room} more (this one has "
+            f"{len(note)}).",
+        )
+    return appended
+
+
+def reported_text(description: str, notes: list[str]) -> str:
+    """The description as first reported: without the `notes` (oldest first) appended since."""
+    appended = "".join(f"\n{note}" for note in notes)
+    if appended and description.endswith(appended):
+        return description[: -len(appended)]
+    return description
 
 
 def searchable_text(description: str) -> str:

@@ -73,15 +73,18 @@ async def trigger_alert(
     actor: Actor,
     dedup_key: str,
     summary: str,
-    source: Source = Source.MONITORING,
+    source: Source | None = None,
     details: dict[str, Any] | None = None,
 ) -> Handled:
     """Report that the problem `dedup_key` names is there.
 
     No open incident with the key: a new one (`created`). An open one counts one more
     occurrence (`occurred_again`); a resolved one goes back to in_progress (`reopened`).
+    Without `source`, the one `actor` is bound to, else monitoring.
     """
     require(actor, Permission.REPORT)
+    # Left out, the source is the one the key is bound to: a bound key needs not repeat it.
+    source = source or actor.bound_source or Source.MONITORING
     require_source(actor, source)
     trigger = Trigger(
         dedup_key=check_dedup_key(dedup_key),

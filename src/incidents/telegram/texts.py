@@ -129,7 +129,7 @@ RU = Catalogue(
     },
     verbs={
         Verb.TAKE: "Взять",
-        Verb.RESOLVE: "Решён",
+        Verb.RESOLVE: "Решить",
         Verb.REOPEN: "Вернуть в работу",
         Verb.CLOSE: "Закрыть",
     },

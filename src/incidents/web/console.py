@@ -147,6 +147,8 @@ async def get_visit(request: Request) -> Visit:
             )
         except Unauthenticated:
             session, changed = Session.anonymous(), True
+    # An error page keeps the header (who is signed in, sign out) of the page that failed.
+    request.state.console_actor, request.state.console_csrf = actor, session.csrf
     return Visit(request, console, registry, session, actor, changed)
 
 

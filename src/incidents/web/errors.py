@@ -91,6 +91,16 @@ def status_of(error: Exception) -> int:
     return STATUS_OF.get(type(error), 500)
 
 
+def _wait(t: Texts, seconds: int) -> str:
+    """A wait as `Retry-After` gives it, in words: `1 s`, `2 min`, `1 min 4 s`."""
+    minutes, rest = divmod(max(1, seconds), 60)
+    if not minutes:
+        return t.wait_seconds.format(n=rest)
+    if not rest:
+        return t.wait_minutes.format(n=minutes)
+    return t.wait_minutes_seconds.format(m=minutes, s=rest)
+
+
 def message_for(error: Exception, t: Texts) -> str:
     """What to tell the person about `error`, in the console's language."""
     match error:
@@ -99,7 +109,7 @@ def message_for(error: Exception, t: Texts) -> str:
         case AccountDisabled():
             return t.error_account_disabled
         case TooManySignInFailures():
-            return t.error_too_many_failures.format(minutes=-(-error.retry_after_seconds // 60))
+            return t.error_too_many_failures.format(wait=_wait(t, error.retry_after_seconds))
         case RateLimited():
             return t.error_rate_limited.format(seconds=error.retry_after_seconds)
         case CsrfRefused():
@@ -153,7 +163,12 @@ def error_page(request: Request, error: Exception) -> Response:
     return console.templates.TemplateResponse(
         request,
         "error.html",
-        {"t": console.texts, "actor": None, "message": message},
+        {
+            "t": console.texts,
+            "actor": getattr(request.state, "console_actor", None),
+            "csrf_token": getattr(request.state, "console_csrf", ""),
+            "message": message,
+        },
         status_code=status,
         headers=headers,
     )

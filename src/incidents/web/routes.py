@@ -20,12 +20,18 @@ from incidents.domain.errors import (
     InvalidInput,
     VersionMismatch,
 )
-from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, allowed_next
+from incidents.domain.incident import (
+    DESCRIPTION_MAX_LENGTH,
+    Source,
+    Status,
+    allowed_next,
+    reported_text,
+)
 from incidents.service import incidents
 from incidents.web.console import Visit, VisitDep
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
-from incidents.web.views import choice, incident_rows, timeline
+from incidents.web.views import choice, incident_rows, notes_in, timeline
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -141,6 +147,13 @@ async def _incident_page(
                 (target, visit.t.actions[(incident.status, target)])
                 for target in (allowed_next(incident.status) if can_change else ())
             ],
+            # Notes live in the history, with who added them and when; the description
+            # shows what was reported (the whole text when the history shown is cut short).
+            "description": (
+                reported_text(incident.description, notes_in(trail.items))
+                if trail.total <= len(trail.items)
+                else incident.description
+            ),
             "timeline": timeline(trail.items, t=visit.t),
             "timeline_total": trail.total,
             "note": note,

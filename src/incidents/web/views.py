@@ -79,6 +79,11 @@ def timeline(events: list[Event], *, t: Texts) -> list[TimelineEntry]:
     ]
 
 
+def notes_in(events: list[Event]) -> list[str]:
+    """The texts of the notes among `events`, in their order."""
+    return [str(e.data.get("text", "")) for e in events if e.kind == EventKind.NOTE_ADDED]
+
+
 def _what(event: Event, t: Texts) -> str:
     if event.kind == EventKind.CREATED:
         return t.event_created

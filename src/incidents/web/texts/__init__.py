@@ -17,6 +17,7 @@ class Texts:
     skip_to_content: str
     nav_incidents: str
     nav_report: str
+    nav_report_short: str
     signed_in_as: str
     sign_out: str
     statuses: dict[Status, str]
@@ -37,6 +38,7 @@ class Texts:
     status_tabs_label: str
     all_statuses: str
     filters_label: str
+    filters_button: str
     source_label: str
     any_source: str
     search_label: str
@@ -56,6 +58,9 @@ class Texts:
     next_page: str
     age_now: str
     age_minutes: str
+    wait_seconds: str
+    wait_minutes: str
+    wait_minutes_seconds: str
     age_hours: str
     age_days: str
 

@@ -10,9 +10,10 @@ TEXTS = Texts(
     lang="en",
     app_name="Incidents",
     skip_to_content="Skip to content",
-    nav_incidents="Incidents",
+    nav_incidents="All incidents",
     nav_report="Report an incident",
-    signed_in_as="{name} · {role}",
+    nav_report_short="Report",
+    signed_in_as="{name}, role: {role}",
     sign_out="Sign out",
     statuses={
         Status.NEW: "New",
@@ -25,7 +26,7 @@ TEXTS = Texts(
         Source.MONITORING: "Monitoring",
         Source.PARTNER: "Partner",
     },
-    roles={Role.REPORTER: "reporter", Role.OPERATOR: "operator", Role.ADMIN: "admin"},
+    roles={Role.REPORTER: "reporter", Role.OPERATOR: "operator", Role.ADMIN: "administrator"},
     actions={
         (Status.NEW, Status.IN_PROGRESS): "Take",
         (Status.IN_PROGRESS, Status.RESOLVED): "Resolve",
@@ -43,6 +44,7 @@ TEXTS = Texts(
     status_tabs_label="Incidents by status",
     all_statuses="All",
     filters_label="Filter incidents",
+    filters_button="Filters",
     source_label="Source",
     any_source="Any source",
     search_label="Search the descriptions",
@@ -62,6 +64,9 @@ TEXTS = Texts(
     next_page="Older →",
     age_now="just now",
     age_minutes="{n} min",
+    wait_seconds="{n} s",
+    wait_minutes="{n} min",
+    wait_minutes_seconds="{m} min {s} s",
     age_hours="{n} h",
     age_days="{n} d",
     incident_title="Incident #{id}",
@@ -83,7 +88,7 @@ TEXTS = Texts(
     event_created="reported the incident",
     event_status_changed="changed the status from {before} to {after}",
     event_note_added="added a note",
-    event_occurred_again="saw the alert again ({occurrences} times in all)",
+    event_occurred_again="sent the alert again ({occurrences} times in all)",
     event_reopened="reopened it, the alert fired again: {before} → {after}",
     event_resolved="resolved it, the alert cleared: {before} → {after}",
     timeline_truncated="The first {shown} of {total} events are shown.",
@@ -96,9 +101,7 @@ TEXTS = Texts(
     go_home="Go to the incident list",
     error_wrong_credentials="Wrong username or password.",
     error_account_disabled="This account is disabled. Ask an admin to help.",
-    error_too_many_failures=(
-        "Too many failed sign-ins for this username. Try again in {minutes} min."
-    ),
+    error_too_many_failures=("Too many failed sign-ins for this username. Try again in {wait}."),
     error_rate_limited="Too many attempts from your address. Try again in {seconds} s.",
     error_csrf=(
         "This form has expired or did not come from this console, so nothing was done. "

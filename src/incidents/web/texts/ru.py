@@ -10,9 +10,10 @@ TEXTS = Texts(
     lang="ru",
     app_name="Инциденты",
     skip_to_content="Перейти к содержимому",
-    nav_incidents="Инциденты",
+    nav_incidents="Все инциденты",
     nav_report="Сообщить об инциденте",
-    signed_in_as="{name} · {role}",
+    nav_report_short="Сообщить",
+    signed_in_as="{name}, роль: {role}",
     sign_out="Выйти",
     statuses={
         Status.NEW: "Новый",
@@ -28,7 +29,7 @@ TEXTS = Texts(
     roles={Role.REPORTER: "автор", Role.OPERATOR: "оператор", Role.ADMIN: "администратор"},
     actions={
         (Status.NEW, Status.IN_PROGRESS): "Взять в работу",
-        (Status.IN_PROGRESS, Status.RESOLVED): "Решено",
+        (Status.IN_PROGRESS, Status.RESOLVED): "Решить",
         (Status.RESOLVED, Status.IN_PROGRESS): "Вернуть в работу",
         (Status.RESOLVED, Status.CLOSED): "Закрыть",
     },
@@ -43,6 +44,7 @@ TEXTS = Texts(
     status_tabs_label="Инциденты по статусам",
     all_statuses="Все",
     filters_label="Отбор инцидентов",
+    filters_button="Фильтры",
     source_label="Источник",
     any_source="Любой источник",
     search_label="Поиск по описанию",
@@ -53,7 +55,7 @@ TEXTS = Texts(
     column_status="Статус",
     column_source="Источник",
     column_description="Описание",
-    column_age="Возраст",
+    column_age="Давность",
     column_reporter="Автор",
     no_incidents="Подходящих инцидентов нет.",
     showing="{first}–{last} из {total}",
@@ -62,6 +64,9 @@ TEXTS = Texts(
     next_page="Старше →",
     age_now="только что",
     age_minutes="{n} мин",
+    wait_seconds="{n} с",
+    wait_minutes="{n} мин",
+    wait_minutes_seconds="{m} мин {s} с",
     age_hours="{n} ч",
     age_days="{n} дн",
     incident_title="Инцидент №{id}",
@@ -83,7 +88,7 @@ TEXTS = Texts(
     event_created="сообщил(а) об инциденте",
     event_status_changed="изменил(а) статус: {before} → {after}",
     event_note_added="добавил(а) заметку",
-    event_occurred_again="получил(а) сигнал снова (всего {occurrences})",
+    event_occurred_again="прислал(а) сигнал снова (всего {occurrences})",
     event_reopened="вернул(а) в работу, сигнал повторился: {before} → {after}",
     event_resolved="решил(а), сигнал прошёл: {before} → {after}",
     timeline_truncated="Показаны первые {shown} событий из {total}.",
@@ -97,7 +102,7 @@ TEXTS = Texts(
     error_wrong_credentials="Неверное имя пользователя или пароль.",
     error_account_disabled="Эта учётная запись отключена. Обратитесь к администратору.",
     error_too_many_failures=(
-        "Слишком много неудачных попыток входа под этим именем. Повторите через {minutes} мин."
+        "Слишком много неудачных попыток входа под этим именем. Повторите через {wait}."
     ),
     error_rate_limited="Слишком много попыток с вашего адреса. Повторите через {seconds} с.",
     error_csrf=(

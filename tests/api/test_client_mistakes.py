@@ -1,0 +1,71 @@
+"""Common client mistakes get a problem that says what to do instead."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import report
+
+URL = "/api/v1/incidents"
+
+
+async def test_bad_json_names_line_column_and_problem(client: httpx.AsyncClient) -> None:
+    body = b'{"description": "Scooter #42",\n "source": operator}'
+    response = await client.post(URL, content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "/problems/validation-error"
+    assert problem["errors"][0]["loc"] == ["body"]
+    assert "line 2, column 12" in problem["errors"][0]["msg"]
+    assert "Expecting value" in problem["detail"]
+
+
+async def test_a_body_without_json_content_type_says_so(client: httpx.AsyncClient) -> None:
+    body = b'{"description": "Scooter #42", "source": "operator"}'
+    for headers in ({}, {"Content-Type": "text/plain"}):
+        response = await client.post(URL, content=body, headers=headers)
+        assert response.status_code == 422
+        assert "Content-Type: application/json" in response.json()["detail"], headers
+
+
+async def test_an_unquoted_if_match_says_the_tag_must_be_quoted(
+    client: httpx.AsyncClient,
+) -> None:
+    incident = await report(client)
+    response = await client.patch(
+        f"{URL}/{incident['id']}", json={"status": "in_progress"}, headers={"If-Match": "2"}
+    )
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["loc"] == ["header", "if-match"]
+    assert 'If-Match: "2"' in error["msg"]
+    assert "quoted" in response.json()["detail"]
+
+
+async def test_query_errors_are_located_in_the_query(client: httpx.AsyncClient) -> None:
+    words = " ".join(f"w{n}" for n in range(11))
+    too_many = await client.get(URL, params={"q": words})
+    assert too_many.status_code == 422
+    assert too_many.json()["type"] == "/problems/invalid-input"
+    assert too_many.json()["errors"][0]["loc"] == ["query", "q"]
+
+    bad_limit = await client.get(URL, params={"limit": "0"})
+    assert bad_limit.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+async def test_a_blank_description_is_a_validation_error(client: httpx.AsyncClient) -> None:
+    # As the README's error table says.
+    response = await client.post(URL, json={"description": "   ", "source": "operator"})
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/validation-error"
+
+
+async def test_a_body_nested_too_deeply_is_422_not_500(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/integrations/alertmanager",
+        content=b"[" * 200_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
