@@ -77,7 +77,7 @@ def test_the_database_line_hides_the_password(tmp_path: Path) -> None:
 
 def test_the_banner_says_how_to_reach_the_same_database(database_url: str, tmp_path: Path) -> None:
     with serving(database_url, tmp_path) as server:
-        banner = server.log()
+        banner = server.banner()
     assert "It was named in the environment" in banner
     assert "INCIDENTS_DATABASE_URL" in banner
     assert ".venv/bin/incidents keys revoke bootstrap-admin" in banner
