@@ -34,6 +34,8 @@ from incidents.settings import Settings
 
 INCIDENTS = [sys.executable, "-m", "incidents"]
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+# The log line naming the file that holds the first admin key and password.
+FIRST_START_NOTE = re.compile(r"console password are in (\S+) \(readable only")
 
 
 class TickingClock:
@@ -250,6 +252,11 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def banner(self) -> str:
+        """The first-start banner: in the private file whose path the log names ("" if none)."""
+        named = FIRST_START_NOTE.search(self.log())
+        return "" if named is None else Path(named.group(1)).read_text()
+
     def make_key(self, name: str, role: str = "operator") -> str:
         """A new API key's secret, made by `incidents keys create` (its last line)."""
         made = self.cli("keys", "create", "--name", name, "--role", role)
@@ -290,7 +297,13 @@ def serving(
     `env` adds or overrides environment variables (settings) of the server process.
     """
     port = _free_port()
-    env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url, **(env or {})}
+    # TMPDIR: the first-start banner's private file stays in the test's folder.
+    env = {
+        **os.environ,
+        "TMPDIR": str(folder),
+        "INCIDENTS_DATABASE_URL": database_url,
+        **(env or {}),
+    }
     server = Server(f"http://127.0.0.1:{port}", folder / f"serve-{port}.log", env)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -299,6 +312,9 @@ def serving(
             cwd=folder,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # No controlling terminal, as under a service manager: the first-start banner
+            # goes to a private file (see Server.banner).
+            start_new_session=True,
         )
         try:
             _wait_until_healthy(server, process)

@@ -58,9 +58,9 @@ def test_migrate_hides_the_database_password() -> None:
 def test_serve_prints_a_bootstrap_admin_key_once(
     served: Server, database_url: str, tmp_path: Path
 ) -> None:
-    printed = SECRET.findall(served.log())
+    printed = SECRET.findall(served.banner())
     assert len(printed) == 1, served.log()
-    assert re.search(r"Console at /: username admin, password \S{12,}", served.log())
+    assert re.search(r"Console at /: username admin, password \S{12,}", served.banner())
     listed = served.cli("users", "list")
     assert "admin" in listed.stdout, listed.stdout + listed.stderr
     admin = {"Authorization": f"Bearer {printed[0]}"}
@@ -89,7 +89,7 @@ def test_serve_prints_a_bootstrap_admin_key_once(
         assert field in request_line, request_line
 
     with serving(database_url, tmp_path) as again:
-        assert SECRET.findall(again.log()) == []
+        assert SECRET.findall(again.banner()) == []
 
 
 def test_keys_commands(served: Server) -> None:
@@ -136,7 +136,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def test_serve_offers_a_first_account(served: Server) -> None:
-    offered = re.search(r"Console at /: username (\S+), password (\S+)", served.log())
+    offered = re.search(r"Console at /: username (\S+), password (\S+)", served.banner())
     assert offered is not None, served.log()
     assert served.sign_in(offered.group(1), offered.group(2)).status_code == 303
 
@@ -207,13 +207,13 @@ def test_no_bootstrap_key_once_an_account_exists(database_url: str, tmp_path: Pa
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     with serving(database_url, tmp_path) as server:
-        assert SECRET.findall(server.log()) == []
+        assert SECRET.findall(server.banner()) == []
         assert "No one can sign in" not in server.log()
 
 
 def test_serve_with_two_workers_shares_one_database(database_url: str, tmp_path: Path) -> None:
     with serving(database_url, tmp_path, "--workers", "2") as served:
-        secret = SECRET.findall(served.log())
+        secret = SECRET.findall(served.banner())
         assert len(secret) == 1, served.log()  # the key is made once, before the workers start
         admin = {"Authorization": f"Bearer {secret[0]}"}
         for n in range(6):

@@ -17,6 +17,7 @@ from incidents.domain.access import Actor, Role
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
 from incidents.logs import configure_logging
+from incidents.private_note import write_privately
 from incidents.service import access, accounts
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.context import Registry
@@ -93,9 +94,15 @@ def serve(
     import uvicorn
 
     from incidents.api.metrics import shared_across_processes
+    from incidents.api.webhook import WebhookWithoutSecret, require_webhook_secret
     from incidents.app import create_app
 
     settings = _prepare(migrate=not no_migrate)
+    try:
+        require_webhook_secret(settings)
+    except WebhookWithoutSecret as refused:
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(code=2) from None
     processes = workers or settings.workers
     first = _run(settings, first_access)
     if first is not None:
@@ -141,19 +148,26 @@ def bot() -> None:
 
 
 def _announce_first_access(first: FirstAccess) -> None:
-    """Show the first key and password on the terminal (stderr), never through the log
-    handler: log lines are shipped and kept, and a raised log level would hide them."""
+    """Show the first key and password on the controlling terminal, or else in a file only
+    this user may read, whose path the log names: never in the log stream, as log lines are
+    shipped and kept (and a raised log level would hide them)."""
     rule = "=" * 72
     name, username = first.key.key.name, first.username
-    typer.echo(
+    banner = (
         f"{rule}\nThe registry was empty, so an admin API key named {name!r} and an admin "
         "account were made.\nThey are shown only now.\n\nAPI key (`Authorization: Bearer "
         f"<key>`, e.g. export TOKEN=<key>):\n\n    {first.key.secret}\n\nConsole at /: "
         f"username {username}, password {first.password}\n\nMake keys and accounts for "
         f"people and systems, then revoke this key (incidents keys revoke {name}) and change "
-        f"this password (incidents users set-password {username}).\n{rule}",
-        err=True,
+        f"this password (incidents users set-password {username}).\n{rule}"
     )
+    written_to = write_privately(banner)
+    if written_to is not None:
+        log.warning(
+            "The first admin API key and console password are in %s (readable only by this "
+            "user, shown nowhere else): read them there, then delete the file",
+            written_to,
+        )
 
 
 @keys_app.command("create")

@@ -37,16 +37,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-class TextFormatter(logging.Formatter):
-    """`time level logger: message key=value ...`."""
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators, as escapes:
+# a decoded `%0a` in a path must not start a forged line, nor `%00` write a NUL.
+_ESCAPES = {
+    code: ascii(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)
+}
 
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character written as an escape (`\\n`, `\\x00`, `\\u2028`)."""
+    return text.translate(_ESCAPES)
+
+
+class TextFormatter(logging.Formatter):
+    """`time level logger: message key=value ...`, one line per record whatever it holds.
+
+    Every field is escaped; a traceback follows on lines of its own, each indented, so none
+    can pass for a record.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        extra = " ".join(f"{key}={value}" for key, value in fields_of(record).items())
-        return f"{line} {extra}" if extra else line
+        head = (self.formatTime(record), record.levelname, record.name, record.getMessage())
+        line = "{} {} {}: {}".format(*map(escape_controls, head))
+        extra = " ".join(
+            f"{escape_controls(key)}={escape_controls(str(value))}"
+            for key, value in fields_of(record).items()
+        )
+        if extra:
+            line = f"{line} {extra}"
+        if record.exc_info:
+            trace = self.formatException(record.exc_info)
+            line += "".join(f"\n    {escape_controls(part)}" for part in trace.splitlines())
+        return line
 
 
 def configure_logging(level: str, log_format: Literal["text", "json"]) -> None:

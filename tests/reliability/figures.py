@@ -66,6 +66,7 @@ _NOTES = {
     "exit_code": "exit status {}",
     "operations": "operations fuzzed {}",
     "rate_limited": "answered 429 {}",
+    "sign_ins_checked": "passwords checked {}",
     "seconds": "{} s",
 }
 

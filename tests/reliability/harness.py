@@ -63,6 +63,7 @@ class ServerProcess:
         self.folder = folder
         self.env = {
             **os.environ,
+            "TMPDIR": str(folder),  # where a first-start banner's private file goes
             "INCIDENTS_DATABASE_URL": database_url,
             **NO_RATE_LIMITS,
             **(env or {}),
@@ -99,6 +100,7 @@ class ServerProcess:
                 cwd=self.folder,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # no controlling terminal, as under a service manager
             )
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=1) as http:

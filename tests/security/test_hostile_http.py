@@ -100,7 +100,7 @@ def _cases(auth: bytes) -> dict[str, bytes]:
 
 
 def test_hostile_requests_over_a_real_socket(served: Server) -> None:
-    key = SECRET.findall(served.log())[0]
+    key = SECRET.findall(served.banner())[0]
     auth = f"Authorization: Bearer {key}\r\n".encode()
     answers = {}
     heads = {}

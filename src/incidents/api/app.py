@@ -17,8 +17,9 @@ from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.errors import install_error_handlers
 from incidents.api.header_limit import HeaderLimitMiddleware
 from incidents.api.metrics import Metrics, MetricsMiddleware
+from incidents.api.no_sniff import NoSniffNoStoreMiddleware
 from incidents.api.request_id import RequestIdMiddleware
-from incidents.api.webhook import SinkFactory, add_webhook_route
+from incidents.api.webhook import SinkFactory, add_webhook_route, require_webhook_secret
 from incidents.domain.clock import Clock
 from incidents.service import housekeeping
 from incidents.service.context import Registry
@@ -51,6 +52,7 @@ def create_app(
     With `bot`, the app runs the chat bot's background work (notifications) in its
     lifespan, and takes its updates when the bot has a webhook path.
     """
+    require_webhook_secret(settings)
     registry = Registry.open(settings, clock=clock)
     sink = None if bot is None else bot(settings, registry)
 
@@ -114,6 +116,8 @@ def create_app(
         )
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost, so that refusals made by the middlewares above carry the headers too.
+    app.add_middleware(NoSniffNoStoreMiddleware)
     app.include_router(incidents.router)
     app.include_router(alerts.router)
     app.include_router(alertmanager.router)

@@ -64,7 +64,10 @@ async def get_actor(
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated()
         actor = await access.authenticate_key(
-            registry, secret=credentials.credentials, request_id=get_request_id(request)
+            registry,
+            secret=credentials.credentials,
+            request_id=get_request_id(request),
+            client_request_id=getattr(request.state, "client_request_id", None),
         )
     except Unauthenticated:
         address = client_address(request)

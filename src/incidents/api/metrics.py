@@ -153,6 +153,7 @@ class MetricsMiddleware:
                 status_code,
                 extra={
                     "request_id": state.get("request_id"),
+                    "client_request_id": state.get("client_request_id"),
                     "method": scope["method"],
                     "route": route,
                     "status": status_code,

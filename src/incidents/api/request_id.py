@@ -1,4 +1,4 @@
-"""Request ids: taken from `X-Request-ID` when sane, made up otherwise, echoed back."""
+"""Request ids: always made by the server; a client's `X-Request-ID` is kept beside it."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "X-Request-ID"
+# The client's own id, echoed back under this name when it sent a sane one.
+CLIENT_HEADER = "X-Client-Request-ID"
 _SANE = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Puts the request id in `scope["state"]["request_id"]` and in the response headers."""
+    """Puts the server's id in `scope["state"]["request_id"]` and `X-Request-ID`, and a sane
+    client id in `scope["state"]["client_request_id"]` and `X-Client-Request-ID`.
+
+    A client's id is never the request's id: a client could reuse another request's id and
+    so blur the audit trail.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -23,12 +30,17 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = Headers(scope=scope).get(HEADER, "")
-        request_id = given if _SANE.fullmatch(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        client_id = given if _SANE.fullmatch(given) else None
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"], state["client_request_id"] = request_id, client_id
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[HEADER] = request_id
+                if client_id is not None:
+                    headers[CLIENT_HEADER] = client_id
             await send(message)
 
         await self.app(scope, receive, send_with_id)

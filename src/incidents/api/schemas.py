@@ -208,7 +208,10 @@ class EventOut(BaseModel):
     incident_id: int
     kind: EventKind
     actor: str = Field(description="`key:<name>`, `user:<name>`, `telegram:<id> (@user)`, ...")
-    request_id: str | None
+    request_id: str | None = Field(description="The id the server gave the request.")
+    client_request_id: str | None = Field(
+        default=None, description="The `X-Request-ID` the client sent, if any, kept beside it."
+    )
     created_at: datetime
 
     @classmethod
@@ -220,6 +223,7 @@ class EventOut(BaseModel):
             kind=event.kind,
             actor=event.actor,
             request_id=event.request_id,
+            client_request_id=event.client_request_id,
             created_at=event.created_at,
             **event.data,
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exc, func, select
+from sqlalchemy import ColumnElement, Row, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
@@ -75,9 +75,12 @@ async def find_key(conn: AsyncConnection, lookup: str) -> StoredKey | None:
     return None if row is None else _to_stored(row)
 
 
-async def list_keys(conn: AsyncConnection) -> list[ApiKey]:
-    """Every key, oldest first."""
-    rows = await conn.execute(select(api_keys).order_by(api_keys.c.id))
+async def list_keys(conn: AsyncConnection, *, source: Source | None = None) -> list[ApiKey]:
+    """Every key (with `source`, the keys bound to it), oldest first."""
+    query = select(api_keys).order_by(api_keys.c.id)
+    if source is not None:
+        query = query.where(api_keys.c.source == source.value)
+    rows = await conn.execute(query)
     return [_to_stored(row).key for row in rows]
 
 
@@ -86,15 +89,25 @@ async def count_keys(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.count()).select_from(api_keys))).scalar_one())
 
 
+def _named(name: str) -> ColumnElement[bool]:
+    """Names match in any letter case (a unique index on lower(name) keeps them apart)."""
+    return func.lower(api_keys.c.name) == name.lower()
+
+
+async def find_key_named(conn: AsyncConnection, name: str) -> ApiKey | None:
+    """The key named `name`, in any letter case."""
+    row = (await conn.execute(select(api_keys).where(_named(name)))).one_or_none()
+    return None if row is None else _to_stored(row).key
+
+
 async def revoke_key(conn: AsyncConnection, name: str, *, now: datetime) -> ApiKey | None:
     """Mark a key revoked (keeping the first revocation time); None when no key has `name`."""
     await conn.execute(
         api_keys.update()
-        .where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
+        .where(_named(name), api_keys.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    row = (await conn.execute(select(api_keys).where(api_keys.c.name == name))).one_or_none()
-    return None if row is None else _to_stored(row).key
+    return await find_key_named(conn, name)
 
 
 async def touch_key(conn: AsyncConnection, key_id: int, *, now: datetime) -> None:

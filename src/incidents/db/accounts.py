@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exc, func, select
+from sqlalchemy import Row, exc, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
@@ -33,6 +34,7 @@ def _to_stored(row: Row[Any]) -> StoredAccount:
         password_changed_at=row.password_changed_at,
         last_sign_in_at=row.last_sign_in_at,
         disabled_at=row.disabled_at,
+        session_generation=row.session_generation,
     )
     return StoredAccount(id=row.id, account=account, password_hash=row.password_hash)
 
@@ -105,6 +107,34 @@ async def disable_account(conn: AsyncConnection, username: str, *, now: datetime
     )
 
 
+async def end_sessions(conn: AsyncConnection, username: str) -> None:
+    """Move the account's session generation on: every session begun before ends."""
+    await conn.execute(
+        accounts.update()
+        .where(accounts.c.username == username)
+        .values(session_generation=accounts.c.session_generation + 1)
+    )
+
+
+# The first key of PostgreSQL's two-key advisory locks that serialise sign-in claims.
+_SIGN_IN_LOCKS = 0x5167
+
+
+async def lock_sign_ins(conn: AsyncConnection, username: str) -> None:
+    """Hold the sign-in claims for `username` until the transaction ends, in every process.
+
+    PostgreSQL takes a transaction-scoped advisory lock on the username; an SQLite write
+    transaction already holds the whole database (`BEGIN IMMEDIATE`).
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(username.encode()).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": _SIGN_IN_LOCKS, "key": key}
+    )
+
+
 async def recent_failures(
     conn: AsyncConnection, username: str, *, since: datetime
 ) -> list[datetime]:
@@ -118,7 +148,8 @@ async def recent_failures(
 async def record_failure(
     conn: AsyncConnection, username: str, *, now: datetime, forget_before: datetime
 ) -> None:
-    """Note a failed sign-in as `username`, and forget failures too old to matter."""
+    """Note a failed (or claimed, not yet checked) sign-in as `username`, and forget failures
+    too old to matter."""
     await conn.execute(
         sign_in_failures.delete().where(sign_in_failures.c.failed_at < forget_before)
     )

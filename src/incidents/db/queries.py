@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from incidents.db.engine import UniqueViolation
 from incidents.db.tables import incident_events, incidents
 from incidents.db.types import UTCDateTime
+from incidents.domain.access import Actor
 from incidents.domain.cursor import Position
 from incidents.domain.events import Event, EventKind, NewEvent
 from incidents.domain.incident import Incident, Source, Status, searchable_text
@@ -227,10 +228,10 @@ async def insert_events(
     events: list[NewEvent],
     *,
     actor: str,
-    request_id: str | None,
+    request: Actor,
     now: datetime,
 ) -> None:
-    """Append events to an incident's trail."""
+    """Append events to an incident's trail, by `actor`, in the request `request` acts in."""
     if not events:
         return
     await conn.execute(
@@ -240,7 +241,8 @@ async def insert_events(
                 "incident_id": incident_id,
                 "kind": event.kind.value,
                 "actor": actor,
-                "request_id": request_id,
+                "request_id": request.request_id,
+                "client_request_id": request.client_request_id,
                 "created_at": now,
                 "data": event.data,
             }
@@ -267,6 +269,7 @@ async def list_events(
             kind=EventKind(row.kind),
             actor=row.actor,
             request_id=row.request_id,
+            client_request_id=row.client_request_id,
             created_at=row.created_at,
             data=row.data,
         )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -113,9 +114,11 @@ incident_events = Table(
     Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("actor", String(200), nullable=False),
+    # Made by the server; what the client sent as X-Request-ID is kept beside it, never instead.
     Column("request_id", String(128), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("data", Json, nullable=False),
+    Column("client_request_id", String(128), nullable=True),
     Index(None, "incident_id", "id"),
 )
 
@@ -135,6 +138,8 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
     CheckConstraint(one_of("role", Role), name="role"),
     CheckConstraint(f"source IS NULL OR {one_of('source', Source)}", name="source"),
+    # Names are unique in any letter case, so the audit trail shows no look-alike actors.
+    Index("uq_api_keys_name_lower", func.lower(text("name")), unique=True),
 )
 
 idempotency_keys = Table(
@@ -244,6 +249,8 @@ accounts = Table(
     Column("password_changed_at", UTCDateTime, nullable=False),
     Column("last_sign_in_at", UTCDateTime, nullable=True),
     Column("disabled_at", UTCDateTime, nullable=True),
+    # Sessions carry the generation they began in; signing out moves it on, ending them all.
+    Column("session_generation", Integer, nullable=False, server_default="0"),
     CheckConstraint(one_of("role", Role), name="role"),
 )
 

@@ -50,6 +50,8 @@ class Actor:
     role: Role
     bound_source: Source | None = None
     request_id: str | None = None
+    # What the client sent as X-Request-ID: recorded beside `request_id`, never instead of it.
+    client_request_id: str | None = None
 
     @classmethod
     def system(cls, component: str) -> Actor:
@@ -68,10 +70,40 @@ def require(actor: Actor, permission: Permission) -> None:
         raise Forbidden(actor.role.value, permission.least.value)
 
 
-def require_source(actor: Actor, source: Source) -> None:
-    """Raise SourceNotAllowed when `actor` is bound to a source other than `source`."""
+def require_source(actor: Actor, source: Source, *, what: str | None = None) -> None:
+    """Raise SourceNotAllowed when `actor` is bound to a source other than `source`.
+
+    `what` names the thing refused in the message (default: `<source>` incidents).
+    """
     if actor.bound_source is not None and actor.bound_source != source:
-        raise SourceNotAllowed(actor.bound_source.value, source.value)
+        raise SourceNotAllowed(actor.bound_source.value, source.value, what=what)
+
+
+def visible_sources(actor: Actor, asked: tuple[Source, ...]) -> tuple[Source, ...] | None:
+    """The sources a list filtered by `asked` (empty: any) shows `actor`; None when nothing.
+
+    A key bound to a source sees only that source's incidents.
+    """
+    bound = actor.bound_source
+    if bound is None:
+        return asked
+    return (bound,) if not asked or bound in asked else None
+
+
+def require_key_within(actor: Actor, role: Role, source: Source | None) -> None:
+    """Raise unless `actor` may make a key with `role` and `source`: a bound actor makes keys
+    bound to its own source only, at or below its own role."""
+    if actor.bound_source is None:
+        return
+    if source != actor.bound_source:
+        asked = "any source" if source is None else f"`{source.value}`"
+        raise SourceNotAllowed(
+            actor.bound_source.value,
+            "none" if source is None else source.value,
+            what=f"keys for {asked} (give `source`: `{actor.bound_source.value}`)",
+        )
+    if role.rank > actor.role.rank:
+        raise Forbidden(actor.role.value, role.value)
 
 
 def check_name(name: str, *, field: str = "name") -> str:

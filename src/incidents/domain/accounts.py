@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from incidents.domain.access import Role, check_name
+from incidents.domain.access import Actor, Role, check_name
 from incidents.domain.errors import InvalidInput
 
 PASSWORD_MIN_LENGTH = 8
@@ -53,10 +53,20 @@ def throttled_until(failures: list[datetime], now: datetime) -> datetime | None:
 
 
 def session_is_current(
-    *, signed_in_at: datetime, now: datetime, password_changed_at: datetime
+    *,
+    signed_in_at: datetime,
+    now: datetime,
+    password_changed_at: datetime,
+    generation: int,
+    current_generation: int,
 ) -> bool:
-    """Whether a session begun at `signed_in_at` still holds: not expired, no newer password."""
-    return signed_in_at >= password_changed_at and now - signed_in_at < SESSION_LIFETIME
+    """Whether a session begun at `signed_in_at` still holds: not expired, no newer password,
+    not signed out since (its generation is the account's)."""
+    return (
+        generation == current_generation
+        and signed_in_at >= password_changed_at
+        and now - signed_in_at < SESSION_LIFETIME
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +80,18 @@ class Account:
     password_changed_at: datetime
     last_sign_in_at: datetime | None
     disabled_at: datetime | None
+    # Sessions begun in an earlier generation are over (signing out moves it on).
+    session_generation: int = 0
 
     @property
     def actor_name(self) -> str:
         """How the audit trail names this account."""
         return f"user:{self.username}"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A successful sign-in: who acts, and the session generation the new session belongs to."""
+
+    actor: Actor
+    generation: int

@@ -104,13 +104,16 @@ class Forbidden(DomainError):
 
 
 class SourceNotAllowed(DomainError):
-    """A key bound to one source tried to report for another."""
+    """A key bound to one source tried to report, see or act on another source's incidents
+    (or to make a key for another source)."""
 
     code = "source-not-allowed"
 
-    def __init__(self, bound: str, asked: str) -> None:
+    def __init__(self, bound: str, asked: str, *, what: str | None = None) -> None:
+        subject = what or f"`{asked}` incidents"
         super().__init__(
-            f"This key reports only `{bound}` incidents; it can not report `{asked}` ones."
+            f"This key is bound to the source `{bound}`: it acts only on `{bound}` incidents, "
+            f"so it can not act on {subject}."
         )
         self.bound = bound
         self.asked = asked

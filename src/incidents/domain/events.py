@@ -42,6 +42,7 @@ class Event:
     request_id: str | None
     created_at: datetime
     data: dict[str, Any]
+    client_request_id: str | None = None
 
 
 def created() -> NewEvent:

@@ -11,8 +11,16 @@ from datetime import timedelta
 from incidents.db import access as keys
 from incidents.db.accounts import count_accounts
 from incidents.db.engine import UniqueViolation
-from incidents.domain.access import Actor, ApiKey, Permission, Role, check_name, require
-from incidents.domain.errors import KeyNotFound, NameTaken, Unauthenticated
+from incidents.domain.access import (
+    Actor,
+    ApiKey,
+    Permission,
+    Role,
+    check_name,
+    require,
+    require_key_within,
+)
+from incidents.domain.errors import KeyNotFound, NameTaken, SourceNotAllowed, Unauthenticated
 from incidents.domain.incident import Source
 from incidents.service.context import Registry
 
@@ -43,8 +51,12 @@ def _new_secret() -> tuple[str, str]:
 async def issue_key(
     registry: Registry, *, actor: Actor, name: str, role: Role, source: Source | None = None
 ) -> IssuedKey:
-    """Create a key; raises NameTaken when the name is in use."""
+    """Create a key; raises NameTaken when the name is in use (in any letter case).
+
+    A key bound to a source makes keys bound to that source only, at or below its role.
+    """
     require(actor, Permission.MANAGE_ACCESS)
+    require_key_within(actor, role, source)
     check_name(name)
     lookup, secret = _new_secret()
     try:
@@ -66,16 +78,28 @@ async def issue_key(
 
 
 async def list_keys(registry: Registry, *, actor: Actor) -> list[ApiKey]:
-    """Every key, revoked ones included, without secrets."""
+    """Every key, revoked ones included, without secrets; a bound key sees its source's."""
     require(actor, Permission.MANAGE_ACCESS)
     async with registry.database.transaction(write=False) as tx:
-        return await keys.list_keys(tx.connection)
+        return await keys.list_keys(tx.connection, source=actor.bound_source)
 
 
 async def revoke_key(registry: Registry, *, actor: Actor, name: str) -> ApiKey:
-    """Revoke a key at once; revoking a revoked key changes nothing. Raises KeyNotFound."""
+    """Revoke a key at once; revoking a revoked key changes nothing. Raises KeyNotFound.
+
+    A key bound to a source revokes only keys bound to that source.
+    """
     require(actor, Permission.MANAGE_ACCESS)
     async with registry.database.transaction(write=True) as tx:
+        found = await keys.find_key_named(tx.connection, name)
+        if found is None:
+            raise KeyNotFound(name)
+        if actor.bound_source is not None and found.source != actor.bound_source:
+            raise SourceNotAllowed(
+                actor.bound_source.value,
+                "none" if found.source is None else found.source.value,
+                what=f"the key {found.name!r}, which is not bound to it",
+            )
         key = await keys.revoke_key(tx.connection, name, now=registry.clock.now())
         if key is None:
             raise KeyNotFound(name)
@@ -84,7 +108,11 @@ async def revoke_key(registry: Registry, *, actor: Actor, name: str) -> ApiKey:
 
 
 async def authenticate_key(
-    registry: Registry, *, secret: str, request_id: str | None = None
+    registry: Registry,
+    *,
+    secret: str,
+    request_id: str | None = None,
+    client_request_id: str | None = None,
 ) -> Actor:
     """The actor a presented key stands for; raises Unauthenticated."""
     parts = secret.split("_", 2)
@@ -107,6 +135,7 @@ async def authenticate_key(
         role=stored.key.role,
         bound_source=stored.key.source,
         request_id=request_id,
+        client_request_id=client_request_id,
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from incidents.db import accounts as store
+from incidents.db.accounts import StoredAccount
 from incidents.db.engine import UniqueViolation
 from incidents.domain.access import Actor, Permission, Role, require
 from incidents.domain.accounts import (
     SIGN_IN_FAILURE_WINDOW,
     Account,
+    SignedIn,
     check_password,
     clean_username,
     session_is_current,
@@ -100,8 +102,8 @@ async def set_password(
 
 async def authenticate_password(
     registry: Registry, *, username: str, password: str, request_id: str | None = None
-) -> Actor:
-    """The actor `user:<username>` when the password matches.
+) -> SignedIn:
+    """The actor `user:<username>` and its session generation, when the password matches.
 
     Raises WrongCredentials (the same for an unknown user, after as long a check),
     TooManySignInFailures after repeated failures for the username, and AccountDisabled.
@@ -111,32 +113,37 @@ async def authenticate_password(
     except InvalidInput:
         await password_matches(None, password)
         raise WrongCredentials() from None
-    now = registry.clock.now()
-    async with registry.database.transaction(write=False) as tx:
-        failures = await store.recent_failures(
-            tx.connection, username, since=now - SIGN_IN_FAILURE_WINDOW
-        )
-        found = await store.find_account(tx.connection, username)
-    until = throttled_until(failures, now)
-    if until is not None:
-        raise TooManySignInFailures(int((until - now).total_seconds()) + 1)
+    found = await _claim_attempt(registry, username)
     if not await password_matches(None if found is None else found.password_hash, password):
-        await _record_failure(registry, username)
-        raise WrongCredentials()
+        raise WrongCredentials()  # the claimed attempt stays a failure
     assert found is not None
     if found.account.disabled_at is not None:
         raise AccountDisabled(username)
     await _record_success(registry, found.account, found.password_hash, password)
-    return Actor(name=found.account.actor_name, role=found.account.role, request_id=request_id)
+    actor = Actor(name=found.account.actor_name, role=found.account.role, request_id=request_id)
+    return SignedIn(actor=actor, generation=found.account.session_generation)
 
 
-async def _record_failure(registry: Registry, username: str) -> None:
-    now = registry.clock.now()
+async def _claim_attempt(registry: Registry, username: str) -> StoredAccount | None:
+    """Claim a sign-in attempt for `username` before its password is checked.
+
+    The claim is recorded as a failure (a success clears it), under a lock on the username
+    in the database, so attempts sent at once are throttled as if sent one after another:
+    at most one per wait window is checked, whichever server process takes it.
+    Raises TooManySignInFailures.
+    """
     async with registry.database.transaction(write=True) as tx:
-        await store.record_failure(
-            tx.connection, username, now=now, forget_before=now - SIGN_IN_FAILURE_WINDOW
-        )
+        await store.lock_sign_ins(tx.connection, username)
+        now = registry.clock.now()
+        forget_before = now - SIGN_IN_FAILURE_WINDOW
+        failures = await store.recent_failures(tx.connection, username, since=forget_before)
+        until = throttled_until(failures, now)
+        if until is not None:
+            raise TooManySignInFailures(int((until - now).total_seconds()) + 1)
+        await store.record_failure(tx.connection, username, now=now, forget_before=forget_before)
+        found = await store.find_account(tx.connection, username)
         await tx.commit()
+    return found
 
 
 async def _record_success(
@@ -152,10 +159,17 @@ async def _record_success(
 
 
 async def authenticate_session(
-    registry: Registry, *, username: str, signed_in_at: datetime, request_id: str | None = None
+    registry: Registry,
+    *,
+    username: str,
+    signed_in_at: datetime,
+    generation: int,
+    request_id: str | None = None,
+    client_request_id: str | None = None,
 ) -> Actor:
     """The actor of a console session, checked afresh: raises Unauthenticated when the account
-    is gone or disabled, its password changed since, or the session is too old."""
+    is gone or disabled, its password changed or it signed out since, or the session is too
+    old."""
     async with registry.database.transaction(write=False) as tx:
         found = await store.find_account(tx.connection, username)
     if found is None or found.account.disabled_at is not None:
@@ -165,6 +179,20 @@ async def authenticate_session(
         signed_in_at=signed_in_at,
         now=registry.clock.now(),
         password_changed_at=account.password_changed_at,
+        generation=generation,
+        current_generation=account.session_generation,
     ):
         raise Unauthenticated("The session has ended; sign in again.")
-    return Actor(name=account.actor_name, role=account.role, request_id=request_id)
+    return Actor(
+        name=account.actor_name,
+        role=account.role,
+        request_id=request_id,
+        client_request_id=client_request_id,
+    )
+
+
+async def sign_out(registry: Registry, *, username: str) -> None:
+    """End every session of the account, in every server process (no actor: its own session)."""
+    async with registry.database.transaction(write=True) as tx:
+        await store.end_sessions(tx.connection, clean_username(username))
+        await tx.commit()

@@ -183,6 +183,6 @@ async def _write(
         incident.id,
         [event],
         actor=actor.name,
-        request_id=reporter.request_id,
+        request=reporter,
         now=now,
     )

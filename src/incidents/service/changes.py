@@ -35,7 +35,7 @@ async def apply_change(
         tx.connection, current, description=description, status=status, now=now
     )
     await queries.insert_events(
-        tx.connection, current.id, happened, actor=actor.name, request_id=actor.request_id, now=now
+        tx.connection, current.id, happened, actor=actor.name, request=actor, now=now
     )
     await announce_change(
         tx,

@@ -8,7 +8,14 @@ from functools import partial
 
 from incidents.db import heartbeats as stored
 from incidents.db.engine import Transaction
-from incidents.domain.access import Actor, Permission, check_name, require, require_source
+from incidents.domain.access import (
+    Actor,
+    Permission,
+    check_name,
+    require,
+    require_source,
+    visible_sources,
+)
 from incidents.domain.alerts import HEARTBEAT_KEY_PREFIX
 from incidents.domain.heartbeat import (
     Heartbeat,
@@ -77,6 +84,8 @@ async def check_in(
 async def list_heartbeats(registry: Registry, *, actor: Actor) -> list[HeartbeatView]:
     """Every heartbeat by name, with its state now and its silence's unresolved incident."""
     require(actor, Permission.READ)
+    if visible_sources(actor, (Source.MONITORING,)) is None:
+        return []  # heartbeats report as monitoring: a key bound elsewhere sees none
     async with registry.database.transaction(write=False) as tx:
         found = await stored.list_heartbeats(tx.connection, key_prefix=HEARTBEAT_KEY_PREFIX)
     now = registry.clock.now()

@@ -13,7 +13,13 @@ from incidents.db import chats, counters, idempotency, queries
 from incidents.db.engine import UniqueViolation
 from incidents.db.queries import IncidentFilter
 from incidents.domain import events
-from incidents.domain.access import Actor, Permission, require, require_source
+from incidents.domain.access import (
+    Actor,
+    Permission,
+    require,
+    require_source,
+    visible_sources,
+)
 from incidents.domain.cursor import Position
 from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
 from incidents.domain.events import Event
@@ -130,7 +136,7 @@ async def _create_once(
             incident.id,
             [events.created()],
             actor=actor.name,
-            request_id=actor.request_id,
+            request=actor,
             now=now,
         )
         if key is not None:
@@ -158,7 +164,14 @@ async def get_incident(registry: Registry, *, actor: Actor, incident_id: int) ->
         incident = await queries.get_incident(tx.connection, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
+    require_own_source(actor, incident)
     return incident
+
+
+def require_own_source(actor: Actor, incident: Incident) -> None:
+    """Raise SourceNotAllowed when `actor` is bound to a source other than the incident's."""
+    what = f"incident {incident.id} (a `{incident.source.value}` incident)"
+    require_source(actor, incident.source, what=what)
 
 
 async def list_incidents(
@@ -178,10 +191,13 @@ async def list_incidents(
     `search` keeps incidents whose description contains each of its words, in any case.
     """
     require(actor, Permission.READ)
+    visible = visible_sources(actor, sources)
+    if visible is None:
+        return Page(items=[], total=0)
     # PostgreSQL refuses a NUL even in a value to compare with: bad input, not a 500.
     flt = IncidentFilter(
         statuses=statuses,
-        sources=sources,
+        sources=visible,
         dedup_key=None if dedup_key is None else check_storable(dedup_key, field="dedup_key"),
         words=search_words(search or ""),
     )
@@ -226,6 +242,7 @@ async def change_incident(
         current = await queries.get_incident(tx.connection, incident_id, for_update=True)
         if current is None:
             raise IncidentNotFound(incident_id)
+        require_own_source(actor, current)
         if message is not None and await chats.link_of(tx.connection, message) is not None:
             return current  # a redelivered message: done the first time
         stale_version = expected_versions is not None and current.version not in expected_versions
@@ -256,8 +273,10 @@ async def list_events(
     """A page of an incident's audit trail, oldest first; raises IncidentNotFound."""
     require(actor, Permission.READ)
     async with registry.database.transaction(write=False) as tx:
-        if await queries.get_incident(tx.connection, incident_id) is None:
+        incident = await queries.get_incident(tx.connection, incident_id)
+        if incident is None:
             raise IncidentNotFound(incident_id)
+        require_own_source(actor, incident)
         items = await queries.list_events(tx.connection, incident_id, limit=limit, offset=offset)
         total = await queries.count_events(tx.connection, incident_id)
     return Page(items=items, total=total)
@@ -278,6 +297,9 @@ async def count_by_status(
 ) -> dict[Status, int]:
     """How many incidents of `sources` matching `search` are in each status."""
     require(actor, Permission.READ)
-    flt = IncidentFilter(sources=sources, words=search_words(search or ""))
+    visible = visible_sources(actor, sources)
+    if visible is None:
+        return dict.fromkeys(Status, 0)
+    flt = IncidentFilter(sources=visible, words=search_words(search or ""))
     async with registry.database.transaction(write=False) as tx:
         return await queries.incidents_by_status(tx.connection, flt)

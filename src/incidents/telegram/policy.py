@@ -22,9 +22,12 @@ class ChatPolicy:
     users: frozenset[int] = frozenset()
 
     def admits(self, *, chat_id: int, chat_type: str, user_id: int | None) -> bool:
-        """Whether the bot serves this chat (and, in a private chat, this person)."""
+        """Whether the bot serves this chat (and, in a private chat, this person).
+
+        A private chat is the sender's own: its id is the sender's id, or it is not one.
+        """
         if chat_type == "private":
-            return user_id is not None and user_id in self.users
+            return user_id is not None and user_id == chat_id and user_id in self.users
         return chat_id in self.chats
 
     def default_source(self, chat_id: int) -> Source:

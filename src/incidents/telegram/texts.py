@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
+from html import escape as escape_html
 
+from incidents.domain.bidi import isolate_bidi
 from incidents.domain.errors import (
     DomainError,
     IllegalTransition,
@@ -173,6 +174,11 @@ RU = Catalogue(
 )
 
 CATALOGUES = {"en": EN, "ru": RU}
+
+
+def escape(text: str) -> str:
+    """`text` for Telegram's HTML: markup escaped, bidirectional controls isolated."""
+    return escape_html(isolate_bidi(text))
 
 
 def clip(text: str, limit: int = TEXT_BUDGET) -> str:

@@ -10,16 +10,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from incidents.domain.access import Actor
+from incidents.domain.bidi import isolate_bidi
 from incidents.domain.errors import Unauthenticated
 from incidents.service import accounts
 from incidents.service.context import Registry
 from incidents.settings import Settings
-from incidents.web.errors import CsrfRefused, SignInRequired
+from incidents.web.errors import CsrfRefused, FormRefused, SignInRequired
 from incidents.web.security import SecurityHeaders
 from incidents.web.sessions import CSRF_FIELD, Session, SessionCookie
 from incidents.web.texts import Texts, texts_for
@@ -52,8 +54,11 @@ def install_console(app: FastAPI, settings: Settings) -> None:
         )
     else:
         secret = settings.secret_key.get_secret_value()
+    templates = Jinja2Templates(directory=HERE / "templates")
+    # `|bidi` on people's text: a description can not reorder the page around it.
+    templates.env.filters["bidi"] = isolate_bidi
     app.state.console = Console(
-        templates=Jinja2Templates(directory=HERE / "templates"),
+        templates=templates,
         cookie=SessionCookie(secret, secure=settings.cookie_secure),
         texts=texts_for(settings.language),
     )
@@ -89,7 +94,10 @@ class Visit:
 
     async def form(self) -> FormData:
         """The submitted form, once its CSRF token proved it came from this session's page."""
-        form = await self.request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        try:
+            form = await self.request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        except HTTPException as refused:  # Starlette's answer to a form it would not parse
+            raise FormRefused(str(refused.detail), max_fields=MAX_FORM_FIELDS) from None
         submitted = form.get(CSRF_FIELD)
         if not self.session.accepts(submitted if isinstance(submitted, str) else None):
             raise CsrfRefused()
@@ -133,7 +141,9 @@ async def get_visit(request: Request) -> Visit:
                 registry,
                 username=session.username,
                 signed_in_at=session.signed_in_at,
+                generation=session.generation,
                 request_id=getattr(request.state, "request_id", None),
+                client_request_id=getattr(request.state, "client_request_id", None),
             )
         except Unauthenticated:
             session, changed = Session.anonymous(), True

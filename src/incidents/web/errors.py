@@ -55,9 +55,20 @@ class InvalidChoice(Exception):
     """A form sent a value none of its controls offers."""
 
 
+class FormRefused(Exception):
+    """A form could not be read: it carried files, too many fields, or broken encoding."""
+
+    def __init__(self, reason: str, *, max_fields: int) -> None:
+        super().__init__(reason)
+        self.carries_files = "files" in reason.lower()
+        self.too_many_fields = "fields" in reason.lower()
+        self.max_fields = max_fields
+
+
 STATUS_OF: dict[type[Exception], int] = {
     WrongCredentials: 400,
     InvalidChoice: 400,
+    FormRefused: 400,
     AccountDisabled: 403,
     Forbidden: 403,
     CsrfRefused: 403,
@@ -107,6 +118,12 @@ def message_for(error: Exception, t: Texts) -> str:
             return t.error_invalid_text.format(max=DESCRIPTION_MAX_LENGTH)
         case InvalidChoice():
             return t.error_invalid_choice
+        case FormRefused(carries_files=True):
+            return t.error_form_files
+        case FormRefused(too_many_fields=True):
+            return t.error_form_fields.format(max=error.max_fields)
+        case FormRefused() | HTTPException(status_code=400):
+            return t.error_form_unreadable
         case IdempotencyConflict():
             return t.error_form_reused
         case StorageUnavailable():

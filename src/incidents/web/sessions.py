@@ -25,15 +25,19 @@ class Session:
     csrf: str
     username: str | None = None
     signed_in_at: datetime | None = None
+    # The account's session generation at sign-in; signing out anywhere moves it on.
+    generation: int = 0
 
     @classmethod
     def anonymous(cls) -> Session:
         """A fresh session with nobody signed in and a new CSRF token."""
         return cls(csrf=secrets.token_urlsafe(32))
 
-    def signed_in(self, username: str, at: datetime) -> Session:
+    def signed_in(self, username: str, at: datetime, generation: int) -> Session:
         """A new session for `username`, with a new CSRF token (no token survives sign-in)."""
-        return replace(Session.anonymous(), username=username, signed_in_at=at)
+        return replace(
+            Session.anonymous(), username=username, signed_in_at=at, generation=generation
+        )
 
     def accepts(self, submitted: str | None) -> bool:
         """Whether a form's CSRF token is this session's, compared in constant time."""
@@ -70,11 +74,12 @@ class SessionCookie:
         )
 
 
-def _to_json(session: Session) -> dict[str, str]:
-    data = {"csrf": session.csrf}
+def _to_json(session: Session) -> dict[str, str | int]:
+    data: dict[str, str | int] = {"csrf": session.csrf}
     if session.username is not None and session.signed_in_at is not None:
         data["user"] = session.username
         data["at"] = session.signed_in_at.isoformat()
+        data["gen"] = session.generation
     return data
 
 
@@ -82,7 +87,8 @@ def _from_json(data: Any) -> Session:
     csrf = data["csrf"]
     if not isinstance(csrf, str):
         raise TypeError("csrf")
-    user, at = data.get("user"), data.get("at")
-    if isinstance(user, str) and isinstance(at, str):
-        return Session(csrf=csrf, username=user, signed_in_at=datetime.fromisoformat(at))
+    user, at, generation = data.get("user"), data.get("at"), data.get("gen")
+    if isinstance(user, str) and isinstance(at, str) and type(generation) is int:
+        signed_in_at = datetime.fromisoformat(at)
+        return Session(csrf=csrf, username=user, signed_in_at=signed_in_at, generation=generation)
     return Session(csrf=csrf)

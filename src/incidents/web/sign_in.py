@@ -74,7 +74,7 @@ async def sign_in(visit: VisitDep) -> Response:
         await ratelimits.spend(
             visit.registry, bucket=f"ip:{address}", rate=settings.rate_limit_per_ip, who=address
         )
-        actor = await accounts.authenticate_password(
+        signed_in = await accounts.authenticate_password(
             visit.registry,
             username=username,
             password=password,
@@ -83,14 +83,17 @@ async def sign_in(visit: VisitDep) -> Response:
     except (WrongCredentials, AccountDisabled, TooManySignInFailures, RateLimited) as error:
         return _page(visit, username=username, error=error)
     now = visit.registry.clock.now()
-    visit.begin(visit.session.signed_in(clean_username(username), now), actor)
+    session = visit.session.signed_in(clean_username(username), now, signed_in.generation)
+    visit.begin(session, signed_in.actor)
     return visit.redirect(local_path(str(form.get("next") or "/")))
 
 
 @router.post("/sign-out")
 async def sign_out(visit: VisitDep) -> Response:
-    """End the session; the cookie keeps only a new CSRF token."""
-    if visit.actor is not None:
+    """End the account's sessions on the server (a copied cookie stops working too); the
+    cookie keeps only a new CSRF token."""
+    if visit.actor is not None and visit.session.username is not None:
         await visit.form()
+        await accounts.sign_out(visit.registry, username=visit.session.username)
         visit.begin(Session.anonymous(), None)
     return visit.redirect("/sign-in?signed-out")

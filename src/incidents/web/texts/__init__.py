@@ -104,6 +104,9 @@ class Texts:
     error_invalid_text: str
     error_invalid_choice: str
     error_form_reused: str
+    error_form_files: str
+    error_form_fields: str
+    error_form_unreadable: str
     error_storage: str
     error_unexpected: str
 

@@ -115,6 +115,9 @@ TEXTS = Texts(
     error_invalid_text="The text must not be blank and may be at most {max} characters long.",
     error_invalid_choice="Choose one of the values offered.",
     error_form_reused="This form was already sent with other content. Open a new form.",
+    error_form_files="This form takes no files: send it from the page, without attachments.",
+    error_form_fields="The form sent too many fields (at most {max}): send it from the page.",
+    error_form_unreadable="The form could not be read: reload the page and send it again.",
     error_storage="The database is not answering right now. Try again in a few seconds.",
     error_unexpected=(
         "Something went wrong on our side. Try again; if it keeps failing, tell an admin."
