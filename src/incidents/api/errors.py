@@ -17,6 +17,7 @@ from starlette.types import Scope, Send
 
 from incidents.domain.errors import (
     DomainError,
+    DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
     IllegalTransition,
@@ -44,6 +45,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     KeyNotFound: 404,
     IllegalTransition: 409,
     NameTaken: 409,
+    DuplicateConflict: 409,
     VersionMismatch: 412,
     InvalidInput: 422,
     IdempotencyConflict: 422,

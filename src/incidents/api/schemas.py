@@ -18,7 +18,13 @@ from incidents.domain.access import NAME_PATTERN, Role
 from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
 from incidents.domain.events import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
-from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source, Status, check_storable
+from incidents.domain.incident import (
+    DESCRIPTION_MAX_LENGTH,
+    Resolution,
+    Source,
+    Status,
+    check_storable,
+)
 
 Text = Annotated[
     str,
@@ -41,8 +47,12 @@ class IncidentCreate(BaseModel):
     source: Source = Field(description="Who reports it; any letter case is accepted.")
 
 
+# Fields that change something when not null (`assignee` does even when null).
+_CHANGING = ("status", "description_append", "note", "resolution", "duplicate_of")
+
+
 class IncidentPatch(BaseModel):
-    """A status change and/or a note appended to the description."""
+    """A status change, a note appended to the description, a new owner, a resolution."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -50,6 +60,9 @@ class IncidentPatch(BaseModel):
             "examples": [
                 {"status": "in_progress"},
                 {"status": "resolved", "description_append": "Rebooted the scooter."},
+                {"assignee": "user:olga"},
+                {"status": "closed", "resolution": "false_alarm", "note": "Test alert."},
+                {"status": "closed", "resolution": "duplicate", "duplicate_of": 7},
             ]
         },
     )
@@ -58,12 +71,45 @@ class IncidentPatch(BaseModel):
     description_append: Text | None = Field(
         default=None, description="Text appended to the description on a new line."
     )
+    note: Text | None = Field(
+        default=None,
+        description="Why (with a resolution, say): appended like `description_append`.",
+    )
+    assignee: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Who is on it, as the audit trail names actors (`user:olga`); null: nobody.",
+    )
+    resolution: Resolution | None = Field(
+        default=None,
+        description="With status closed: `false_alarm` or `duplicate` close it early.",
+    )
+    duplicate_of: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="With resolution duplicate: the original."
+    )
 
     @model_validator(mode="after")
     def _something_to_change(self) -> Self:
-        if self.status is None and self.description_append is None:
-            raise ValueError("give `status`, `description_append`, or both")
+        given = (
+            self.status,
+            self.description_append,
+            self.note,
+            self.resolution,
+            self.duplicate_of,
+        )
+        if all(value is None for value in given) and "assignee" not in self.model_fields_set:
+            raise ValueError(
+                "give `status`, `description_append`, `assignee`, `resolution` or `duplicate_of`"
+            )
+        if self.note is not None and self.description_append is not None:
+            raise ValueError("give `note` or `description_append`, not both")
         return self
+
+    @property
+    def appended(self) -> str | None:
+        """The text to append, whichever field brought it."""
+        return self.description_append if self.note is None else self.note
 
 
 class IncidentOut(BaseModel):
@@ -86,6 +132,10 @@ class IncidentOut(BaseModel):
                     "occurrences": 3,
                     "last_seen_at": "2026-11-23T10:25:00.123456Z",
                     "details": {"battery": "4%"},
+                    "assignee": "user:olga",
+                    "resolution": None,
+                    "duplicate_of": None,
+                    "duplicates": [51, 57],
                 }
             ]
         },
@@ -103,6 +153,12 @@ class IncidentOut(BaseModel):
     occurrences: int = Field(description="How many times it was reported (1 on create).")
     last_seen_at: datetime = Field(description="When it was last reported.")
     details: dict[str, Any] | None = Field(description="What monitoring sent with it.")
+    assignee: str | None = Field(description="Who is on it, as the audit trail names actors.")
+    resolution: Resolution | None = Field(
+        description="How it ended (fixed, false_alarm, duplicate); null while open."
+    )
+    duplicate_of: int | None = Field(description="The incident it was closed as a duplicate of.")
+    duplicates: list[int] = Field(description="The incidents closed as duplicates of it.")
 
 
 class AlertIn(BaseModel):

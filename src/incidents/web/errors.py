@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from incidents.domain.errors import (
     AccountDisabled,
+    DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
     IllegalTransition,
@@ -75,6 +76,7 @@ STATUS_OF: dict[type[Exception], int] = {
     IncidentNotFound: 404,
     PageNotFound: 404,
     IllegalTransition: 409,
+    DuplicateConflict: 409,
     IdempotencyConflict: 409,
     VersionMismatch: 409,
     InvalidInput: 422,
