@@ -25,10 +25,8 @@ def resolve(key: str = KEY) -> dict[str, Any]:
 async def _trail(client: httpx.AsyncClient, incident_id: int) -> list[dict[str, Any]]:
     response = await client.get(f"/api/v1/incidents/{incident_id}/events")
     assert response.status_code == 200
-    return [
-        {k: v for k, v in e.items() if k not in {"id", "incident_id", "created_at", "request_id"}}
-        for e in response.json()
-    ]
+    varying = {"id", "incident_id", "created_at", "request_id", "client_request_id"}
+    return [{k: v for k, v in e.items() if k not in varying} for e in response.json()]
 
 
 async def test_a_first_trigger_opens_an_incident_with_its_details(
@@ -116,7 +114,8 @@ async def test_a_trigger_on_a_resolved_incident_reopens_it(client: httpx.AsyncCl
     events = (await client.get(f"{url}/events")).json()
     assert events[-1]["kind"] == "reopened"
     assert events[-1]["actor"] == "system:events"
-    assert events[-1]["request_id"] == "fired-again"
+    assert events[-1]["request_id"] == again.headers["X-Request-ID"]
+    assert events[-1]["client_request_id"] == "fired-again"
     assert {k: events[-1][k] for k in ("from", "to", "occurrences", "reported_by")} == {
         "from": "resolved",
         "to": "in_progress",

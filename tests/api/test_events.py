@@ -14,7 +14,8 @@ from tests.conftest import ClientMaker, KeyMaker, report
 
 def _strip(event: dict[str, Any]) -> dict[str, Any]:
     """An event without the fields that differ from run to run."""
-    return {k: v for k, v in event.items() if k not in {"id", "created_at", "request_id"}}
+    varying = {"id", "created_at", "request_id", "client_request_id"}
+    return {k: v for k, v in event.items() if k not in varying}
 
 
 async def test_a_full_lifecycle_leaves_a_full_trail(
@@ -105,7 +106,9 @@ async def test_a_full_lifecycle_leaves_a_full_trail(
             "to": "closed",
         },
     ]
-    assert trail[0]["request_id"] == "req-create-1"
+    # The server's id for the request; the client's beside it, never instead of it.
+    assert trail[0]["request_id"] == created.headers["X-Request-ID"] != "req-create-1"
+    assert trail[0]["client_request_id"] == "req-create-1"
     assert [e["id"] for e in trail] == sorted(e["id"] for e in trail)
     assert [e["created_at"] for e in trail] == sorted(e["created_at"] for e in trail)
     assert all(e["created_at"].endswith(("Z", "+00:00")) for e in trail)
@@ -121,7 +124,8 @@ async def test_request_ids_are_returned_and_made_up_when_missing_or_insane(
     client: httpx.AsyncClient,
 ) -> None:
     given = await client.get("/api/v1/incidents", headers={"X-Request-ID": "abc-123"})
-    assert given.headers["X-Request-ID"] == "abc-123"
+    assert given.headers["X-Client-Request-ID"] == "abc-123"
+    assert len(given.headers["X-Request-ID"]) == 32
     made = await client.get("/api/v1/incidents")
     assert len(made.headers["X-Request-ID"]) == 32
     hostile = await client.get("/api/v1/incidents", headers={"X-Request-ID": "<script>" * 40})
