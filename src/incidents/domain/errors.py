@@ -95,6 +95,8 @@ class DuplicateConflict(DomainError):
             f"Incident {incident_id} can not be a duplicate of #{target_id}: #{target_id} is "
             f"already a duplicate of #{incident_id}."
         )
+        self.incident_id = incident_id
+        self.target_id = target_id
 
 
 class StorageUnavailable(DomainError):

@@ -72,6 +72,7 @@ class Verb(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     CLOSE = "close"
+    DISMISS = "dismiss"  # close early as a false alarm
 
 
 VERB_TARGET: dict[Verb, Status] = {
@@ -79,7 +80,16 @@ VERB_TARGET: dict[Verb, Status] = {
     Verb.RESOLVE: Status.RESOLVED,
     Verb.REOPEN: Status.IN_PROGRESS,
     Verb.CLOSE: Status.CLOSED,
+    Verb.DISMISS: Status.CLOSED,
 }
+# The resolution a verb closes with, where it is not the usual path's.
+VERB_RESOLUTION: dict[Verb, Resolution] = {Verb.DISMISS: Resolution.FALSE_ALARM}
+
+
+def verbs_allowed(current: Status) -> tuple[Verb, ...]:
+    """The verbs a person may use on an incident in `current`: its moves, then a dismissal."""
+    moves = tuple(verb_for(current, target) for target in allowed_next(current))
+    return moves + ((Verb.DISMISS,) if current in EARLY_CLOSE_FROM else ())
 
 
 def verb_for(current: Status, target: Status) -> Verb:
