@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import report
+from tests.conftest import ClientMaker, KeyMaker, report
 
 URL = "/api/v1/incidents"
 
@@ -179,3 +179,20 @@ async def test_a_trigger_with_the_duplicates_key_counts_on_the_open_root(
     await client.patch(f"{URL}/{root['id']}", json={"status": "closed"})
     fresh = (await client.post("/api/v1/events", json=alert)).json()
     assert fresh["id"] not in (root["id"], from_monitoring["id"])
+
+
+async def test_a_bound_key_folds_only_into_its_own_sources_incidents(
+    client: httpx.AsyncClient, client_for: ClientMaker, make_key: KeyMaker
+) -> None:
+    theirs = await report(client, "operator's", source="operator")
+    async with client_for(await make_key("operator", source="partner")) as partner:
+        own = await report(partner, "partner's", source="partner")
+        other = await report(partner, "partner's too", source="partner")
+
+        refused = await partner.patch(f"{URL}/{own['id']}", json=duplicate_of(theirs["id"]))
+        allowed = await partner.patch(f"{URL}/{own['id']}", json=duplicate_of(other["id"]))
+
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/source-not-allowed"
+    assert allowed.status_code == 200, allowed.text
+    assert (await _get(client, theirs["id"]))["duplicates"] == []

@@ -129,3 +129,29 @@ async def test_dup_mistakes_are_answered_and_change_nothing(chats: Chats) -> Non
     assert f"#{twelve} is already a duplicate of #{seven}" in plain(cycle.text)
     assert "999999" in plain(missing.text)
     assert (await chats.http.get(f"{URL}/{seven}")).json()["status"] == "new"
+
+
+async def test_a_chat_that_reported_both_hears_the_original_once(chats: Chats) -> None:
+    original = await chats.say(OPS, "/new Scooter #42 offline")
+    duplicate = await chats.say(OPS, "/new Scooter 42 again")
+    dup_id, original_id = (i["id"] for i in await chats.incidents())
+
+    await chats.http.patch(
+        f"{URL}/{dup_id}",
+        json={"status": "closed", "resolution": "duplicate", "duplicate_of": original_id},
+    )
+    await chats.notices_settled()
+    mark = len(chats.api.calls)
+    await chats.http.patch(f"{URL}/{original_id}", json={"status": "in_progress"})
+    await chats.notices_settled()
+
+    told = [c for c in chats.api.calls[mark:] if c.method == "sendMessage"]
+    assert [plain(c.text).split(" · ")[0] for c in told] == [
+        f"Incident #{original_id}: new → in progress"
+    ]
+    # Notices reply to the report itself, as the bot's card did.
+    reports = [c.params["reply_parameters"]["message_id"] for c in (original, duplicate)]
+    assert told[0].params["reply_parameters"]["message_id"] == reports[0]
+    merged = [c for c in chats.api.sent() if "merged into" in plain(c.text)]
+    assert len(merged) == 1
+    assert merged[0].params["reply_parameters"]["message_id"] == reports[1]
