@@ -76,6 +76,14 @@ def check_assignee(value: str) -> str:
     return cleaned
 
 
+def assignee_meant(actor: Actor, name: str) -> str | None:
+    """The assignee a list filter names: `me` is the actor, `none` nobody, else an actor name."""
+    word = name.strip().casefold()
+    if word == "me":
+        return actor.name
+    return None if word == "none" else check_assignee(name)
+
+
 def allows(actor: Actor, permission: Permission) -> bool:
     """Whether `actor`'s role grants `permission`."""
     return actor.role.rank >= permission.least.rank

@@ -16,6 +16,7 @@ from incidents.domain import events
 from incidents.domain.access import (
     Actor,
     Permission,
+    assignee_meant,
     check_assignee,
     require,
     require_source,
@@ -208,7 +209,7 @@ async def list_incidents(
         dedup_key=None if dedup_key is None else check_storable(dedup_key, field="dedup_key"),
         words=search_words(search or ""),
         resolutions=resolutions,
-        assignees=tuple(assignee_named(actor, name) for name in assignees),
+        assignees=tuple(assignee_meant(actor, name) for name in assignees),
     )
     async with registry.database.transaction(write=False) as tx:
         # One row more than asked tells whether a next page exists, without counting.
@@ -220,15 +221,6 @@ async def list_incidents(
         return Page(items=items, total=total)
     del items[limit:]
     return Page(items=items, total=total, next=Position(items[-1].created_at, items[-1].id))
-
-
-def assignee_named(actor: Actor, name: str) -> str | None:
-    """The assignee a filter names: `me` is the actor, `none` nobody, else an actor name."""
-    if name.strip().casefold() == "me":
-        return actor.name
-    if name.strip().casefold() == "none":
-        return None
-    return check_assignee(name)
 
 
 async def change_incident(
