@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.telegram.conftest import BORIS, OPS, PARTNERS, Chats
+from tests.telegram.conftest import ANNA, BORIS, OPS, PARTNERS, Chats
 from tests.telegram.fake_bot_api import plain
 
 URL = "/api/v1/incidents"
@@ -155,3 +155,14 @@ async def test_a_chat_that_reported_both_hears_the_original_once(chats: Chats) -
     merged = [c for c in chats.api.sent() if "merged into" in plain(c.text)]
     assert len(merged) == 1
     assert merged[0].params["reply_parameters"]["message_id"] == reports[1]
+
+
+async def test_mine_still_finds_what_was_taken_under_an_earlier_username(chats: Chats) -> None:
+    await chats.say(OPS, "/new Door 4 stuck")
+    [incident] = await chats.incidents()
+    await chats.say(OPS, f"/take {incident['id']}")
+
+    renamed = {**ANNA, "username": "anna_ops"}
+    mine = plain((await chats.say(OPS, "/mine", user=renamed)).text)
+
+    assert f"#{incident['id']}" in mine

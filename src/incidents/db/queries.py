@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from incidents.db.engine import UniqueViolation
 from incidents.db.tables import incident_events, incidents
 from incidents.db.types import UTCDateTime
-from incidents.domain.access import Actor
+from incidents.domain.access import Actor, stable_part
 from incidents.domain.cursor import Position
 from incidents.domain.events import Event, EventKind, NewEvent
 from incidents.domain.incident import Incident, Resolution, Source, Status, searchable_text
@@ -90,15 +90,22 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
     if flt.resolutions:
         clauses.append(incidents.c.resolution.in_([r.value for r in flt.resolutions]))
     if flt.assignees:
-        names = [name for name in flt.assignees if name is not None]
-        either = [incidents.c.assignee.in_(names)] if names else []
-        if None in flt.assignees:
-            either.append(incidents.c.assignee.is_(None))
-        clauses.append(or_(*either))
+        clauses.append(or_(*(_assigned_to(name) for name in flt.assignees)))
     # LIKE '%word%' with %, _ and the escape character escaped; a trigram index serves it on
     # PostgreSQL, SQLite scans.
     clauses.extend(incidents.c.search_text.contains(word, autoescape=True) for word in flt.words)
     return and_(true(), *clauses)
+
+
+def _assigned_to(name: str | None) -> ColumnElement[bool]:
+    """Assigned to `name` (None: to nobody); a Telegram user by id, under any @username."""
+    if name is None:
+        return incidents.c.assignee.is_(None)
+    stable = stable_part(name)
+    if stable == name:
+        return incidents.c.assignee == name
+    renamed = incidents.c.assignee.startswith(f"{stable} (@", autoescape=True)
+    return or_(incidents.c.assignee == stable, renamed)
 
 
 async def insert_incident(

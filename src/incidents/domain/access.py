@@ -76,6 +76,15 @@ def check_assignee(value: str) -> str:
     return cleaned
 
 
+_TELEGRAM_ACTOR = re.compile(r"^(telegram:\d+)(?: \(@[^)]*\))?$")
+
+
+def stable_part(name: str) -> str:
+    """What names an actor for good: a Telegram user is its id, whatever its @username now."""
+    match = _TELEGRAM_ACTOR.match(name)
+    return name if match is None else match.group(1)
+
+
 def assignee_meant(actor: Actor, name: str) -> str | None:
     """The assignee a list filter names: `me` is the actor, `none` nobody, else an actor name."""
     word = name.strip().casefold()
