@@ -72,9 +72,10 @@ async def apply_change(
     happened = events.changes(current.status, status, wanted.note, resolution=told)
     if assignee != had:
         happened.append(events.assigned(had, assignee))
-    folding = root is not None and current.duplicate_of is None
-    if folding and root is not None:
-        happened.append(events.marked_duplicate(root.id))
+    # Folded already (the same root: `lock` refuses another), it is not folded again.
+    into = root if current.duplicate_of is None else None
+    if into is not None:
+        happened.append(events.marked_duplicate(into.id))
     if not happened:
         return current
     note = wanted.note
@@ -86,26 +87,42 @@ async def apply_change(
         now=now,
         assignee=assignee,
         resolution=resolution,
-        duplicate_of=root.id if folding and root is not None else current.duplicate_of,
+        duplicate_of=current.duplicate_of if into is None else into.id,
     )
     await queries.insert_events(
         tx.connection, current.id, happened, actor=actor.name, request=actor, now=now
     )
+    if into is not None:
+        await _fold(tx, changed, into, actor=actor, now=now)
+    await _announce(tx, current, changed, actor=actor, into=into, note=note, origin=origin, now=now)
+    return changed
+
+
+async def _announce(
+    tx: Transaction,
+    before: Incident,
+    after: Incident,
+    *,
+    actor: Actor,
+    into: Incident | None,
+    note: str | None,
+    origin: ChatOrigin | None,
+    now: datetime,
+) -> None:
+    """Queue what the following chats are told: merged, or the move and the note."""
     origin_chat = None if origin is None else origin.chat_id
-    if folding and root is not None:
-        await _fold(tx, changed, root, actor=actor, now=now)
-        await announce_merged(tx, changed, actor, into=root.id, origin_chat=origin_chat, now=now)
-    elif status != current.status or note is not None:
+    if into is not None:
+        await announce_merged(tx, after, actor, into=into.id, origin_chat=origin_chat, now=now)
+    elif after.status != before.status or note is not None:
         await announce_change(
             tx,
-            changed,
+            after,
             actor,
-            moved_from=current.status if status != current.status else None,
+            moved_from=before.status if after.status != before.status else None,
             note=note,
             origin_chat=origin_chat,
             now=now,
         )
-    return changed
 
 
 async def _fold(
