@@ -89,13 +89,24 @@ async def apply_change(
         resolution=resolution,
         duplicate_of=current.duplicate_of if into is None else into.id,
     )
-    await queries.insert_events(
+    written = await queries.insert_events(
         tx.connection, current.id, happened, actor=actor.name, request=actor, now=now
     )
     if into is not None:
         await _fold(tx, changed, into, actor=actor, now=now)
-    await _announce(tx, current, changed, actor=actor, into=into, note=note, origin=origin, now=now)
+    told_in = Told(event_id=written[-1], into=into, note=note, origin=origin)
+    await _announce(tx, current, changed, actor=actor, told=told_in, now=now)
     return changed
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """What a change tells the following chats: its last event, where it folded, its note."""
+
+    event_id: int
+    into: Incident | None
+    note: str | None
+    origin: ChatOrigin | None
 
 
 async def _announce(
@@ -104,22 +115,29 @@ async def _announce(
     after: Incident,
     *,
     actor: Actor,
-    into: Incident | None,
-    note: str | None,
-    origin: ChatOrigin | None,
+    told: Told,
     now: datetime,
 ) -> None:
     """Queue what the following chats are told: merged, or the move and the note."""
-    origin_chat = None if origin is None else origin.chat_id
-    if into is not None:
-        await announce_merged(tx, after, actor, into=into.id, origin_chat=origin_chat, now=now)
-    elif after.status != before.status or note is not None:
+    origin_chat = None if told.origin is None else told.origin.chat_id
+    if told.into is not None:
+        await announce_merged(
+            tx,
+            after,
+            actor,
+            into=told.into.id,
+            event_id=told.event_id,
+            origin_chat=origin_chat,
+            now=now,
+        )
+    elif after.status != before.status or told.note is not None:
         await announce_change(
             tx,
             after,
             actor,
             moved_from=before.status if after.status != before.status else None,
-            note=note,
+            note=told.note,
+            event_id=told.event_id,
             origin_chat=origin_chat,
             now=now,
         )

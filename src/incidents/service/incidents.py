@@ -136,7 +136,7 @@ async def _create_once(
             created_by=actor.name,
             now=now,
         )
-        await queries.insert_events(
+        [created] = await queries.insert_events(
             conn,
             incident.id,
             [events.created()],
@@ -149,7 +149,7 @@ async def _create_once(
                 conn, client=actor.name, key=key, incident_id=incident.id
             )
         if origin is None:
-            await announce_created(tx, incident, actor, now=now)
+            await announce_created(tx, incident, actor, event_id=created, now=now)
         elif message is not None:
             report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
             await chats.insert_link(conn, report, now=now)
