@@ -3,6 +3,7 @@ throttled as if sent one after another, and signing out ends the session on both
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import time
@@ -17,7 +18,7 @@ from incidents.domain.accounts import FREE_SIGN_IN_FAILURES
 from tests.conftest import Server
 from tests.reliability.harness import database_kind, record
 from tests.test_scale_out import two_servers
-from tests.web.conftest import CSRF
+from tests.web.conftest import CSRF, AccountMaker, ConsoleMaker, csrf_of
 
 PASSWORD = "correct horse battery staple"
 ATTEMPTS = 100
@@ -126,6 +127,23 @@ def test_after_failures_and_a_wait_one_attempt_of_a_burst_is_checked(
     # One attempt now, then one per doubling window (2 s, 4 s ...) of the burst.
     assert 1 <= checked <= 1 + int(math.log2(took / 2 + 1)), (statuses, took)
     assert set(statuses) <= {400, 429}
+
+
+async def test_attempts_at_once_in_one_process_past_the_free_ones_wait(
+    open_console: ConsoleMaker, make_account: AccountMaker
+) -> None:
+    # The test's clock stands still but for a millisecond a reading: no wait window passes.
+    await make_account("operator", username="olga")
+    http = await open_console()
+    token = csrf_of(await http.get("/sign-in"))
+
+    async def attempt(n: int) -> int:
+        data = {"username": "olga", "password": f"guess {n}", "csrf_token": token}
+        return (await http.post("/sign-in", data=data)).status_code
+
+    statuses = await asyncio.gather(*(attempt(n) for n in range(30)))
+    assert statuses.count(400) == FREE_SIGN_IN_FAILURES, statuses
+    assert statuses.count(429) == 30 - FREE_SIGN_IN_FAILURES
 
 
 def test_signing_out_on_one_process_ends_the_session_on_both(

@@ -19,7 +19,12 @@ from incidents.api.header_limit import HeaderLimitMiddleware
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.no_sniff import NoSniffNoStoreMiddleware
 from incidents.api.request_id import RequestIdMiddleware
-from incidents.api.webhook import SinkFactory, add_webhook_route, require_webhook_secret
+from incidents.api.webhook import (
+    SinkFactory,
+    WebhookSecretGate,
+    add_webhook_route,
+    require_webhook_secret,
+)
 from incidents.domain.clock import Clock
 from incidents.service import housekeeping
 from incidents.service.context import Registry
@@ -105,6 +110,9 @@ def create_app(
         default=settings.max_body_bytes,
         paths={ALERTMANAGER_PATH: ALERTMANAGER_MAX_BODY_BYTES},
     )
+    if sink is not None and sink.webhook_path is not None:
+        # Outside the body limit: without the secret, not even a request's size is looked at.
+        app.add_middleware(WebhookSecretGate, path=sink.webhook_path, sink=sink)
     if settings.cors_origins:
         # Closed unless configured: browsers elsewhere may call the API only from these.
         app.add_middleware(

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 
 from incidents.domain.errors import Forbidden, InvalidInput, SourceNotAllowed
-from incidents.domain.incident import CaseInsensitiveEnum, Source
+from incidents.domain.incident import CaseInsensitiveEnum, Incident, Source
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -113,6 +113,12 @@ def require_source(actor: Actor, source: Source, *, what: str | None = None) -> 
         raise SourceNotAllowed(actor.bound_source.value, source.value, what=what)
 
 
+def require_incident_source(actor: Actor, incident: Incident) -> None:
+    """Raise SourceNotAllowed when `actor` is bound to a source other than the incident's."""
+    what = f"incident {incident.id} (a `{incident.source.value}` incident)"
+    require_source(actor, incident.source, what=what)
+
+
 def visible_sources(actor: Actor, asked: tuple[Source, ...]) -> tuple[Source, ...] | None:
     """The sources a list filtered by `asked` (empty: any) shows `actor`; None when nothing.
 
@@ -125,8 +131,8 @@ def visible_sources(actor: Actor, asked: tuple[Source, ...]) -> tuple[Source, ..
 
 
 def require_key_within(actor: Actor, role: Role, source: Source | None) -> None:
-    """Raise unless `actor` may make a key with `role` and `source`: a bound actor makes keys
-    bound to its own source only, at or below its own role."""
+    """Raise unless `actor` may make (or revoke) a key with `role` and `source`: a bound actor
+    manages keys bound to its own source only, at or below its own role."""
     if actor.bound_source is None:
         return
     if source != actor.bound_source:

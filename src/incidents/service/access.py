@@ -20,7 +20,7 @@ from incidents.domain.access import (
     require,
     require_key_within,
 )
-from incidents.domain.errors import KeyNotFound, NameTaken, SourceNotAllowed, Unauthenticated
+from incidents.domain.errors import KeyNotFound, NameTaken, Unauthenticated
 from incidents.domain.incident import Source
 from incidents.service.context import Registry
 
@@ -94,12 +94,7 @@ async def revoke_key(registry: Registry, *, actor: Actor, name: str) -> ApiKey:
         found = await keys.find_key_named(tx.connection, name)
         if found is None:
             raise KeyNotFound(name)
-        if actor.bound_source is not None and found.source != actor.bound_source:
-            raise SourceNotAllowed(
-                actor.bound_source.value,
-                "none" if found.source is None else found.source.value,
-                what=f"the key {found.name!r}, which is not bound to it",
-            )
+        require_key_within(actor, found.role, found.source)
         key = await keys.revoke_key(tx.connection, name, now=registry.clock.now())
         if key is None:
             raise KeyNotFound(name)

@@ -19,6 +19,7 @@ from incidents.domain.access import (
     assignee_meant,
     check_assignee,
     require,
+    require_incident_source,
     require_source,
     visible_sources,
 )
@@ -169,14 +170,8 @@ async def get_incident(registry: Registry, *, actor: Actor, incident_id: int) ->
         incident = await queries.get_incident(tx.connection, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
-    require_own_source(actor, incident)
+    require_incident_source(actor, incident)
     return incident
-
-
-def require_own_source(actor: Actor, incident: Incident) -> None:
-    """Raise SourceNotAllowed when `actor` is bound to a source other than the incident's."""
-    what = f"incident {incident.id} (a `{incident.source.value}` incident)"
-    require_source(actor, incident.source, what=what)
 
 
 async def list_incidents(
@@ -294,9 +289,9 @@ async def _change_once(
     async with registry.database.transaction(write=True) as tx:
         locked = await lock(tx, incident_id, duplicate_of)
         current = locked.current
-        require_own_source(actor, current)
+        require_incident_source(actor, current)
         if locked.root is not None:
-            require_own_source(actor, locked.root)
+            require_incident_source(actor, locked.root)
         if message is not None and await chats.link_of(tx.connection, message) is not None:
             return current  # a redelivered message: done the first time
         stale_version = expected.versions is not None and current.version not in expected.versions
@@ -328,7 +323,7 @@ async def list_events(
         incident = await queries.get_incident(tx.connection, incident_id)
         if incident is None:
             raise IncidentNotFound(incident_id)
-        require_own_source(actor, incident)
+        require_incident_source(actor, incident)
         items = await queries.list_events(tx.connection, incident_id, limit=limit, offset=offset)
         total = await queries.count_events(tx.connection, incident_id)
     return Page(items=items, total=total)
