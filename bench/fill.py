@@ -14,14 +14,17 @@ from bench.dataset import Row, rows
 CHUNK = 50_000
 INCIDENT_COLUMNS = (
     "id", "description", "status", "source", "version", "created_by", "created_at", "updated_at",
-    "occurrences", "last_seen_at", "search_text",
+    "occurrences", "last_seen_at", "search_text", "resolution",
 )  # fmt: skip
+# Incidents that ended were fixed, as far as the synthetic data says.
+ENDED = frozenset({"resolved", "closed"})
 EVENT_COLUMNS = ("incident_id", "kind", "actor", "request_id", "created_at", "data")
 # The triggers are off while COPY runs (see below), so the counters are recounted after it.
 RECOUNT = """
     DELETE FROM incident_counters;
-    INSERT INTO incident_counters (status, source, shard, count)
-    SELECT status, source, id % 16, count(*) FROM incidents GROUP BY status, source, id % 16;
+    INSERT INTO incident_counters (status, source, resolution, shard, count)
+    SELECT status, source, COALESCE(resolution, ''), id % 16, count(*) FROM incidents
+    GROUP BY status, source, COALESCE(resolution, ''), id % 16;
 """
 
 
@@ -36,6 +39,7 @@ def _incident_record(row: Row) -> tuple[object, ...]:
         row.id, row.description, row.status, row.source, len(row.events),
         row.created_by, row.created_at, row.updated_at,
         1, row.created_at, row.description.casefold(),
+        "fixed" if row.status in ENDED else None,
     )  # fmt: skip
 
 

@@ -18,28 +18,29 @@ from incidents.db.counters import has_counter
 from incidents.db.engine import Database, create_engine
 from incidents.db.migrate import alembic_config, upgrade_to_head
 from incidents.db.queries import IncidentFilter
-from incidents.domain.incident import Source, Status
+from incidents.domain.incident import Resolution, Source, Status
 from incidents.service.context import Registry
 from tests.conftest import report
 
 URL = "/api/v1/incidents"
 # One statement, so PostgreSQL answers both halves from one snapshot even under writes.
 SNAPSHOT = text(
-    "SELECT 'rows', status, source, count(*) FROM incidents GROUP BY status, source "
+    "SELECT 'rows', status, source, COALESCE(resolution, ''), count(*) FROM incidents "
+    "GROUP BY status, source, COALESCE(resolution, '') "
     "UNION ALL "
-    "SELECT 'counters', status, source, sum(count) FROM incident_counters "
-    "GROUP BY status, source"
+    "SELECT 'counters', status, source, resolution, sum(count) FROM incident_counters "
+    "GROUP BY status, source, resolution"
 )
-Tally = dict[tuple[str, str], int]
+Tally = dict[tuple[str, str, str], int]
 
 
 async def _tallies(registry: Registry) -> tuple[Tally, Tally]:
     """(count(*) per status and source, counter sums per status and source), at one instant."""
     tallies: dict[str, Tally] = {"rows": {}, "counters": {}}
     async with registry.database.engine.connect() as conn:
-        for kind, status, source, count in await conn.execute(SNAPSHOT):
+        for kind, status, source, resolution, count in await conn.execute(SNAPSHOT):
             if count:
-                tallies[kind][(status, source)] = int(count)
+                tallies[kind][(status, source, resolution)] = int(count)
     return tallies["rows"], tallies["counters"]
 
 
@@ -54,7 +55,8 @@ def _subsets(values: list[str]) -> list[tuple[str, ...]]:
 
 
 async def _assert_every_total_exact(client: httpx.AsyncClient, rows: Tally) -> None:
-    """Every combination of status and source filters answers the true count."""
+    """Every combination of status and source filters answers the true count, and each
+    resolution filter."""
     for statuses in _subsets([s.value for s in Status]):
         for sources in _subsets([s.value for s in Source]):
             params: list[tuple[str, str | int | float | bool | None]] = [("limit", 1)]
@@ -63,15 +65,24 @@ async def _assert_every_total_exact(client: httpx.AsyncClient, rows: Tally) -> N
             assert response.status_code == 200, response.text
             expected = sum(
                 n
-                for (status, source), n in rows.items()
+                for (status, source, _), n in rows.items()
                 if (not statuses or status in statuses) and (not sources or source in sources)
             )
             assert response.headers["X-Total-Count"] == str(expected), params
+    for resolutions in _subsets([r.value for r in Resolution])[1:]:
+        response = await client.get(URL, params=[("resolution", r) for r in resolutions])
+        expected = sum(n for (_, _, r), n in rows.items() if r in resolutions)
+        assert response.headers["X-Total-Count"] == str(expected), resolutions
+
+
+# A dismissal: closed early, as a false alarm.
+DISMISS = {"status": "closed", "resolution": "false_alarm"}
 
 
 async def _walk(client: httpx.AsyncClient, incident_id: int, moves: list[str]) -> None:
     for status in moves:
-        response = await client.patch(f"{URL}/{incident_id}", json={"status": status})
+        body = DISMISS if status == "dismissed" else {"status": status}
+        response = await client.patch(f"{URL}/{incident_id}", json=body)
         assert response.status_code == 200, response.text
 
 
@@ -105,9 +116,11 @@ async def test_totals_stay_exact_under_concurrent_creates_and_moves(
         ["in_progress", "resolved"],
         ["in_progress", "resolved", "in_progress"],
         ["in_progress", "resolved", "closed"],
+        ["dismissed"],
+        ["in_progress", "dismissed"],
     ]
     work: list[Awaitable[object]] = [
-        _walk(client, incident["id"], paths[n % 4]) for n, incident in enumerate(created)
+        _walk(client, incident["id"], paths[n % 6]) for n, incident in enumerate(created)
     ]
     work += [report(client, f"late {n}", sources[n % 3]) for n in range(24)]
     shuffle(work)
@@ -119,7 +132,7 @@ async def test_totals_stay_exact_under_concurrent_creates_and_moves(
     assert sum(rows.values()) == 72
     await _assert_every_total_exact(client, rows)
     metrics = (await client.get("/metrics")).text
-    closed = sum(n for (status, _), n in rows.items() if status == "closed")
+    closed = sum(n for (status, _, _), n in rows.items() if status == "closed")
     assert f'incidents_by_status{{status="closed"}} {float(closed)}' in metrics
 
 
@@ -138,6 +151,9 @@ async def test_plain_sql_writes_keep_the_counters_exact(app: FastAPI) -> None:
             )
         await conn.execute(text("UPDATE incidents SET source = 'operator' WHERE id % 3 = 0"))
         await conn.execute(text("UPDATE incidents SET status = 'closed' WHERE id % 4 = 0"))
+        await conn.execute(
+            text("UPDATE incidents SET resolution = 'false_alarm' WHERE status = 'closed'")
+        )
         await conn.execute(text("UPDATE incidents SET description = 'same counts'"))
         await conn.execute(text("DELETE FROM incidents WHERE id % 5 = 0"))
     rows = await _assert_counters_exact(registry)
@@ -197,8 +213,10 @@ class _FilterWithSearch(IncidentFilter):
     tags: tuple[str, ...] = ()
 
 
-def test_only_status_and_source_filters_are_answered_by_counters() -> None:
+def test_only_status_source_and_resolution_filters_are_answered_by_counters() -> None:
     assert has_counter(IncidentFilter())
+    assert has_counter(IncidentFilter(resolutions=(Resolution.FALSE_ALARM,)))
+    assert not has_counter(IncidentFilter(assignees=(None,)))
     assert has_counter(IncidentFilter(statuses=(Status.NEW, Status.NEW), sources=(Source.PARTNER,)))
     assert has_counter(_FilterWithSearch(statuses=(Status.NEW,)))
     assert not has_counter(_FilterWithSearch(q="scooter"))

@@ -110,8 +110,13 @@ def test_curl_examples_answer_as_shown(served: Server) -> None:
             statuses.append(int(result.stdout.split()[1]))
         assert "HTTP/1.1 5" not in result.stdout, (command, result.stdout)
     # As the README's text says: create, read, list, next page by cursor, search, take,
-    # refused move, trail, trigger, resolve, check in, heartbeats, then keys.
-    assert statuses == [201, 200, 200, 200, 200, 200, 409, 200, 201, 200, 200, 200, 201, 200, 204]
+    # refused move, trail, hand over, list by owner, dismiss, fold a duplicate, list by
+    # resolution, trigger, resolve, check in, heartbeats, then keys.
+    assert statuses == [
+        *(201, 200, 200, 200, 200, 200, 409, 200),
+        *(200, 200, 200, 200, 200),
+        *(201, 200, 200, 200, 201, 200, 204),
+    ]
 
 
 def test_env_example_documents_every_setting() -> None:

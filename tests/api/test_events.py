@@ -66,6 +66,13 @@ async def test_a_full_lifecycle_leaves_a_full_trail(
         },
         {
             "incident_id": incident_id,
+            "kind": "assigned",
+            "actor": "key:anna",
+            "from": None,
+            "to": "key:anna",
+        },
+        {
+            "incident_id": incident_id,
             "kind": "status_changed",
             "actor": "key:anna",
             "from": "in_progress",
@@ -105,11 +112,12 @@ async def test_a_full_lifecycle_leaves_a_full_trail(
     assert [e["id"] for e in trail] == sorted(e["id"] for e in trail)
     assert [e["created_at"] for e in trail] == sorted(e["created_at"] for e in trail)
     assert all(e["created_at"].endswith(("Z", "+00:00")) for e in trail)
-    # One PATCH, one request: its two events share the request id.
-    assert trail[1]["request_id"] == trail[2]["request_id"]
-    assert trail[1]["request_id"] != trail[3]["request_id"]
-    assert response.headers["X-Total-Count"] == "8"
-    assert response.headers["Content-Range"] == "events 0-7/8"
+    # One PATCH, one request: its three events (the move, the note, the taker assigned) share
+    # the request id.
+    assert trail[1]["request_id"] == trail[2]["request_id"] == trail[3]["request_id"]
+    assert trail[1]["request_id"] != trail[4]["request_id"]
+    assert response.headers["X-Total-Count"] == "9"
+    assert response.headers["Content-Range"] == "events 0-8/9"
 
 
 async def test_request_ids_are_returned_and_made_up_when_missing_or_insane(

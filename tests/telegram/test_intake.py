@@ -15,7 +15,7 @@ async def test_a_tagged_message_reports_with_that_source(chats: Chats) -> None:
     assert incident["created_by"] == "telegram:111 (@anna)"
     assert plain(reply.text).startswith(f"Incident #{incident['id']} · new")
     assert reply.params["reply_parameters"]["message_id"]
-    assert reply.buttons == ["Take"]
+    assert reply.buttons == ["Take", "False alarm"]
 
 
 async def test_new_uses_the_chats_default_source(chats: Chats) -> None:

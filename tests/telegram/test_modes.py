@@ -83,7 +83,7 @@ async def test_russian_replies(
         reply = await chats.say(OPS, "/new Самокат #42 не на связи")
         assert plain(reply.text).startswith("Инцидент #1 · новый")
         assert "Источник: оператор" in plain(reply.text)
-        assert reply.buttons == ["Взять"]
+        assert reply.buttons == ["Взять", "Ложная тревога"]
         tagged = await chats.say(OPS, "[Мониторинг] Камера 5 не отвечает")
         assert "Источник: мониторинг" in plain(tagged.text)
         listing = plain((await chats.say(OPS, "/list")).text)

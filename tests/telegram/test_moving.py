@@ -13,10 +13,10 @@ async def test_buttons_through_a_full_lifecycle(chats: Chats) -> None:
     url = f"/api/v1/incidents/{incident['id']}"
 
     for label, status, labels_after in [
-        ("Take", "in_progress", ["Resolve"]),
-        ("Resolve", "resolved", ["Reopen", "Close"]),
-        ("Reopen", "in_progress", ["Resolve"]),
-        ("Resolve", "resolved", ["Reopen", "Close"]),
+        ("Take", "in_progress", ["Resolve", "False alarm"]),
+        ("Resolve", "resolved", ["Reopen", "Close", "False alarm"]),
+        ("Reopen", "in_progress", ["Resolve", "False alarm"]),
+        ("Resolve", "resolved", ["Reopen", "Close", "False alarm"]),
         ("Close", "closed", []),
     ]:
         mark = len(chats.api.calls)
@@ -28,7 +28,7 @@ async def test_buttons_through_a_full_lifecycle(chats: Chats) -> None:
         card = edit
 
     events = (await chats.http.get(f"{url}/events")).json()
-    assert [e["actor"] for e in events[1:]] == ["telegram:222"] * 5
+    assert [e["actor"] for e in events[1:]] == ["telegram:222"] * 6  # the take assigned too
     assert "closed" in plain(card.text)
 
 
@@ -43,9 +43,9 @@ async def test_a_stale_button_shows_the_current_state(chats: Chats) -> None:
     assert "changed meanwhile" in answer.params["text"]
     edit = await chats.api.wait_for("editMessageText", after=mark)
     assert "in progress" in plain(edit.text)
-    assert edit.buttons == ["Resolve"]
+    assert edit.buttons == ["Resolve", "False alarm"]
     events = (await chats.http.get(f"/api/v1/incidents/{incident['id']}/events")).json()
-    assert len(events) == 2
+    assert [e["kind"] for e in events] == ["created", "status_changed", "assigned"]
 
 
 async def test_commands_move_and_annotate(chats: Chats) -> None:
@@ -59,7 +59,7 @@ async def test_commands_move_and_annotate(chats: Chats) -> None:
     assert f"#{number}" in noted.text
     await chats.say(OPS, f"/resolve #{number}")
     reopened = await chats.say(OPS, f"/reopen {number}")
-    assert reopened.buttons == ["Resolve"]
+    assert reopened.buttons == ["Resolve", "False alarm"]
     await chats.say(OPS, f"/resolve {number}")
     closed = await chats.say(OPS, f"/close {number}")
     assert "closed" in plain(closed.text)
@@ -87,7 +87,7 @@ async def test_list_and_show(chats: Chats) -> None:
     text = plain(shown.text)
     assert "First problem" in text
     assert "new → in progress" in text
-    assert shown.buttons == ["Resolve"]
+    assert shown.buttons == ["Resolve", "False alarm"]
 
 
 async def test_replying_to_the_bots_card_adds_a_note(chats: Chats) -> None:

@@ -114,7 +114,7 @@ async def test_notices_after_an_outage_tell_each_change_in_order(
     assert notices(chats.api.calls, NOTIFY, api_id) == told
     assert notices(chats.api.calls, OPS, reported_id) == []
     first = next(c for c in chats.api.sent() if NOTICE.match(plain(c.text)))
-    assert first.buttons == ["Resolve"]  # as it was then, not closed as now
+    assert first.buttons == ["Resolve", "False alarm"]  # as it was then, not closed as now
     assert created.status_code == 201
 
 

@@ -33,7 +33,7 @@ async def test_a_change_elsewhere_is_told_on_the_original_message(chats: Chats) 
     assert f"Incident #{incident['id']}: new → in progress" in text
     assert "key:api-operator" in text
     assert "Technician assigned" in text
-    assert told.buttons == ["Resolve"]
+    assert told.buttons == ["Resolve", "False alarm"]
 
 
 async def test_changes_made_in_the_chat_are_not_echoed(chats: Chats) -> None:
@@ -54,7 +54,7 @@ async def test_incidents_from_elsewhere_are_announced_and_followed(chats: Chats)
     assert int(announced.params["chat_id"]) == NOTIFY
     assert plain(announced.text).startswith(f"New incident #{created.json()['id']} · new")
     assert "CPU &lt;100%&gt; on db-1" in announced.text
-    assert announced.buttons == ["Take"]
+    assert announced.buttons == ["Take", "False alarm"]
 
     mark = len(chats.api.calls)
     await chats.http.patch(created.headers["Location"], json={"status": "in_progress"})

@@ -150,14 +150,15 @@ async def test_an_operator_reports_finds_takes_and_resolves(
     await expect(page.locator(".title-row .badge")).to_have_text("Resolved")
     await expect(page.get_by_role("button", name="Take")).to_have_count(0)
     await expect(page.get_by_role("button", name="Reopen")).to_be_visible()
-    await expect(page.get_by_role("button", name="Close")).to_be_visible()
+    await expect(page.get_by_role("button", name="Close", exact=True)).to_be_visible()
 
     history = page.locator("ol.timeline li")
-    await expect(history).to_have_count(4)
+    await expect(history).to_have_count(5)
     await expect(history.nth(0)).to_contain_text("user:olga reported the incident")
     await expect(history.nth(1)).to_contain_text("changed the status from New to In progress")
-    await expect(history.nth(2)).to_contain_text("Courier on the way, ETA 20 min")
-    await expect(history.nth(3)).to_contain_text("changed the status from In progress to Resolved")
+    await expect(history.nth(2)).to_contain_text("handed it to user:olga")
+    await expect(history.nth(3)).to_contain_text("Courier on the way, ETA 20 min")
+    await expect(history.nth(4)).to_contain_text("changed the status from In progress to Resolved")
     await shoot(page, "incident.png", tmp_path)
 
     await page.goto(f"{served.url}/incidents/2")
@@ -185,7 +186,8 @@ async def test_a_change_made_in_another_tab_is_refused(browser: Any, served: Ser
     )
     await expect(second.locator(".title-row .badge")).to_have_text("In progress")
     await expect(second.get_by_role("button", name="Resolve")).to_be_visible()
-    await expect(second.locator("ol.timeline li")).to_have_count(2)
+    # Reported, taken, and its taker made its owner.
+    await expect(second.locator("ol.timeline li")).to_have_count(3)
 
 
 async def test_a_reporter_sees_no_operator_buttons(browser: Any, served: Server) -> None:

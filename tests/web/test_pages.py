@@ -112,9 +112,11 @@ async def test_an_operator_takes_and_resolves(
     assert "changed the status from New to In progress" in page.text
     assert "changed the status from In progress to Resolved" in page.text
     assert "Courier &lt;sent&gt;" in page.text
-    assert page.text.count("user:olga") == 3
+    # Taking it made olga its owner: a fourth entry, by her, in the history.
+    assert page.text.count('<strong class="actor">user:olga</strong>') == 4
+    assert "handed it to user:olga" in page.text
     events = (await client.get(f"/api/v1{path}/events")).json()
-    assert [event["actor"] for event in events] == ["key:operator"] + ["user:olga"] * 3
+    assert [event["actor"] for event in events] == ["key:operator"] + ["user:olga"] * 4
 
 
 async def test_a_change_made_meanwhile_is_not_overwritten(

@@ -19,6 +19,7 @@ from incidents.api.openapi import PROBLEM_JSON, exact_openapi
 from incidents.api.validation import explained, json_problem
 from incidents.domain.errors import (
     DomainError,
+    DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
     IllegalTransition,
@@ -45,6 +46,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     KeyNotFound: 404,
     IllegalTransition: 409,
     NameTaken: 409,
+    DuplicateConflict: 409,
     VersionMismatch: 412,
     InvalidInput: 422,
     # The request is well formed; it conflicts with the earlier one under the same key.

@@ -49,12 +49,13 @@ def _not_null(value: object) -> object:
 NotNull = BeforeValidator(_not_null)
 
 
-def omittable(description: str) -> Any:
+def omittable(description: str, **constraints: Any) -> Any:
     """A field that may be left out (the document shows no `default: null` for it)."""
     return Field(
         default=None,
         description=description,
         json_schema_extra=lambda schema: schema.pop("default", None),  # type: ignore[arg-type]
+        **constraints,
     )
 
 

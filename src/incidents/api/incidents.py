@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from pydantic import StringConstraints
 
 from incidents.api.cursors import Cursor, next_cursor_headers, position_after
 from incidents.api.deps import ActorDep, RegistryDep
@@ -13,13 +14,13 @@ from incidents.api.etags import IF_MATCH_PATTERN, etag_of, matches_none, version
 from incidents.api.pagination import page_headers
 from incidents.api.schemas import EventOut, IncidentCreate, IncidentOut, IncidentPatch
 from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH
-from incidents.domain.incident import Incident, Source, Status
+from incidents.domain.incident import MAX_ID, Incident, Resolution, Source, Status
 from incidents.service import incidents as service
+from incidents.service.changes import KEEP
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 # Ids are 64-bit; anything outside can not name an incident and is refused as invalid.
-MAX_ID = 2**63 - 1
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's id.")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")]
@@ -94,6 +95,17 @@ async def list_incidents(
         str | None,
         Query(max_length=DEDUP_KEY_MAX_LENGTH, description="Only incidents with this key."),
     ] = None,
+    resolution: Annotated[
+        list[Resolution] | None,
+        Query(description="Only incidents that ended so; repeat for several."),
+    ] = None,
+    assignee: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None,
+        Query(
+            description="Only incidents assigned to these actors; `me` is you, `none` nobody. "
+            "Repeat for several."
+        ),
+    ] = None,
     q: Annotated[
         str | None,
         Query(
@@ -119,6 +131,8 @@ async def list_incidents(
         sources=tuple(source or ()),
         dedup_key=dedup_key,
         search=q,
+        resolutions=tuple(resolution or ()),
+        assignees=tuple(assignee or ()),
         limit=limit,
         offset=offset or 0,
         after=after,
@@ -167,7 +181,7 @@ async def get_incident(
     "/{incident_id}",
     response_model=IncidentOut,
     responses=problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 503),
-    summary="Change status and/or append a note",
+    summary="Change status, append a note, hand over, or close with a resolution",
 )
 async def change_incident(
     incident_id: IncidentId,
@@ -183,14 +197,22 @@ async def change_incident(
         ),
     ] = None,
 ) -> IncidentOut:
-    """Apply an allowed transition and/or a note atomically; a new `ETag` comes back."""
+    """Apply an allowed transition, a note, an owner and a resolution atomically.
+
+    A new `ETag` comes back. `{"status": "closed", "resolution": "false_alarm"}` dismisses from
+    new, in_progress or resolved; `"resolution": "duplicate", "duplicate_of": 7` folds it into
+    #7 (or the incident #7 was folded into).
+    """
     incident = await service.change_incident(
         registry,
         actor=actor,
         incident_id=incident_id,
         status=body.status,
-        note=body.description_append,
+        note=body.appended,
         expected_versions=None if if_match is None else versions_in(if_match),
+        assignee=body.assignee if "assignee" in body.model_fields_set else KEEP,
+        resolution=body.resolution,
+        duplicate_of=body.duplicate_of,
     )
     return _with_etag(response, incident)
 

@@ -29,7 +29,7 @@ from incidents.api.fields import (
 from incidents.domain.access import NAME_PATTERN, Role
 from incidents.domain.events import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
-from incidents.domain.incident import Source, Status
+from incidents.domain.incident import MAX_ID, Resolution, Source, Status
 
 
 class IncidentCreate(BaseModel):
@@ -47,7 +47,7 @@ class IncidentCreate(BaseModel):
 
 
 class IncidentPatch(BaseModel):
-    """A status change and/or a note appended to the description."""
+    """A status change, a note appended to the description, a new owner, a resolution."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -56,6 +56,9 @@ class IncidentPatch(BaseModel):
             "examples": [
                 {"status": "in_progress"},
                 {"status": "resolved", "description_append": "Rebooted the scooter."},
+                {"assignee": "user:olga"},
+                {"status": "closed", "resolution": "false_alarm", "note": "Test alert."},
+                {"status": "closed", "resolution": "duplicate", "duplicate_of": 7},
             ],
         },
     )
@@ -64,12 +67,43 @@ class IncidentPatch(BaseModel):
     description_append: Annotated[Text | SkipJsonSchema[None], NotNull] = omittable(
         "Text appended to the description on a new line (the whole stays within 10000 characters)."
     )
+    note: Annotated[Text | SkipJsonSchema[None], NotNull] = omittable(
+        "Why (with a resolution, say): appended like `description_append`."
+    )
+    assignee: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Who is on it, as the audit trail names actors (`user:olga`); null: nobody.",
+    )
+    resolution: Annotated[Resolution | SkipJsonSchema[None], NotNull] = omittable(
+        "With status closed: `false_alarm` or `duplicate` close it early."
+    )
+    duplicate_of: Annotated[int | SkipJsonSchema[None], NotNull, JsonInteger] = omittable(
+        "With resolution duplicate: the original.", ge=1, le=MAX_ID
+    )
 
     @model_validator(mode="after")
     def _something_to_change(self) -> Self:
-        if self.status is None and self.description_append is None:
-            raise ValueError("give `status`, `description_append`, or both")
+        given = (
+            self.status,
+            self.description_append,
+            self.note,
+            self.resolution,
+            self.duplicate_of,
+        )
+        if all(value is None for value in given) and "assignee" not in self.model_fields_set:
+            raise ValueError(
+                "give `status`, `description_append`, `assignee`, `resolution` or `duplicate_of`"
+            )
+        if self.note is not None and self.description_append is not None:
+            raise ValueError("give `note` or `description_append`, not both")
         return self
+
+    @property
+    def appended(self) -> str | None:
+        """The text to append, whichever field brought it."""
+        return self.description_append if self.note is None else self.note
 
 
 class IncidentOut(BaseModel):
@@ -92,6 +126,10 @@ class IncidentOut(BaseModel):
                     "occurrences": 3,
                     "last_seen_at": "2026-11-23T10:25:00.123456Z",
                     "details": {"battery": "4%"},
+                    "assignee": "user:olga",
+                    "resolution": None,
+                    "duplicate_of": None,
+                    "duplicates": [51, 57],
                 }
             ]
         },
@@ -109,6 +147,12 @@ class IncidentOut(BaseModel):
     occurrences: int = Field(description="How many times it was reported (1 on create).")
     last_seen_at: datetime = Field(description="When it was last reported.")
     details: dict[str, Any] | None = Field(description="What monitoring sent with it.")
+    assignee: str | None = Field(description="Who is on it, as the audit trail names actors.")
+    resolution: Resolution | None = Field(
+        description="How it ended (fixed, false_alarm, duplicate); null while open."
+    )
+    duplicate_of: int | None = Field(description="The incident it was closed as a duplicate of.")
+    duplicates: list[int] = Field(description="The incidents closed as duplicates of it.")
 
 
 class AlertTrigger(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy import Row, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
-from incidents.db.tables import chat_messages
+from incidents.db.tables import chat_messages, incidents
 from incidents.domain.notifications import THREAD_STARTERS, Attachment, Link, LinkRole, Thread
 
 
@@ -63,15 +63,25 @@ async def record_edit(conn: AsyncConnection, message: Thread, *, edit_date: int)
     )
 
 
-async def threads_of(conn: AsyncConnection, incident_id: int) -> dict[int, int]:
-    """Where an incident's thread starts in each chat that follows it: chat id -> message id."""
+async def threads_of(
+    conn: AsyncConnection, incident_id: int, *, own_only: bool = False
+) -> dict[int, int]:
+    """Where an incident's thread starts in each chat that follows it: chat id -> message id.
+
+    A chat that reported (or was told of) a duplicate folded into the incident follows it
+    too, once, at the duplicate's thread when the incident has none of its own there.
+    """
+    about = [incident_id]
+    if not own_only:
+        folded = select(incidents.c.id).where(incidents.c.duplicate_of == incident_id)
+        about.extend(await conn.scalars(folded))
     query = (
         select(chat_messages.c.chat_id, chat_messages.c.message_id)
         .where(
-            chat_messages.c.incident_id == incident_id,
+            chat_messages.c.incident_id.in_(about),
             chat_messages.c.role.in_([role.value for role in THREAD_STARTERS]),
         )
-        .order_by(chat_messages.c.created_at)
+        .order_by(chat_messages.c.incident_id != incident_id, chat_messages.c.created_at)
     )
     threads: dict[int, int] = {}
     for chat_id, message_id in await conn.execute(query):

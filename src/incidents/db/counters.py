@@ -14,11 +14,11 @@ from incidents.domain.incident import Status
 
 # The filter fields the counters are keyed by. Any other field that is set (text search,
 # a dedup key, ...) has no counter, and the total falls back to a plain count(*).
-COUNTED_FIELDS = frozenset({"statuses", "sources"})
+COUNTED_FIELDS = frozenset({"statuses", "sources", "resolutions"})
 
 
 def has_counter(flt: IncidentFilter) -> bool:
-    """Whether the counters can answer `flt`: it filters on nothing but status and source."""
+    """Whether the counters can answer `flt`: it filters on status, source, resolution only."""
     return all(
         getattr(flt, field.name) == _default_of(field)
         for field in fields(flt)
@@ -38,6 +38,8 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
         clauses.append(incident_counters.c.status.in_([s.value for s in flt.statuses]))
     if flt.sources:
         clauses.append(incident_counters.c.source.in_([s.value for s in flt.sources]))
+    if flt.resolutions:
+        clauses.append(incident_counters.c.resolution.in_([r.value for r in flt.resolutions]))
     return and_(true(), *clauses)
 
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exc, func, literal, select, true, tuple_
+from sqlalchemy import ColumnElement, Row, and_, exc, func, literal, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
 from incidents.db.tables import incident_events, incidents
 from incidents.db.types import UTCDateTime
-from incidents.domain.access import Actor
+from incidents.domain.access import Actor, stable_part
 from incidents.domain.cursor import Position
 from incidents.domain.events import Event, EventKind, NewEvent
-from incidents.domain.incident import Incident, Source, Status, searchable_text
+from incidents.domain.incident import Incident, Resolution, Source, Status, searchable_text
+
+# What `update_incident` leaves as it was.
+UNCHANGED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,9 @@ class IncidentFilter:
     dedup_key: str | None = None
     # Each must occur in the searchable text (see `searchable_text`).
     words: tuple[str, ...] = ()
+    resolutions: tuple[Resolution, ...] = ()
+    # Actor names; None among them stands for the unassigned.
+    assignees: tuple[str | None, ...] = ()
 
 
 def _to_incident(row: Row[Any]) -> Incident:
@@ -43,7 +49,34 @@ def _to_incident(row: Row[Any]) -> Incident:
         occurrences=row.occurrences,
         last_seen_at=row.last_seen_at,
         details=row.details,
+        assignee=row.assignee,
+        resolution=None if row.resolution is None else Resolution(row.resolution),
+        duplicate_of=row.duplicate_of,
     )
+
+
+async def _with_duplicates(conn: AsyncConnection, found: list[Incident]) -> list[Incident]:
+    """`found` with the ids of the incidents folded into each (one query for all)."""
+    if not found:
+        return found
+    query = (
+        select(incidents.c.duplicate_of, incidents.c.id)
+        .where(incidents.c.duplicate_of.in_([incident.id for incident in found]))
+        .order_by(incidents.c.id)
+    )
+    folded: dict[int, list[int]] = {}
+    for target, duplicate in await conn.execute(query):
+        folded.setdefault(target, []).append(duplicate)
+    return [
+        replace(incident, duplicates=tuple(folded[incident.id]))
+        if incident.id in folded
+        else incident
+        for incident in found
+    ]
+
+
+async def _one(conn: AsyncConnection, row: Row[Any]) -> Incident:
+    return (await _with_duplicates(conn, [_to_incident(row)]))[0]
 
 
 def _where(flt: IncidentFilter) -> ColumnElement[bool]:
@@ -54,10 +87,25 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
         clauses.append(incidents.c.source.in_([s.value for s in flt.sources]))
     if flt.dedup_key is not None:
         clauses.append(incidents.c.dedup_key == flt.dedup_key)
+    if flt.resolutions:
+        clauses.append(incidents.c.resolution.in_([r.value for r in flt.resolutions]))
+    if flt.assignees:
+        clauses.append(or_(*(_assigned_to(name) for name in flt.assignees)))
     # LIKE '%word%' with %, _ and the escape character escaped; a trigram index serves it on
     # PostgreSQL, SQLite scans.
     clauses.extend(incidents.c.search_text.contains(word, autoescape=True) for word in flt.words)
     return and_(true(), *clauses)
+
+
+def _assigned_to(name: str | None) -> ColumnElement[bool]:
+    """Assigned to `name` (None: to nobody); a Telegram user by id, under any @username."""
+    if name is None:
+        return incidents.c.assignee.is_(None)
+    stable = stable_part(name)
+    if stable == name:
+        return incidents.c.assignee == name
+    renamed = incidents.c.assignee.startswith(f"{stable} (@", autoescape=True)
+    return or_(incidents.c.assignee == stable, renamed)
 
 
 async def insert_incident(
@@ -98,7 +146,7 @@ async def insert_incident(
         result = await conn.execute(statement)
     except exc.IntegrityError as error:
         raise UniqueViolation(str(error.orig)) from error
-    return _to_incident(result.one())
+    return _to_incident(result.one())  # nothing is folded into a new incident
 
 
 async def find_open_incident(conn: AsyncConnection, dedup_key: str) -> Incident | None:
@@ -109,7 +157,20 @@ async def find_open_incident(conn: AsyncConnection, dedup_key: str) -> Incident 
         .with_for_update()
     )
     row = (await conn.execute(query)).one_or_none()
-    return None if row is None else _to_incident(row)
+    return None if row is None else await _one(conn, row)
+
+
+async def find_duplicate_root(conn: AsyncConnection, dedup_key: str) -> int | None:
+    """The open incident a closed duplicate with `dedup_key` was folded into, if any."""
+    duplicate = incidents.alias("duplicate")
+    query = (
+        select(incidents.c.id)
+        .join(duplicate, duplicate.c.duplicate_of == incidents.c.id)
+        .where(duplicate.c.dedup_key == dedup_key, incidents.c.status != Status.CLOSED.value)
+        .order_by(duplicate.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
 
 
 async def get_incident(
@@ -120,7 +181,7 @@ async def get_incident(
     if for_update:
         query = query.with_for_update()
     row = (await conn.execute(query)).one_or_none()
-    return None if row is None else _to_incident(row)
+    return None if row is None else await _one(conn, row)
 
 
 async def update_incident(
@@ -130,22 +191,45 @@ async def update_incident(
     description: str,
     status: Status,
     now: datetime,
+    assignee: str | None = UNCHANGED,
+    resolution: Resolution | None = UNCHANGED,
+    duplicate_of: int | None = UNCHANGED,
+    occurrences: int = UNCHANGED,
 ) -> Incident:
-    """Write a new state of `incident`, bumping its version; the caller holds the row."""
+    """Write a new state of `incident`, bumping its version; the caller holds the row.
+
+    `assignee`, `resolution`, `duplicate_of` and `occurrences` stay as they were unless given.
+    """
+    values: dict[str, Any] = {
+        "description": description,
+        "search_text": searchable_text(description),
+        "status": status.value,
+        "version": incidents.c.version + 1,
+        "updated_at": now,
+    }
+    if assignee is not UNCHANGED:
+        values["assignee"] = assignee
+    if resolution is not UNCHANGED:
+        values["resolution"] = None if resolution is None else resolution.value
+    if duplicate_of is not UNCHANGED:
+        values["duplicate_of"] = duplicate_of
+    if occurrences is not UNCHANGED:
+        values["occurrences"] = occurrences
     result = await conn.execute(
         incidents.update()
         .where(incidents.c.id == incident.id, incidents.c.version == incident.version)
-        .values(
-            description=description,
-            search_text=searchable_text(description),
-            status=status.value,
-            version=incidents.c.version + 1,
-            updated_at=now,
-        )
+        .values(**values)
         .returning(*incidents.c)
     )
     # The row is locked (PostgreSQL) or the database write-locked (SQLite): the version holds.
-    return _to_incident(result.one())
+    return await _one(conn, result.one())
+
+
+async def repoint_duplicates(conn: AsyncConnection, *, former: int, root: int) -> None:
+    """Point the duplicates of `former` at `root`, so that no duplicate points at a duplicate."""
+    await conn.execute(
+        incidents.update().where(incidents.c.duplicate_of == former).values(duplicate_of=root)
+    )
 
 
 async def record_occurrence(
@@ -155,13 +239,16 @@ async def record_occurrence(
     status: Status,
     details: dict[str, Any] | None,
     now: datetime,
+    resolution: Resolution | None = None,
 ) -> Incident:
-    """Count one more occurrence of `incident`, in `status`; the caller holds the row.
+    """Count one more occurrence of `incident`, in `status` with `resolution`; the caller holds
+    the row.
 
     New `details` replace the stored ones; None keeps them.
     """
     values: dict[str, Any] = {
         "status": status.value,
+        "resolution": None if resolution is None else resolution.value,
         "occurrences": incidents.c.occurrences + 1,
         "last_seen_at": now,
         "version": incidents.c.version + 1,
@@ -175,7 +262,7 @@ async def record_occurrence(
         .values(**values)
         .returning(*incidents.c)
     )
-    return _to_incident(result.one())
+    return await _one(conn, result.one())
 
 
 async def list_incidents(
@@ -200,7 +287,7 @@ async def list_incidents(
             tuple_(incidents.c.created_at, incidents.c.id)
             < tuple_(literal(after.created_at, UTCDateTime), literal(after.id))
         )
-    return [_to_incident(row) for row in await conn.execute(query)]
+    return await _with_duplicates(conn, [_to_incident(row) for row in await conn.execute(query)])
 
 
 async def count_incidents(conn: AsyncConnection, flt: IncidentFilter) -> int:

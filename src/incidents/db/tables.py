@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from incidents.db.types import BigId, UTCDateTime
 from incidents.domain.access import Role
-from incidents.domain.incident import Source, Status
+from incidents.domain.incident import Resolution, Source, Status
 from incidents.domain.notifications import LinkRole
 
 # One naming convention, so migrations name constraints the same on every database.
@@ -45,7 +45,10 @@ OptionalJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "p
 OPEN = text("status <> 'closed'")
 
 
-def one_of(column: str, values: type[Status] | type[Source] | type[Role] | type[LinkRole]) -> str:
+def one_of(
+    column: str,
+    values: type[Status] | type[Source] | type[Role] | type[LinkRole] | type[Resolution],
+) -> str:
     """A CHECK expression limiting `column` to the values of an enum."""
     listed = ", ".join(f"'{member.value}'" for member in values)
     return f"{column} IN ({listed})"
@@ -69,13 +72,26 @@ incidents = Table(
     # The description case-folded in Python, so search is the same on both databases and in
     # every script (SQLite's lower() and LIKE fold ASCII only). Written with the description.
     Column("search_text", Text, nullable=False),
+    # Who is on it, as the audit trail names actors; how it ended; what it was folded into.
+    Column("assignee", String(200), nullable=True),
+    Column("resolution", String(16), nullable=True),
+    Column("duplicate_of", BigId, ForeignKey("incidents.id"), nullable=True),
     CheckConstraint(one_of("status", Status), name="status"),
+    CheckConstraint(f"resolution IS NULL OR {one_of('resolution', Resolution)}", name="resolution"),
+    # A duplicate is closed as one and points elsewhere; the service keeps it one hop deep.
+    CheckConstraint(
+        "duplicate_of IS NULL OR (resolution = 'duplicate' AND status = 'closed' "
+        "AND duplicate_of <> id)",
+        name="duplicate_of",
+    ),
     CheckConstraint(one_of("source", Source), name="source"),
     CheckConstraint("version >= 1", name="version"),
     CheckConstraint("occurrences >= 1", name="occurrences"),
     Index(None, "status", "created_at"),
     Index(None, "created_at", "id"),
     Index(None, "dedup_key"),
+    Index(None, "assignee"),
+    Index(None, "duplicate_of"),
     Index(
         "uq_incidents_dedup_key_open",
         "dedup_key",
@@ -93,17 +109,20 @@ SEARCH_INDEX = Index(
     postgresql_ops={"search_text": "gin_trgm_ops"},
 ).ddl_if(dialect="postgresql")
 
-# How many incidents have each (status, source), spread over shards (id % COUNTER_SHARDS) so
-# that concurrent writers rarely wait for the same row. Triggers on `incidents` keep it exact.
+# How many incidents have each (status, source, resolution), spread over shards
+# (id % COUNTER_SHARDS) so that concurrent writers rarely wait for the same row. Triggers on
+# `incidents` keep it exact. No resolution is counted as '' (a key column can not be NULL).
 COUNTER_SHARDS = 16
+NO_RESOLUTION = ""
 incident_counters = Table(
     "incident_counters",
     metadata,
     Column("status", String(16), nullable=False),
     Column("source", String(16), nullable=False),
+    Column("resolution", String(16), nullable=False),
     Column("shard", Integer, nullable=False),
     Column("count", BigInteger, nullable=False),
-    PrimaryKeyConstraint("status", "source", "shard"),
+    PrimaryKeyConstraint("status", "source", "resolution", "shard"),
 )
 
 # Append-only: triggers made by the migration refuse UPDATE and DELETE.

@@ -59,6 +59,40 @@ class Actor:
         return cls(name=f"system:{component}", role=Role.ADMIN)
 
 
+# What an assignee may be: an actor name as the audit trail writes it (a person or a key).
+ASSIGNEE_PATTERN = re.compile(r"^(user|key|telegram):\S[^\x00-\x1f\x7f]*$")
+ASSIGNEE_MAX_LENGTH = 200
+
+
+def check_assignee(value: str) -> str:
+    """An assignee as given (trimmed): `user:olga`, `key:night-shift`, `telegram:4242 (@olga)`."""
+    cleaned = value.strip()
+    if not 1 <= len(cleaned) <= ASSIGNEE_MAX_LENGTH or not ASSIGNEE_PATTERN.match(cleaned):
+        raise InvalidInput(
+            "assignee",
+            "assignee must be an actor name of 1..200 characters as the audit trail writes "
+            "them: `user:<name>`, `key:<name>` or `telegram:<id> (@<username>)`; or null.",
+        )
+    return cleaned
+
+
+_TELEGRAM_ACTOR = re.compile(r"^(telegram:\d+)(?: \(@[^)]*\))?$")
+
+
+def stable_part(name: str) -> str:
+    """What names an actor for good: a Telegram user is its id, whatever its @username now."""
+    match = _TELEGRAM_ACTOR.match(name)
+    return name if match is None else match.group(1)
+
+
+def assignee_meant(actor: Actor, name: str) -> str | None:
+    """The assignee a list filter names: `me` is the actor, `none` nobody, else an actor name."""
+    word = name.strip().casefold()
+    if word == "me":
+        return actor.name
+    return None if word == "none" else check_assignee(name)
+
+
 def allows(actor: Actor, permission: Permission) -> bool:
     """Whether `actor`'s role grants `permission`."""
     return actor.role.rank >= permission.least.rank

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-MAX_ID = 2**63 - 1
+from incidents.domain.incident import MAX_ID
+
 # Microseconds since 1970 (17 digits reach the year 5138), a dot, and an incident id. Every
 # token of this form names a position, so the pattern the API documents is the whole rule.
 CURSOR_PATTERN = r"^[0-9]{1,17}\.[0-9]{1,19}$"

@@ -47,12 +47,25 @@ class IllegalTransition(DomainError):
 
     code = "illegal-transition"
 
-    def __init__(self, current: Status, target: Status, allowed: Sequence[Status]) -> None:
+    def __init__(
+        self,
+        current: Status,
+        target: Status,
+        allowed: Sequence[Status],
+        *,
+        early_close: bool = False,
+    ) -> None:
         allowed_text = ", ".join(s.value for s in allowed) or "none (the incident is closed)"
-        super().__init__(
+        detail = (
             f"Cannot move an incident from {current.value} to {target.value}. "
             f"Allowed from {current.value}: {allowed_text}."
         )
+        if early_close:
+            detail += (
+                " Closing early needs the resolution false_alarm or duplicate"
+                ' (`{"status": "closed", "resolution": "false_alarm"}`).'
+            )
+        super().__init__(detail)
         self.current = current
         self.target = target
         self.allowed = tuple(allowed)
@@ -70,6 +83,20 @@ class VersionMismatch(DomainError):
         )
         self.incident_id = incident_id
         self.current_version = current_version
+
+
+class DuplicateConflict(DomainError):
+    """Marking an incident a duplicate would make a cycle: its target is its own duplicate."""
+
+    code = "duplicate-conflict"
+
+    def __init__(self, incident_id: int, target_id: int) -> None:
+        super().__init__(
+            f"Incident {incident_id} can not be a duplicate of #{target_id}: #{target_id} is "
+            f"already a duplicate of #{incident_id}."
+        )
+        self.incident_id = incident_id
+        self.target_id = target_id
 
 
 class StorageUnavailable(DomainError):

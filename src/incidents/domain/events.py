@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from incidents.domain.incident import Status
+from incidents.domain.incident import Resolution, Status
 
 
 class EventKind(StrEnum):
@@ -21,6 +21,11 @@ class EventKind(StrEnum):
     OCCURRED_AGAIN = "occurred_again"
     REOPENED = "reopened"
     RESOLVED = "resolved"
+    # Who is on it: `from` and `to` actor names (null: nobody).
+    ASSIGNED = "assigned"
+    # Folded into another incident (`duplicate_of`), and that incident's side (`duplicate`).
+    MARKED_DUPLICATE = "marked_duplicate"
+    DUPLICATE_ADDED = "duplicate_added"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +55,20 @@ def created() -> NewEvent:
     return NewEvent(EventKind.CREATED)
 
 
-def changes(before: Status, after: Status, note: str | None) -> list[NewEvent]:
-    """The events of one change: a status move and/or an appended note."""
+def changes(
+    before: Status,
+    after: Status,
+    note: str | None,
+    *,
+    resolution: Resolution | None = None,
+) -> list[NewEvent]:
+    """The events of one change: a status move (with the resolution it ends in) and/or a note."""
     found = []
     if after != before:
-        found.append(NewEvent(EventKind.STATUS_CHANGED, {"from": before.value, "to": after.value}))
+        data: dict[str, Any] = {"from": before.value, "to": after.value}
+        if resolution is not None:
+            data["resolution"] = resolution.value
+        found.append(NewEvent(EventKind.STATUS_CHANGED, data))
     if note is not None:
         found.append(NewEvent(EventKind.NOTE_ADDED, {"text": note}))
     return found
@@ -84,3 +98,18 @@ def resolved(before: Status, *, reported_by: str) -> NewEvent:
         EventKind.RESOLVED,
         {"from": before.value, "to": Status.RESOLVED.value, "reported_by": reported_by},
     )
+
+
+def assigned(before: str | None, after: str | None) -> NewEvent:
+    """The event of an incident handed from `before` to `after` (None: nobody)."""
+    return NewEvent(EventKind.ASSIGNED, {"from": before, "to": after})
+
+
+def marked_duplicate(duplicate_of: int) -> NewEvent:
+    """The event on an incident closed as a duplicate of `duplicate_of`."""
+    return NewEvent(EventKind.MARKED_DUPLICATE, {"duplicate_of": duplicate_of})
+
+
+def duplicate_added(duplicate: int, occurrences: int) -> NewEvent:
+    """The event on an incident that `duplicate` was folded into, with its new count."""
+    return NewEvent(EventKind.DUPLICATE_ADDED, {"duplicate": duplicate, "occurrences": occurrences})

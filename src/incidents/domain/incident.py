@@ -11,6 +11,8 @@ from typing import Any, Self
 from incidents.domain.errors import IllegalTransition, InvalidInput
 
 DESCRIPTION_MAX_LENGTH = 10_000
+# Ids run 1..MAX_ID: the largest signed 64-bit integer, which both databases can hold.
+MAX_ID = 2**63 - 1
 
 
 class CaseInsensitiveEnum(StrEnum):
@@ -43,6 +45,14 @@ class Source(CaseInsensitiveEnum):
     PARTNER = "partner"
 
 
+class Resolution(CaseInsensitiveEnum):
+    """How an incident ended: set once it is resolved or closed, cleared when it reopens."""
+
+    FIXED = "fixed"
+    FALSE_ALARM = "false_alarm"
+    DUPLICATE = "duplicate"
+
+
 # The only status changes a person may make; everything else is refused.
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.NEW: (Status.IN_PROGRESS,),
@@ -50,6 +60,11 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
     Status.CLOSED: (),
 }
+
+# Closing before the work is done (a dismissal) needs one of these resolutions, and is allowed
+# from these statuses; the resolution says why nothing was fixed.
+EARLY_CLOSE_RESOLUTIONS: tuple[Resolution, ...] = (Resolution.FALSE_ALARM, Resolution.DUPLICATE)
+EARLY_CLOSE_FROM: tuple[Status, ...] = (Status.NEW, Status.IN_PROGRESS, Status.RESOLVED)
 
 
 class Verb(StrEnum):
@@ -59,6 +74,7 @@ class Verb(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     CLOSE = "close"
+    DISMISS = "dismiss"  # close early as a false alarm
 
 
 VERB_TARGET: dict[Verb, Status] = {
@@ -66,7 +82,16 @@ VERB_TARGET: dict[Verb, Status] = {
     Verb.RESOLVE: Status.RESOLVED,
     Verb.REOPEN: Status.IN_PROGRESS,
     Verb.CLOSE: Status.CLOSED,
+    Verb.DISMISS: Status.CLOSED,
 }
+# The resolution a verb closes with, where it is not the usual path's.
+VERB_RESOLUTION: dict[Verb, Resolution] = {Verb.DISMISS: Resolution.FALSE_ALARM}
+
+
+def verbs_allowed(current: Status) -> tuple[Verb, ...]:
+    """The verbs a person may use on an incident in `current`: its moves, then a dismissal."""
+    moves = tuple(verb_for(current, target) for target in allowed_next(current))
+    return moves + ((Verb.DISMISS,) if current in EARLY_CLOSE_FROM else ())
 
 
 def verb_for(current: Status, target: Status) -> Verb:
@@ -111,6 +136,51 @@ def check_transition(current: Status, target: Status) -> None:
     """Raise IllegalTransition unless `current -> target` is allowed or a no-op."""
     if target != current and target not in TRANSITIONS[current]:
         raise IllegalTransition(current, target, TRANSITIONS[current])
+
+
+def resolution_after(
+    current: Status,
+    target: Status,
+    *,
+    had: Resolution | None,
+    asked: Resolution | None,
+) -> Resolution | None:
+    """The resolution after `current -> target` (asked for or not); raises when not allowed.
+
+    Resolving sets `fixed`, reopening clears it, closing a resolved incident keeps it. A
+    dismissal (`false_alarm` or `duplicate`) closes from new, in_progress or resolved.
+    """
+    if current == Status.CLOSED and asked is not None and asked != had:
+        raise IllegalTransition(current, target, TRANSITIONS[current])
+    if asked in EARLY_CLOSE_RESOLUTIONS:
+        if target != Status.CLOSED:
+            raise InvalidInput("resolution", f"{asked} closes an incident: send status closed.")
+        if current == Status.CLOSED:
+            return had
+        if current not in EARLY_CLOSE_FROM:
+            raise IllegalTransition(current, target, TRANSITIONS[current])
+        return asked
+    if asked == Resolution.FIXED and target not in (Status.RESOLVED, Status.CLOSED):
+        raise InvalidInput("resolution", "fixed goes with status resolved (or closed).")
+    if target == Status.CLOSED and current in (Status.NEW, Status.IN_PROGRESS):
+        raise IllegalTransition(current, target, TRANSITIONS[current], early_close=True)
+    check_transition(current, target)
+    if target == current:
+        return had
+    if target == Status.RESOLVED:
+        return Resolution.FIXED
+    return had if target == Status.CLOSED else None
+
+
+def assignee_after(current: Status, target: Status, *, had: str | None, actor: str) -> str | None:
+    """Who is on an incident after `current -> target` by `actor`: taking it assigns the taker.
+
+    Only a person or a key takes: the registry's own moves (`system:...`) never assign.
+    """
+    taken = current == Status.NEW and target == Status.IN_PROGRESS
+    if taken and had is None and not actor.startswith("system:"):
+        return actor
+    return had
 
 
 # Monitoring may resolve what it raised, from `new` too: an alert that cleared before anyone
@@ -206,3 +276,15 @@ class Incident:
     occurrences: int  # how many times monitoring reported it
     last_seen_at: datetime  # when it was last reported
     details: dict[str, Any] | None  # what monitoring sent with it
+    assignee: str | None = None  # who is on it, as the audit trail names actors
+    resolution: Resolution | None = None  # how it ended; None while open
+    duplicate_of: int | None = None  # the incident it was folded into (never a duplicate)
+    duplicates: tuple[int, ...] = ()  # the incidents folded into it, oldest first
+
+
+def parse_id(text: str) -> int | None:
+    """An incident id written in plain ASCII digits within 1..MAX_ID, else None."""
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None

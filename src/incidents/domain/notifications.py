@@ -26,6 +26,7 @@ class NoticeKind(StrEnum):
 
     CREATED = "created"  # reported outside chats: announce it
     CHANGED = "changed"  # changed: tell every chat that follows the incident
+    MERGED = "merged"  # closed as a duplicate: tell its chats what it was merged into
     REPLY = "reply"  # the bot's answer in a chat, queued because Telegram failed to take it
 
 

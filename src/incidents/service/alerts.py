@@ -14,6 +14,7 @@ from incidents.domain.access import Actor, Permission, require, require_source
 from incidents.domain.alerts import AlertOutcome, check_dedup_key, check_details
 from incidents.domain.incident import (
     Incident,
+    Resolution,
     Source,
     Status,
     clean_text,
@@ -116,6 +117,14 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
     conn = tx.connection
     current = await queries.find_open_incident(conn, trigger.dedup_key)
     if current is None:
+        # The key of a duplicate counts toward the open incident it was folded into.
+        root = await queries.find_duplicate_root(conn, trigger.dedup_key)
+        if root is not None:
+            current = await queries.get_incident(conn, root, for_update=True)
+            bound = trigger.reporter.bound_source
+            if current is not None and bound is not None and bound != current.source:
+                current = None  # a key bound elsewhere reports anew rather than fail
+    if current is None:
         incident = await queries.insert_incident(
             conn,
             description=trigger.summary,
@@ -134,7 +143,12 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
     require_source(trigger.reporter, current.source)
     target = status_when_it_fires_again(current.status)
     incident = await queries.record_occurrence(
-        conn, current, status=target, details=trigger.details, now=now
+        conn,
+        current,
+        status=target,
+        details=trigger.details,
+        now=now,
+        resolution=current.resolution if target == current.status else None,
     )
     if target == current.status:
         again = events.occurred_again(incident.occurrences)
@@ -172,7 +186,12 @@ async def apply_resolve(
     if not resolves_automatically(current.status):
         return Handled(AlertOutcome.ALREADY_RESOLVED, current)
     incident = await queries.update_incident(
-        tx.connection, current, description=current.description, status=Status.RESOLVED, now=now
+        tx.connection,
+        current,
+        description=current.description,
+        status=Status.RESOLVED,
+        now=now,
+        resolution=Resolution.FIXED,
     )
     happened = events.resolved(current.status, reported_by=reporter.name)
     event_id = await _write(tx, incident, happened, mover, reporter, now)

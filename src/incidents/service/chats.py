@@ -18,7 +18,7 @@ from incidents.domain.notifications import (
     LinkRole,
     Thread,
 )
-from incidents.service.changes import apply_change
+from incidents.service.changes import Wanted, apply_change
 from incidents.service.context import Registry
 
 
@@ -86,7 +86,7 @@ async def record_edit(registry: Registry, *, actor: Actor, origin: ChatOrigin, t
         assert current is not None, "links refer to incidents by foreign key"
         now = registry.clock.now()
         changed = await apply_change(
-            tx, current, status=current.status, note=note, actor=actor, origin=origin, now=now
+            tx, current, Wanted(note=note), actor=actor, origin=origin, now=now
         )
         await chats.record_edit(tx.connection, message, edit_date=edit_date)
         await tx.commit()

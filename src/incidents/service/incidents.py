@@ -16,6 +16,8 @@ from incidents.domain import events
 from incidents.domain.access import (
     Actor,
     Permission,
+    assignee_meant,
+    check_assignee,
     require,
     require_incident_source,
     require_source,
@@ -26,20 +28,23 @@ from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, Versi
 from incidents.domain.events import Event
 from incidents.domain.incident import (
     Incident,
+    Resolution,
     Source,
     Status,
     check_storable,
-    check_transition,
     clean_text,
     search_words,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole
-from incidents.service.changes import apply_change
+from incidents.service.changes import KEEP, Keep, Wanted, apply_change
 from incidents.service.context import Registry
+from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
 from incidents.service.outbox import announce_created
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# A change folding into a target that moves meanwhile starts again; a third move is a bug.
+ATTEMPTS = 3
 
 
 T = TypeVar("T")
@@ -180,10 +185,13 @@ async def list_incidents(
     limit: int,
     offset: int = 0,
     after: Position | None = None,
+    resolutions: tuple[Resolution, ...] = (),
+    assignees: tuple[str, ...] = (),
 ) -> Page[Incident]:
     """A page of incidents, newest first (past `after` if given), and how many match in all.
 
-    `search` keeps incidents whose description contains each of its words, in any case.
+    `search` keeps incidents whose description contains each of its words, in any case;
+    `assignees` are actor names, `me` (the actor) or `none` (unassigned).
     """
     require(actor, Permission.READ)
     visible = visible_sources(actor, sources)
@@ -195,6 +203,8 @@ async def list_incidents(
         sources=visible,
         dedup_key=None if dedup_key is None else check_storable(dedup_key, field="dedup_key"),
         words=search_words(search or ""),
+        resolutions=resolutions,
+        assignees=tuple(assignee_meant(actor, name) for name in assignees),
     )
     async with registry.database.transaction(write=False) as tx:
         # One row more than asked tells whether a next page exists, without counting.
@@ -219,41 +229,83 @@ async def change_incident(
     expected_status: Status | None = None,
     origin: ChatOrigin | None = None,
     role: LinkRole = LinkRole.COMMAND,
+    assignee: str | Keep | None = KEEP,
+    resolution: Resolution | None = None,
+    duplicate_of: int | None = None,
 ) -> Incident:
-    """Move an incident to `status` and/or append `note`, atomically, with their events.
+    """Move an incident to `status`, append `note`, hand it to `assignee`, atomically.
 
-    Raises IncidentNotFound, VersionMismatch when the incident is at none of
-    `expected_versions` (None: any version will do) or not in `expected_status`, and
-    IllegalTransition.
-    Asking for the status it already has changes nothing. Asked in a chat (`origin`), the
+    A `resolution` of false_alarm or duplicate closes it early (a duplicate folds into
+    `duplicate_of`'s root). Raises IncidentNotFound, VersionMismatch when the incident is at
+    none of `expected_versions` (None: any version will do) or not in `expected_status`,
+    IllegalTransition, DuplicateConflict and InvalidInput.
+    Asking for what it already is changes nothing. Asked in a chat (`origin`), the
     person's message changes the incident at most once (it is tied to it as `role`), and
     every other chat following the incident is told.
     """
     require(actor, Permission.CHANGE)
     if note is not None:
         note = clean_text(note, field="description_append")
+    if isinstance(assignee, str):
+        assignee = check_assignee(assignee)
+    check_duplicate_request(incident_id, resolution, duplicate_of)
+    wanted = Wanted(status=status, note=note, assignee=assignee, resolution=resolution)
+    for _ in range(ATTEMPTS):
+        try:
+            return await _change_once(
+                registry,
+                actor,
+                incident_id,
+                wanted,
+                Expected(expected_versions, expected_status),
+                origin,
+                role,
+                duplicate_of,
+            )
+        except RootMoved:
+            continue
+    raise RuntimeError("duplicate targets kept moving")
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What the caller believes the incident is at: versions (None: any) and status."""
+
+    versions: Collection[int] | None
+    status: Status | None
+
+
+async def _change_once(
+    registry: Registry,
+    actor: Actor,
+    incident_id: int,
+    wanted: Wanted,
+    expected: Expected,
+    origin: ChatOrigin | None,
+    role: LinkRole,
+    duplicate_of: int | None,
+) -> Incident:
     message = None if origin is None else origin.message
     async with registry.database.transaction(write=True) as tx:
-        current = await queries.get_incident(tx.connection, incident_id, for_update=True)
-        if current is None:
-            raise IncidentNotFound(incident_id)
+        locked = await lock(tx, incident_id, duplicate_of)
+        current = locked.current
+        require_incident_source(actor, current)
+        if locked.root is not None:
+            require_incident_source(actor, locked.root)
         if message is not None and await chats.link_of(tx.connection, message) is not None:
             return current  # a redelivered message: done the first time
-        require_incident_source(actor, current)
-        stale_version = expected_versions is not None and current.version not in expected_versions
-        moved = expected_status is not None and current.status != expected_status
+        stale_version = expected.versions is not None and current.version not in expected.versions
+        moved = expected.status is not None and current.status != expected.status
         if stale_version or moved:
             raise VersionMismatch(incident_id, current.version)
-        target = current.status if status is None else status
-        check_transition(current.status, target)
         changed = await apply_change(
             tx,
             current,
-            status=target,
-            note=note,
+            wanted,
             actor=actor,
             origin=origin,
             now=registry.clock.now(),
+            root=locked.root,
         )
         if message is not None:
             link = Link(message, incident_id, role, None if origin is None else origin.file)

@@ -58,14 +58,9 @@ async def announce_change(
     """Queue a notice of one change (its event `event_id`) to every chat following the incident.
 
     A chat follows an incident it reported, or was told of; the chat the change was made in
-    (`origin_chat`) is answered there already. An incident reported outside chats whose
-    announcement has not gone out yet is followed by the announcement chat all the same: the
-    notice waits for it there.
+    (`origin_chat`) is answered there already.
     """
-    chat_ids: list[int | None] = list(await chats.threads_of(tx.connection, incident.id))
-    if not chat_ids and not is_chat_actor(incident.created_by):
-        chat_ids.append(None)
-    for chat_id in chat_ids:
+    for chat_id in await _followers(tx, incident):
         if chat_id is not None and chat_id == origin_chat:
             continue
         await outbox.enqueue(
@@ -78,6 +73,53 @@ async def announce_change(
             moved_from=moved_from,
             note=note,
             event_id=event_id,
+            now=now,
+        )
+
+
+async def _followers(
+    tx: Transaction, incident: Incident, *, own_only: bool = False
+) -> list[int | None]:
+    """The chats to tell of a change (None: the announcement chat, whose thread is on its way).
+
+    An incident reported outside chats whose announcement has not gone out yet is followed by
+    the announcement chat all the same: the notice waits for it there.
+    """
+    chat_ids: list[int | None] = list(
+        await chats.threads_of(tx.connection, incident.id, own_only=own_only)
+    )
+    if not chat_ids and not is_chat_actor(incident.created_by):
+        chat_ids.append(None)
+    return chat_ids
+
+
+async def announce_merged(
+    tx: Transaction,
+    incident: Incident,
+    actor: Actor,
+    *,
+    into: int,
+    event_id: int,
+    origin_chat: int | None = None,
+    now: datetime,
+) -> None:
+    """Tell every chat that follows `incident` it was merged into `into` (its event
+    `event_id`), in its transaction.
+
+    From then on those chats follow `into` (see `chats.threads_of`): they hear its changes.
+    """
+    for chat_id in await _followers(tx, incident, own_only=True):
+        if chat_id is not None and chat_id == origin_chat:
+            continue
+        await outbox.enqueue(
+            tx.connection,
+            kind=NoticeKind.MERGED,
+            incident_id=incident.id,
+            chat_id=chat_id,
+            actor=actor.name,
+            event_id=event_id,
+            status=incident.status,
+            payload={"into": into},
             now=now,
         )
 

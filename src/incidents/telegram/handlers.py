@@ -10,7 +10,15 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from incidents.domain.errors import DomainError, IllegalTransition, VersionMismatch
-from incidents.domain.incident import OPEN_STATUSES, VERB_TARGET, Status, Verb
+from incidents.domain.incident import (
+    OPEN_STATUSES,
+    VERB_RESOLUTION,
+    VERB_TARGET,
+    Resolution,
+    Status,
+    Verb,
+    parse_id,
+)
 from incidents.domain.notifications import ChatOrigin, LinkRole
 from incidents.service import incidents
 from incidents.service.context import Registry
@@ -22,12 +30,10 @@ from incidents.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**63 - 1
-
 
 def _incident_id(text: str | None) -> int | None:
     word = (text or "").split(maxsplit=1)[0].lstrip("#") if (text or "").strip() else ""
-    return int(word) if word.isdigit() and 0 < int(word) <= MAX_ID else None
+    return parse_id(word)
 
 
 async def help_(message: Message, bot: Bot, texts: Texts, answers: Answers) -> None:
@@ -110,16 +116,64 @@ async def move(
     texts: Texts,
     answers: Answers,
 ) -> None:
-    """`/take`, `/resolve`, `/reopen`, `/close <id>` (a redelivered command moves nothing)."""
+    """`/take`, `/resolve`, `/reopen`, `/close <id>`, `/dismiss <id> [why]` (a redelivered
+    command moves nothing)."""
     incident_id = _incident_id(command.args)
     if incident_id is None:
         await answers.text(bot, message, texts.words.usage_id.format(command=command.command))
         return
+    verb = Verb(command.command.lower())
+    why = (command.args or "").split(maxsplit=1)[1:]
     changed = await incidents.change_incident(
         registry,
         actor=actor_of(message.from_user),
         incident_id=incident_id,
-        status=VERB_TARGET[Verb(command.command.lower())],
+        status=VERB_TARGET[verb],
+        resolution=VERB_RESOLUTION.get(verb),
+        note=why[0] if why and verb in VERB_RESOLUTION else None,
+        origin=origin_of(message),
+    )
+    await answers.card(bot, message, changed)
+
+
+async def mine(
+    message: Message, bot: Bot, registry: Registry, texts: Texts, answers: Answers
+) -> None:
+    """`/mine`: the open incidents assigned to the one who asks."""
+    page = await incidents.list_incidents(
+        registry,
+        actor=actor_of(message.from_user),
+        statuses=OPEN_STATUSES,
+        assignees=("me",),
+        limit=15,
+        offset=0,
+    )
+    await answers.text(bot, message, texts.listing(page.items, empty=texts.words.nothing_mine))
+
+
+async def dup(
+    message: Message,
+    bot: Bot,
+    command: CommandObject,
+    registry: Registry,
+    texts: Texts,
+    answers: Answers,
+) -> None:
+    """`/dup 12 7`: close #12 as a duplicate of #7 (or of the incident #7 was folded into)."""
+    words = (command.args or "").split()
+    ids = [_incident_id(word) for word in words]
+    if len(ids) != 2 or None in ids:
+        await answers.text(bot, message, texts.words.usage_dup)
+        return
+    duplicate, original = ids
+    assert duplicate is not None
+    changed = await incidents.change_incident(
+        registry,
+        actor=actor_of(message.from_user),
+        incident_id=duplicate,
+        status=Status.CLOSED,
+        resolution=Resolution.DUPLICATE,
+        duplicate_of=original,
         origin=origin_of(message),
     )
     await answers.card(bot, message, changed)
@@ -161,6 +215,7 @@ async def pressed(
             actor=actor,
             incident_id=callback_data.id,
             status=VERB_TARGET[callback_data.verb],
+            resolution=VERB_RESOLUTION.get(callback_data.verb),
             expected_status=callback_data.status,
             origin=None if chat_id is None else ChatOrigin(chat_id),
         )
@@ -201,6 +256,8 @@ def build_router() -> Router:
     router.message.register(new, Command("new"))
     router.message.register(list_, Command("list"))
     router.message.register(show, Command("show"))
+    router.message.register(mine, Command("mine"))
+    router.message.register(dup, Command("dup"))
     router.message.register(move, Command(*(verb.value for verb in Verb)))
     router.message.register(note, Command("note"))
     router.message.register(reports.not_a_command, F.text | F.caption)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from incidents.domain.incident import Incident, Status, Verb, allowed_next, verb_for
+from incidents.domain.incident import Incident, Status, Verb, verbs_allowed
 from incidents.telegram.texts import Texts
 
 
@@ -21,12 +21,12 @@ class IncidentAction(CallbackData, prefix="inc"):
 
 
 def buttons(incident: Incident, texts: Texts) -> InlineKeyboardMarkup | None:
-    """One button per allowed move; none for a closed incident."""
+    """One button per allowed move, and "False alarm" while open; none for a closed incident."""
     row = [
         InlineKeyboardButton(
             text=texts.words.verbs[verb],
             callback_data=IncidentAction(id=incident.id, verb=verb, status=incident.status).pack(),
         )
-        for verb in (verb_for(incident.status, target) for target in allowed_next(incident.status))
+        for verb in verbs_allowed(incident.status)
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None

@@ -18,7 +18,11 @@ from incidents.telegram.texts import Change, Texts
 
 log = logging.getLogger(__name__)
 
-_ROLES = {NoticeKind.CREATED: LinkRole.ANNOUNCEMENT, NoticeKind.CHANGED: LinkRole.NOTICE}
+_ROLES = {
+    NoticeKind.CREATED: LinkRole.ANNOUNCEMENT,
+    NoticeKind.CHANGED: LinkRole.NOTICE,
+    NoticeKind.MERGED: LinkRole.NOTICE,
+}
 
 
 class NotificationSender:
@@ -94,10 +98,13 @@ class NotificationSender:
             )
             text = self.texts.card(reported, heading=self.texts.words.announced)
             return Outgoing(chat, text, markup=buttons(reported, self.texts))
+        reply_to = notice.reply_to or posted.get((incident.id, chat))
+        if notice.kind is NoticeKind.MERGED and notice.payload is not None:
+            into = int(notice.payload["into"])
+            return Outgoing(chat, self.texts.merged(incident.id, into), reply_to=reply_to)
         change = Change(
             incident.id, notice.moved_from, status, notice.actor, notice.at, notice.note
         )
-        reply_to = notice.reply_to or posted.get((incident.id, chat))
         markup = buttons(dataclasses.replace(incident, status=status), self.texts)
         return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
 

@@ -10,6 +10,7 @@ from html import escape as escape_html
 from incidents.domain.bidi import isolate_bidi
 from incidents.domain.errors import (
     DomainError,
+    DuplicateConflict,
     IllegalTransition,
     IncidentNotFound,
     InvalidInput,
@@ -17,7 +18,7 @@ from incidents.domain.errors import (
     VersionMismatch,
 )
 from incidents.domain.events import Event, EventKind
-from incidents.domain.incident import Incident, Source, Status, Verb
+from incidents.domain.incident import Incident, Resolution, Source, Status, Verb
 from incidents.domain.notifications import Attachment
 
 
@@ -68,6 +69,12 @@ class Catalogue:
     bad_status: str
     help: str
     errors: dict[str, str]
+    owner: str
+    resolutions: dict[Resolution, str]
+    duplicate_of: str
+    merged: str
+    usage_dup: str
+    nothing_mine: str
 
 
 EN = Catalogue(
@@ -78,7 +85,13 @@ EN = Catalogue(
         Status.RESOLVED: "resolved",
         Status.CLOSED: "closed",
     },
-    verbs={Verb.TAKE: "Take", Verb.RESOLVE: "Resolve", Verb.REOPEN: "Reopen", Verb.CLOSE: "Close"},
+    verbs={
+        Verb.TAKE: "Take",
+        Verb.RESOLVE: "Resolve",
+        Verb.REOPEN: "Reopen",
+        Verb.CLOSE: "Close",
+        Verb.DISMISS: "False alarm",
+    },
     source="Source",
     sources={
         Source.OPERATOR: "operator",
@@ -106,8 +119,9 @@ EN = Catalogue(
     help="Report a problem: /new <text> (or /new alone, then answer the question), or start "
     "a message or a photo's caption with [operator], [monitoring] or [partner] "
     "([оператор], [мониторинг], [партнёр] work too).\n"
-    "Then: /list [status], /show <id>, /take, /resolve, /reopen, /close <id>, "
-    "/note <id> <text>; or reply to the bot's message about an incident to add a note. "
+    "Then: /list [status], /mine, /show <id>, /take, /resolve, /reopen, /close <id>, "
+    "/note <id> <text>, /dismiss <id> <why> (a false alarm), /dup <id> <original id>; or "
+    "reply to the bot's message about an incident to add a note. "
     "Editing a report adds the correction as a note.",
     errors={
         IncidentNotFound.code: "There is no incident #{id}. See /list.",
@@ -115,8 +129,19 @@ EN = Catalogue(
         VersionMismatch.code: "Incident #{id} changed meanwhile. See /show {id}.",
         InvalidInput.code: "That text can not be used: {detail}",
         StorageUnavailable.code: "The registry is not answering right now. Try again in a minute.",
+        DuplicateConflict.code: "#{target} is already a duplicate of #{id}; nothing was changed.",
         "": "Something went wrong; nothing was changed. Try again.",
     },
+    owner="owner",
+    resolutions={
+        Resolution.FIXED: "fixed",
+        Resolution.FALSE_ALARM: "false alarm",
+        Resolution.DUPLICATE: "duplicate",
+    },
+    duplicate_of="duplicate of #{id}",
+    merged="Incident #{id} was merged into #{into}: its news follows there.",
+    usage_dup="Give the duplicate's number, then the original's: /dup 12 7",
+    nothing_mine="Nothing open is assigned to you.",
 )
 
 RU = Catalogue(
@@ -132,6 +157,7 @@ RU = Catalogue(
         Verb.RESOLVE: "Решить",
         Verb.REOPEN: "Вернуть в работу",
         Verb.CLOSE: "Закрыть",
+        Verb.DISMISS: "Ложная тревога",
     },
     source="Источник",
     sources={
@@ -160,8 +186,9 @@ RU = Catalogue(
     help="Сообщить о проблеме: /new <текст> (или просто /new и ответ на вопрос бота), "
     "или сообщение либо подпись к фото, начинающиеся с [оператор], [мониторинг] или "
     "[партнёр] (или [operator], [monitoring], [partner]).\n"
-    "Далее: /list [статус], /show <номер>, /take, /resolve, /reopen, /close <номер>, "
-    "/note <номер> <текст>; или ответьте на сообщение бота об инциденте, чтобы добавить "
+    "Далее: /list [статус], /mine, /show <номер>, /take, /resolve, /reopen, /close <номер>, "
+    "/note <номер> <текст>, /dismiss <номер> <почему> (ложная тревога), "
+    "/dup <номер> <номер оригинала>; или ответьте на сообщение бота об инциденте, чтобы добавить "
     "заметку. Исправление сообщения о проблеме добавляется заметкой.",
     errors={
         IncidentNotFound.code: "Инцидента #{id} нет. Смотрите /list.",
@@ -169,8 +196,19 @@ RU = Catalogue(
         VersionMismatch.code: "Инцидент #{id} уже изменился. Смотрите /show {id}.",
         InvalidInput.code: "Этот текст не подходит: {detail}",
         StorageUnavailable.code: "Реестр сейчас не отвечает. Попробуйте через минуту.",
+        DuplicateConflict.code: "#{target} уже дубликат #{id}; ничего не изменено.",
         "": "Что-то пошло не так; ничего не изменено. Попробуйте ещё раз.",
     },
+    owner="ответственный",
+    resolutions={
+        Resolution.FIXED: "исправлен",
+        Resolution.FALSE_ALARM: "ложная тревога",
+        Resolution.DUPLICATE: "дубликат",
+    },
+    duplicate_of="дубликат #{id}",
+    merged="Инцидент #{id} объединён с #{into}: новости о нём будут там.",
+    usage_dup="Укажите номер дубликата, затем оригинала: /dup 12 7",
+    nothing_mine="На вас не назначено открытых инцидентов.",
 )
 
 CATALOGUES = {"en": EN, "ru": RU}
@@ -208,15 +246,30 @@ class Texts:
         w = self.words
         title = f"{heading or w.incident} #{incident.id}"
         text = (
-            f"<b>{escape(title)}</b> · {escape(self.status(incident.status))}\n"
+            f"<b>{escape(title)}</b> · {escape(self.state(incident))}\n"
             f"{w.source}: {escape(w.sources[incident.source])} · {w.reported_by} "
-            f"{escape(clip(incident.created_by, ACTOR_BUDGET))}\n\n"
-            f"{escape(clip(incident.description, budget))}"
+            f"{escape(clip(incident.created_by, ACTOR_BUDGET))}"
         )
+        if incident.assignee is not None:
+            text += f" · {w.owner}: {escape(clip(incident.assignee, ACTOR_BUDGET))}"
+        text += f"\n\n{escape(clip(incident.description, budget))}"
         if files:
             photo = any(file.kind == "photo" for file in files)
             text += f"\n\n{w.photo_attached if photo else w.file_attached}"
         return text
+
+    def state(self, incident: Incident) -> str:
+        """Its status, with how it ended once it has: `closed (duplicate of #7)`."""
+        status = self.status(incident.status)
+        if incident.duplicate_of is not None:
+            return f"{status} ({self.words.duplicate_of.format(id=incident.duplicate_of)})"
+        if incident.resolution is not None:
+            return f"{status} ({self.words.resolutions[incident.resolution]})"
+        return status
+
+    def merged(self, incident_id: int, into: int) -> str:
+        """The notice that a duplicate was folded into another incident."""
+        return f"<b>{escape(self.words.merged.format(id=incident_id, into=into))}</b>"
 
     def change(self, change: Change) -> str:
         """One change, told in a following chat: from -> to (or a note), who, when, the note."""
@@ -236,10 +289,10 @@ class Texts:
             text += f"\n{escape(clip(change.note, 1000))}"
         return text
 
-    def listing(self, incidents: list[Incident]) -> str:
-        """A compact list, one line an incident."""
+    def listing(self, incidents: list[Incident], *, empty: str | None = None) -> str:
+        """A compact list, one line an incident (`empty` when there is none)."""
         if not incidents:
-            return self.words.nothing_open
+            return empty or self.words.nothing_open
         lines = [
             f"#{i.id} · {escape(self.status(i.status))} · {escape(self.words.sources[i.source])} — "
             f"{escape(clip(i.description.splitlines()[0], 80))}"
@@ -258,6 +311,9 @@ class Texts:
     def _event_line(self, event: Event) -> str:
         when = _hhmm(event.created_at)
         who = escape(clip(event.actor, ACTOR_BUDGET))
+        if event.kind is EventKind.ASSIGNED:
+            owner = clip(str(event.data.get("to") or "—"), ACTOR_BUDGET)
+            return f"{when} {self.words.owner} → {escape(owner)} · {who}"
         if "from" in event.data and "to" in event.data:  # a move, by a person or automatic
             before = self.status(Status(event.data["from"]))
             after = self.status(Status(event.data["to"]))
@@ -281,6 +337,8 @@ class Texts:
             return errors[error.code].format(detail=escape(error.detail))
         if isinstance(error, StorageUnavailable):
             return errors[error.code]
+        if isinstance(error, DuplicateConflict):
+            return errors[error.code].format(id=error.incident_id, target=error.target_id)
         return errors[""]
 
 

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from incidents.domain.errors import (
     AccountDisabled,
+    DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
     IllegalTransition,
@@ -75,6 +76,7 @@ STATUS_OF: dict[type[Exception], int] = {
     IncidentNotFound: 404,
     PageNotFound: 404,
     IllegalTransition: 409,
+    DuplicateConflict: 409,
     IdempotencyConflict: 409,
     VersionMismatch: 409,
     InvalidInput: 422,
@@ -124,8 +126,14 @@ def message_for(error: Exception, t: Texts) -> str:
             return t.error_forbidden.format(needed=error.needed, role=error.role)
         case IncidentNotFound():
             return t.error_incident_not_found.format(id=error.incident_id)
+        case InvalidInput(field="assignee"):
+            return t.error_invalid_assignee
+        case InvalidInput(field="duplicate_of"):
+            return t.error_invalid_duplicate
         case InvalidInput():
             return t.error_invalid_text.format(max=DESCRIPTION_MAX_LENGTH)
+        case DuplicateConflict():
+            return t.error_duplicate_cycle.format(id=error.incident_id, target=error.target_id)
         case InvalidChoice():
             return t.error_invalid_choice
         case FormRefused(carries_files=True):

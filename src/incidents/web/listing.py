@@ -24,12 +24,14 @@ E = TypeVar("E", Status, Source)
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """What the list shows: one status or all, one source or any, a search, a page."""
+    """What the list shows: one status or all (or the caller's own), one source or any, a
+    search, a page."""
 
     status: Status | None = None
     source: Source | None = None
     q: str = ""
     page: int = 1
+    mine: bool = False
 
     @classmethod
     def from_params(cls, params: QueryParams) -> ListQuery:
@@ -39,6 +41,7 @@ class ListQuery:
             source=_member(Source, params.get("source")),
             q=" ".join((params.get("q") or "").split())[:SEARCH_MAX_LENGTH],
             page=_page_number(params.get("page")),
+            mine=params.get("assignee") == "me",
         )
 
     @property
@@ -56,6 +59,7 @@ class ListQuery:
             "source": changed.source.value if changed.source else None,
             "q": changed.q or None,
             "page": changed.page if changed.page > 1 else None,
+            "assignee": "me" if changed.mine else None,
         }
         kept = {name: value for name, value in params.items() if value is not None}
         return f"/?{urlencode(kept)}" if kept else "/"

@@ -7,6 +7,7 @@ allowed transitions, and each form carries the version it was made from.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.datastructures import FormData
@@ -14,6 +15,7 @@ from starlette.responses import Response
 
 from incidents.domain.access import Actor, Permission, allows
 from incidents.domain.errors import (
+    DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
     IllegalTransition,
@@ -22,9 +24,13 @@ from incidents.domain.errors import (
 )
 from incidents.domain.incident import (
     DESCRIPTION_MAX_LENGTH,
+    EARLY_CLOSE_FROM,
+    OPEN_STATUSES,
+    Resolution,
     Source,
     Status,
     allowed_next,
+    parse_id,
     reported_text,
 )
 from incidents.service import incidents
@@ -35,11 +41,17 @@ from incidents.web.views import choice, incident_rows, notes_in, timeline
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
-MAX_ID = 2**63 - 1
 # An incident page shows this many events; the API pages through any number.
 TIMELINE_LIMIT = 500
 # Errors a form can cause that the page it came from shows, with the form as it was sent.
-FORM_ERRORS = (VersionMismatch, IllegalTransition, Forbidden, InvalidInput, InvalidChoice)
+FORM_ERRORS = (
+    VersionMismatch,
+    IllegalTransition,
+    Forbidden,
+    InvalidInput,
+    InvalidChoice,
+    DuplicateConflict,
+)
 
 
 @router.get("/")
@@ -48,14 +60,17 @@ async def incident_list(visit: VisitDep) -> Response:
     actor = visit.require_sign_in()
     query = ListQuery.from_params(visit.request.query_params)
     sources = (query.source,) if query.source else ()
+    # The Mine tab: the open incidents assigned to the one who looks.
+    statuses = (query.status,) if query.status else (OPEN_STATUSES if query.mine else ())
     page = await incidents.list_incidents(
         visit.registry,
         actor=actor,
-        statuses=(query.status,) if query.status else (),
+        statuses=statuses,
         sources=sources,
         search=query.q or None,
         limit=PAGE_SIZE,
         offset=query.offset,
+        assignees=("me",) if query.mine else (),
     )
     counts = await incidents.count_by_status(
         visit.registry, actor=actor, sources=sources, search=query.q or None
@@ -154,6 +169,7 @@ async def _incident_page(
                 if trail.total <= len(trail.items)
                 else incident.description
             ),
+            "can_dismiss": can_change and incident.status in EARLY_CLOSE_FROM,
             "timeline": timeline(trail.items, t=visit.t),
             "timeline_total": trail.total,
             "note": note,
@@ -203,10 +219,84 @@ async def add_note(incident_id: str, visit: VisitDep) -> Response:
     return visit.redirect(f"/incidents/{number}#timeline")
 
 
+@router.post("/incidents/{incident_id}/assignee")
+async def hand_over(incident_id: str, visit: VisitDep) -> Response:
+    """Hand the incident to someone (nobody, when the field is empty)."""
+    actor = visit.require_sign_in()
+    number = _parse_id(incident_id)
+    form = await visit.form()
+    owner = _text(form, "assignee").strip()
+    return await _change(visit, actor, number, form, assignee=owner or None, status=None, note=None)
+
+
+@router.post("/incidents/{incident_id}/dismissal")
+async def dismiss(incident_id: str, visit: VisitDep) -> Response:
+    """Close the incident as a false alarm, with the reason as a note when one is given."""
+    actor = visit.require_sign_in()
+    number = _parse_id(incident_id)
+    form = await visit.form()
+    why = _text(form, "note").strip()
+    return await _change(
+        visit,
+        actor,
+        number,
+        form,
+        status=Status.CLOSED,
+        resolution=Resolution.FALSE_ALARM,
+        note=why or None,
+    )
+
+
+@router.post("/incidents/{incident_id}/duplicate")
+async def mark_duplicate(incident_id: str, visit: VisitDep) -> Response:
+    """Close the incident as a duplicate of the one whose number was given."""
+    actor = visit.require_sign_in()
+    number = _parse_id(incident_id)
+    form = await visit.form()
+    raw = _text(form, "duplicate_of").strip().lstrip("#")
+    target = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
+    return await _change(
+        visit,
+        actor,
+        number,
+        form,
+        status=Status.CLOSED,
+        resolution=Resolution.DUPLICATE,
+        duplicate_of=target,
+        note=None,
+    )
+
+
+async def _change(
+    visit: Visit,
+    actor: Actor,
+    number: int,
+    form: FormData,
+    *,
+    status: Status | None,
+    note: str | None,
+    **more: Any,
+) -> Response:
+    try:
+        await incidents.change_incident(
+            visit.registry,
+            actor=actor,
+            incident_id=number,
+            status=status,
+            note=note,
+            expected_versions={_version(form)},
+            **more,
+        )
+    except FORM_ERRORS as error:
+        return await _incident_page(visit, actor, number, error=error)
+    return visit.redirect(f"/incidents/{number}")
+
+
 def _parse_id(raw: str) -> int:
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    number = parse_id(raw)
+    if number is None:
         raise PageNotFound()
-    return int(raw)
+    return number
 
 
 def _text(form: FormData, name: str) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from incidents.domain.events import Event, EventKind
-from incidents.domain.incident import Incident, Source, Status
+from incidents.domain.incident import Incident, Resolution, Source, Status
 from incidents.web.errors import InvalidChoice
 from incidents.web.listing import age, first_line, timestamp
 from incidents.web.texts import Texts
@@ -35,6 +35,7 @@ class IncidentRow:
     created_at: datetime
     created_text: str
     reporter: str
+    owner: str | None
 
 
 def incident_rows(items: list[Incident], *, now: datetime, t: Texts) -> list[IncidentRow]:
@@ -49,6 +50,7 @@ def incident_rows(items: list[Incident], *, now: datetime, t: Texts) -> list[Inc
             created_at=item.created_at,
             created_text=timestamp(item.created_at),
             reporter=item.created_by,
+            owner=item.assignee,
         )
         for item in items
     ]
@@ -88,10 +90,14 @@ def _what(event: Event, t: Texts) -> str:
     if event.kind == EventKind.CREATED:
         return t.event_created
     if event.kind == EventKind.STATUS_CHANGED:
-        return t.event_status_changed.format(
+        moved = t.event_status_changed.format(
             before=_status_name(event.data.get("from"), t),
             after=_status_name(event.data.get("to"), t),
         )
+        ended = event.data.get("resolution")
+        return moved if ended is None else f"{moved} ({_resolution_name(ended, t)})"
+    if event.kind in _FOLDING:
+        return _folding(event, t)
     if event.kind == EventKind.NOTE_ADDED:
         return t.event_note_added
     if event.kind == EventKind.OCCURRED_AGAIN:
@@ -103,6 +109,28 @@ def _what(event: Event, t: Texts) -> str:
             after=_status_name(event.data.get("to"), t),
         )
     return str(event.kind)
+
+
+_FOLDING = (EventKind.ASSIGNED, EventKind.MARKED_DUPLICATE, EventKind.DUPLICATE_ADDED)
+
+
+def _folding(event: Event, t: Texts) -> str:
+    data = event.data
+    if event.kind == EventKind.ASSIGNED:
+        owner = data.get("to")
+        return t.event_unassigned if owner is None else t.event_assigned.format(owner=owner)
+    if event.kind == EventKind.MARKED_DUPLICATE:
+        return t.event_marked_duplicate.format(id=data.get("duplicate_of", "?"))
+    return t.event_duplicate_added.format(
+        id=data.get("duplicate", "?"), occurrences=data.get("occurrences", "?")
+    )
+
+
+def _resolution_name(raw: object, t: Texts) -> str:
+    try:
+        return t.resolutions[Resolution(str(raw))]
+    except ValueError:
+        return str(raw)
 
 
 def _status_name(raw: object, t: Texts) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from incidents.domain.access import Role
-from incidents.domain.incident import Source, Status
+from incidents.domain.incident import Resolution, Source, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,33 @@ class Texts:
     error_form_unreadable: str
     error_storage: str
     error_unexpected: str
+
+    # Owner, resolution and duplicates.
+    mine_tab: str
+    column_owner: str
+    field_owner: str
+    nobody: str
+    resolutions: dict[Resolution, str]
+    field_resolution: str
+    field_duplicate_of: str
+    field_duplicates: str
+    handover_title: str
+    handover_label: str
+    handover_hint: str
+    handover_button: str
+    dismiss_title: str
+    dismiss_label: str
+    dismiss_button: str
+    duplicate_title: str
+    duplicate_label: str
+    duplicate_button: str
+    event_assigned: str
+    event_unassigned: str
+    event_marked_duplicate: str
+    event_duplicate_added: str
+    error_invalid_assignee: str
+    error_invalid_duplicate: str
+    error_duplicate_cycle: str
 
 
 def texts_for(language: str) -> Texts:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incidents.domain.access import Role
-from incidents.domain.incident import Source, Status
+from incidents.domain.incident import Resolution, Source, Status
 from incidents.web.texts import Texts
 
 TEXTS = Texts(
@@ -125,4 +125,36 @@ TEXTS = Texts(
     error_unexpected=(
         "Something went wrong on our side. Try again; if it keeps failing, tell an admin."
     ),
+    mine_tab="Mine",
+    column_owner="Owner",
+    field_owner="Owner",
+    nobody="nobody",
+    resolutions={
+        Resolution.FIXED: "fixed",
+        Resolution.FALSE_ALARM: "false alarm",
+        Resolution.DUPLICATE: "duplicate",
+    },
+    field_resolution="Resolution",
+    field_duplicate_of="Duplicate of",
+    field_duplicates="Duplicates",
+    handover_title="Hand over",
+    handover_label="Owner",
+    handover_hint="user:olga, key:night-shift or telegram:4242 (@olga); empty: nobody.",
+    handover_button="Hand over",
+    dismiss_title="Close as false alarm",
+    dismiss_label="Why (optional)",
+    dismiss_button="Close as false alarm",
+    duplicate_title="Duplicate of #…",
+    duplicate_label="The incident this one repeats",
+    duplicate_button="Close as duplicate",
+    event_assigned="handed it to {owner}",
+    event_unassigned="left it without an owner",
+    event_marked_duplicate="closed it as a duplicate of #{id}",
+    event_duplicate_added="folded #{id} into it ({occurrences} times in all)",
+    error_invalid_assignee=(
+        "The owner must be named as the history names people: user:olga, key:night-shift "
+        "or telegram:4242 (@olga)."
+    ),
+    error_invalid_duplicate="Give the number of another incident that exists.",
+    error_duplicate_cycle="#{target} is already a duplicate of #{id}; nothing was changed.",
 )

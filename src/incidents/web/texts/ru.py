@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incidents.domain.access import Role
-from incidents.domain.incident import Source, Status
+from incidents.domain.incident import Resolution, Source, Status
 from incidents.web.texts import Texts
 
 TEXTS = Texts(
@@ -129,4 +129,36 @@ TEXTS = Texts(
     error_unexpected=(
         "У нас что-то сломалось. Повторите; если не получится, сообщите администратору."
     ),
+    mine_tab="Мои",
+    column_owner="Ответственный",
+    field_owner="Ответственный",
+    nobody="никто",
+    resolutions={
+        Resolution.FIXED: "исправлен",
+        Resolution.FALSE_ALARM: "ложная тревога",
+        Resolution.DUPLICATE: "дубликат",
+    },
+    field_resolution="Итог",
+    field_duplicate_of="Дубликат",
+    field_duplicates="Дубликаты",
+    handover_title="Передать",
+    handover_label="Ответственный",
+    handover_hint="user:olga, key:night-shift или telegram:4242 (@olga); пусто: никто.",
+    handover_button="Передать",
+    dismiss_title="Закрыть как ложную тревогу",
+    dismiss_label="Почему (необязательно)",
+    dismiss_button="Закрыть как ложную тревогу",
+    duplicate_title="Дубликат #…",
+    duplicate_label="Инцидент, который этот повторяет",
+    duplicate_button="Закрыть как дубликат",
+    event_assigned="передал(а) инцидент: {owner}",
+    event_unassigned="снял(а) ответственного",
+    event_marked_duplicate="закрыл(а) как дубликат #{id}",
+    event_duplicate_added="объединил(а) с ним #{id} (всего {occurrences} раз)",
+    error_invalid_assignee=(
+        "Ответственного нужно указать так, как его называет история: user:olga, "
+        "key:night-shift или telegram:4242 (@olga)."
+    ),
+    error_invalid_duplicate="Укажите номер другого существующего инцидента.",
+    error_duplicate_cycle="#{target} уже дубликат #{id}; ничего не изменено.",
 )
