@@ -155,6 +155,16 @@ async def test_the_list_filters_by_owner_me_and_none(
     assert await ids("assignee=me&assignee=NONE") == ([nobodys["id"], mine["id"]], "2")
     async with client_for(await make_key("operator", name="someone")) as other:
         assert await ids("assignee=me", other) == ([], "0")
-    bad = await client.get(f"{URL}?assignee=olga")
+    bad = await client.get(f"{URL}?assignee=user:a%00b")
     assert bad.status_code == 422
     assert bad.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_owner_filter_naming_nobody_finds_nothing(client: httpx.AsyncClient) -> None:
+    await report(client)
+
+    response = await client.get(URL, params={"assignee": "olga"})
+
+    assert response.status_code == 200, response.text
+    assert response.json() == []
+    assert response.headers["X-Total-Count"] == "0"

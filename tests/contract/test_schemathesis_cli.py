@@ -23,7 +23,7 @@ UNLIMITED = {"INCIDENTS_RATE_LIMIT_PER_KEY": "0", "INCIDENTS_RATE_LIMIT_PER_IP":
 def test_schemathesis_finds_nothing(database_url: str, tmp_path: Path) -> None:
     assert SCHEMATHESIS is not None
     with serving(database_url, tmp_path, env=UNLIMITED) as server:
-        key = SECRET.findall(server.log())[0]
+        key = SECRET.findall(server.banner())[0]
         run = subprocess.run(
             [
                 SCHEMATHESIS, "run", f"{server.url}/openapi.json",

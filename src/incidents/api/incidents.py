@@ -100,10 +100,11 @@ async def list_incidents(
         Query(description="Only incidents that ended so; repeat for several."),
     ] = None,
     assignee: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None,
+        list[Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]]
+        | None,
         Query(
-            description="Only incidents assigned to these actors; `me` is you, `none` nobody. "
-            "Repeat for several."
+            description="Only incidents assigned to these actors (`user:olga`); `me` is you, "
+            "`none` nobody. Repeat for several."
         ),
     ] = None,
     q: Annotated[

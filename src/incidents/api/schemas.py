@@ -26,7 +26,7 @@ from incidents.api.fields import (
     lowercase,
     omittable,
 )
-from incidents.domain.access import NAME_PATTERN, Role
+from incidents.domain.access import ASSIGNEE_MAX_LENGTH, ASSIGNEE_PATTERN, NAME_PATTERN, Role
 from incidents.domain.events import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
 from incidents.domain.incident import MAX_ID, Resolution, Source, Status
@@ -73,7 +73,8 @@ class IncidentPatch(BaseModel):
     assignee: str | None = Field(
         default=None,
         min_length=1,
-        max_length=200,
+        max_length=ASSIGNEE_MAX_LENGTH,
+        pattern=ASSIGNEE_PATTERN.pattern,
         description="Who is on it, as the audit trail names actors (`user:olga`); null: nobody.",
     )
     resolution: Annotated[Resolution | SkipJsonSchema[None], NotNull] = omittable(

@@ -86,11 +86,14 @@ def stable_part(name: str) -> str:
 
 
 def assignee_meant(actor: Actor, name: str) -> str | None:
-    """The assignee a list filter names: `me` is the actor, `none` nobody, else an actor name."""
+    """The assignee a list filter names: `me` is the actor, `none` nobody, else an actor name.
+
+    A name no actor has is not an error: it is assigned nothing, so the filter finds nothing.
+    """
     word = name.strip().casefold()
     if word == "me":
         return actor.name
-    return None if word == "none" else check_assignee(name)
+    return None if word == "none" else name.strip()
 
 
 def allows(actor: Actor, permission: Permission) -> bool:
