@@ -1,10 +1,19 @@
 #!/bin/sh
-# Installs the service and its runtime dependencies (no test or build tools) into a venv.
+# Installs the service and its runtime dependencies (no test or build tools) into a venv,
+# exactly as uv.lock pins them (hashes checked), with the uv that deploy/uv.txt pins.
 # The Dockerfile's build stage runs exactly this; CI runs it too (tests/test_deployment.py).
 #   deploy/install.sh VENV SOURCE_DIR
 set -eu
 venv="$1"
 source_dir="$2"
+tools="$(mktemp -d)"
+trap 'rm -rf "$tools"' EXIT
+python3 -m venv "$tools"
+"$tools/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check \
+    --require-hashes -r "$source_dir/deploy/uv.txt"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --no-cache-dir --disable-pip-version-check "$source_dir"
+# --locked: refuse a uv.lock that no longer matches pyproject.toml rather than resolve anew.
+UV_PROJECT_ENVIRONMENT="$venv" UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never UV_NO_CACHE=1 \
+    "$tools/bin/uv" sync --quiet --project "$source_dir" --locked --no-dev --no-editable \
+    --compile-bytecode
 "$venv/bin/incidents" --help > /dev/null
