@@ -18,7 +18,7 @@ UV := $(VENV)/.uv/bin/uv
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run lock test lint typecheck pytest bench bench-quick reliability reliability-quick tools clean
+.PHONY: run lock test test-slow image lint typecheck pytest bench bench-quick reliability reliability-quick tools clean
 
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
@@ -32,8 +32,20 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# Tests run in parallel, one worker per core (TEST_WORKERS=1 for one), each worker with its
+# own databases. The slow scenarios (marked `slow`) are left to `make test-slow`; CI runs both.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadgroup
+
 pytest: $(VENV)/.installed-test $(CHROMIUM)
-	$(BIN)/pytest
+	$(PYTEST) -m "not slow"
+
+test-slow: $(VENV)/.installed-test
+	$(PYTEST) -m slow
+
+# Builds the image and runs it and the compose stack (deploy/prove-image.sh); CI runs it.
+image:
+	deploy/prove-image.sh
 
 $(CHROMIUM):
 	@if command -v apt-get >/dev/null; then \

@@ -8,12 +8,19 @@ venv="$1"
 source_dir="$2"
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
+# An image keeps no download cache. INCIDENTS_INSTALL_CACHE=1 lets pip and uv use theirs
+# (tests/test_deployment.py, to reuse what `make` fetched; uv checks each file's hash anyway).
+if [ "${INCIDENTS_INSTALL_CACHE:-0}" = 1 ]; then
+    pip_cache="" uv_no_cache=0
+else
+    pip_cache="--no-cache-dir" uv_no_cache=1
+fi
 python3 -m venv "$tools"
-"$tools/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check \
+"$tools/bin/pip" install --quiet $pip_cache --disable-pip-version-check \
     --require-hashes -r "$source_dir/deploy/uv.txt"
 python3 -m venv "$venv"
 # --locked: refuse a uv.lock that no longer matches pyproject.toml rather than resolve anew.
-UV_PROJECT_ENVIRONMENT="$venv" UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never UV_NO_CACHE=1 \
-    "$tools/bin/uv" sync --quiet --project "$source_dir" --locked --no-dev --no-editable \
+UV_PROJECT_ENVIRONMENT="$venv" UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never \
+    UV_NO_CACHE="$uv_no_cache" "$tools/bin/uv" sync --quiet --project "$source_dir" --locked --no-dev --no-editable \
     --compile-bytecode
 "$venv/bin/incidents" --help > /dev/null

@@ -53,6 +53,16 @@ class TickingClock:
         self.current += delta
 
 
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say so when the slow scenarios were left out, and how to run them."""
+    if config.getoption("markexpr") == "not slow":
+        terminalreporter.write_sep(
+            "-",
+            "not run: the slow scenarios (marked `slow`: tests/reliability, "
+            "tests/test_metrics_workers.py); `make test-slow` runs them, CI runs both",
+        )
+
+
 def _postgres_admin_url() -> str | None:
     """The PostgreSQL server tests may use, or None when there is none."""
     url = os.environ.get("INCIDENTS_TEST_POSTGRES_URL")
@@ -310,7 +320,8 @@ def serving(
 
 
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    # Generous, as it is only waited out when something is wrong (or the machine is loaded).
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:

@@ -31,9 +31,12 @@ def test_dockerfile_keeps_its_promises() -> None:
     assert len(stages) == 2
     assert all(image.endswith("-slim") for image in stages)
     assert "RUN sh deploy/install.sh /opt/incidents /src" in dockerfile
+    assert "COPY pyproject.toml uv.lock" in dockerfile, "the image installs from the lock"
     assert re.search(r"^USER 10001$", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile
     assert "/health" in dockerfile
+    healthcheck = dockerfile[dockerfile.index("HEALTHCHECK") :]
+    assert "INCIDENTS_PORT" in healthcheck.split("\nCMD ")[0], "probe the port actually served"
 
 
 def test_compose_file_is_valid_and_wired() -> None:
@@ -64,7 +67,14 @@ def test_compose_file_is_valid_and_wired() -> None:
 def test_the_image_install_step_works_here(tmp_path: Path) -> None:
     """Run the Dockerfile's install script as the build stage does, then use the result."""
     venv = tmp_path / "opt-incidents"
-    installed = _run("sh", str(ROOT / "deploy" / "install.sh"), str(venv), str(ROOT), timeout=600)
+    installed = _run(
+        "sh",
+        str(ROOT / "deploy" / "install.sh"),
+        str(venv),
+        str(ROOT),
+        env={**os.environ, "INCIDENTS_INSTALL_CACHE": "1"},
+        timeout=600,
+    )
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
     packages = _run(str(venv / "bin" / "pip"), "list", "--format=freeze").stdout
     for dev_only in ("pytest", "mypy", "ruff"):
