@@ -23,7 +23,7 @@ export UV_PYTHON_DOWNLOADS := never
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
 
-test: $(VENV)/.installed-test $(CHROMIUM) tools lint typecheck pytest
+test: $(VENV)/.installed-test $(CHROMIUM) lint typecheck pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples bench
@@ -33,14 +33,15 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # Tests run in parallel, one worker per core (TEST_WORKERS=1 for one), each worker with its
-# own databases. The slow scenarios (marked `slow`) are left to `make test-slow`; CI runs both.
+# own databases; a module stays on one worker, so its module-scoped servers start once.
+# The slow scenarios (marked `slow`) are left to `make test-slow`; CI runs both.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadscope
 
 pytest: $(VENV)/.installed-test $(CHROMIUM)
 	$(PYTEST) -m "not slow"
 
-test-slow: $(VENV)/.installed-test
+test-slow: $(VENV)/.installed-test tools
 	$(PYTEST) -m slow
 
 # Builds the image and runs it and the compose stack (deploy/prove-image.sh); CI runs it.

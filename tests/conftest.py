@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,8 +58,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if config.getoption("markexpr") == "not slow":
         terminalreporter.write_sep(
             "-",
-            "not run: the slow scenarios (marked `slow`: tests/reliability, "
-            "tests/test_metrics_workers.py); `make test-slow` runs them, CI runs both",
+            "not run: the tests marked `slow` (fault scenarios, multi-worker metrics, the "
+            "image's install step, the benchmark's smoke run); `make test-slow` runs them",
         )
 
 
@@ -309,14 +309,27 @@ def serving(
             cwd=folder,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group, so that worker processes never outlive a failed test.
+            start_new_session=True,
         )
         try:
             _wait_until_healthy(server, process)
             yield server
         finally:
             process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=15)
+            try:
+                code = process.wait(timeout=30)
+            finally:
+                _kill_group(process)
     assert code == 0, server.log()
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill whatever is left of the process's group (workers of a server that failed)."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
 
 
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes]) -> None:
@@ -328,7 +341,7 @@ def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes]) -> Non
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    process.kill()
+    _kill_group(process)
     pytest.fail(f"`incidents serve` did not come up:\n{server.log()}")
 
 

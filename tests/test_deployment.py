@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from incidents.settings import Settings
@@ -64,6 +65,8 @@ def test_compose_file_is_valid_and_wired() -> None:
             assert variable in known, f"{name} sets unknown {variable}"
 
 
+# Slow (a download-free install still makes two venvs); CI also runs it inside the image build.
+@pytest.mark.slow
 def test_the_image_install_step_works_here(tmp_path: Path) -> None:
     """Run the Dockerfile's install script as the build stage does, then use the result."""
     venv = tmp_path / "opt-incidents"
@@ -87,3 +90,14 @@ def test_the_image_install_step_works_here(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert migrated.returncode == 0, migrated.stderr
+
+
+def test_ci_proves_the_image_and_runs_the_slow_scenarios() -> None:
+    """CI builds and runs the image and the compose stack, then every test."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "deploy/prove-image.sh" in ci
+    assert ci.index("deploy/prove-image.sh") < ci.index("make test")
+    assert "make test-slow" in ci
+    proof = (ROOT / "deploy" / "prove-image.sh").read_text()
+    for step in ("incidents migrate", "keys create", "docker stop", "up --wait", "down"):
+        assert step in proof, f"the image proof lacks {step!r}"

@@ -22,9 +22,6 @@ from tests.conftest import ScratchPostgres, Server, serving
 from tests.reliability.harness import record
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, running_in_thread
 
-# One worker runs the whole module, so the two servers start once (`--dist loadgroup`).
-pytestmark = pytest.mark.xdist_group("scale-out")
-
 NOTIFY = -1005550000000
 SECRET_KEY = "k" * 40
 # Requests a key may make an hour (so the bucket refills by less than one request during a
