@@ -38,10 +38,18 @@ typecheck: $(VENV)/.installed-test
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadscope
 
+# Python 3.11.7 can fail to rewrite a module's asserts when xdist workers do it at the same
+# moment ("AST constructor recursion depth mismatch"): one process collects first, so the
+# rewritten modules are cached (which needs bytecode writing on) and the workers load them.
+unexport PYTHONDONTWRITEBYTECODE
+COLLECT := $(BIN)/pytest --collect-only --quiet --numprocesses 0 -p no:cacheprovider > /dev/null
+
 pytest: $(VENV)/.installed-test $(CHROMIUM)
+	@$(COLLECT) -m "not slow" || true
 	$(PYTEST) -m "not slow"
 
 test-slow: $(VENV)/.installed-test tools
+	@$(COLLECT) -m slow || true
 	$(PYTEST) -m slow
 
 # Builds the image and runs it and the compose stack (deploy/prove-image.sh); CI runs it.
