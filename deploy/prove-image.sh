@@ -168,6 +168,11 @@ fi
 step "build $IMAGE"
 docker build --network=host --tag "$IMAGE" . || fail "docker build"
 ok "image built"
+packages="$(docker run --rm --network=host "$IMAGE" pip list --format=freeze)"
+for tool in pytest mypy ruff; do
+    grep -qi "^$tool==" <<< "$packages" && fail "$tool is in the runtime image"
+done
+ok "no test tools in the image"
 
 wait_healthy() { # container, seconds
     local status
