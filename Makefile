@@ -33,10 +33,11 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # Tests run in parallel, one worker per core (TEST_WORKERS=1 for one), each worker with its
-# own databases; a module stays on one worker, so its module-scoped servers start once.
-# The slow scenarios (marked `slow`) are left to `make test-slow`; CI runs both.
+# own databases. `--dist load`, not loadscope: schemathesis gives the contract test's cases
+# one node id, which loadscope would run once. The slow scenarios (marked `slow`) are left
+# to `make test-slow`; CI runs both.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadscope
+PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist load
 
 # Python 3.11.7 can fail to rewrite a module's asserts when xdist workers do it at the same
 # moment ("AST constructor recursion depth mismatch"): one process collects first, so the
