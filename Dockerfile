@@ -1,11 +1,9 @@
-# syntax=docker/dockerfile:1
-
-# Build stage: the service and its runtime dependencies in a virtual environment.
+# Build stage: the service and its runtime dependencies, as uv.lock pins them, in a venv.
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml uv.lock README.md ./
 COPY src ./src
-COPY deploy/install.sh ./deploy/install.sh
+COPY deploy/install.sh deploy/uv.txt ./deploy/
 RUN sh deploy/install.sh /opt/incidents /src
 
 # Final stage: the environment alone, run as an unprivileged user.
@@ -22,6 +20,7 @@ ENV PATH=/opt/incidents/bin:$PATH \
 USER 10001
 WORKDIR /app
 EXPOSE 8000
+# Probes the port the server listens on, INCIDENTS_PORT, whatever it was set to at `run`.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('INCIDENTS_PORT', '8000'), timeout=2)"]
 CMD ["incidents", "serve"]

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,6 +53,16 @@ class TickingClock:
 
     def advance(self, delta: timedelta) -> None:
         self.current += delta
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say so when the slow scenarios were left out, and how to run them."""
+    if config.getoption("markexpr") == "not slow":
+        terminalreporter.write_sep(
+            "-",
+            "not run: the tests marked `slow` (fault scenarios, multi-worker metrics, the "
+            "image's install step, the benchmark's smoke run); `make test-slow` runs them",
+        )
 
 
 def _postgres_admin_url() -> str | None:
@@ -312,8 +322,9 @@ def serving(
             cwd=folder,
             stdout=log,
             stderr=subprocess.STDOUT,
-            # No controlling terminal, as under a service manager: the first-start banner
-            # goes to a private file (see Server.banner).
+            # Its own process group, so that worker processes never outlive a failed test, and
+            # no controlling terminal, as under a service manager: the first-start banner goes
+            # to a private file (see Server.banner).
             start_new_session=True,
         )
         try:
@@ -321,19 +332,31 @@ def serving(
             yield server
         finally:
             process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=15)
+            try:
+                code = process.wait(timeout=30)
+            finally:
+                _kill_group(process)
     assert code == 0, server.log()
 
 
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill whatever is left of the process's group (workers of a server that failed)."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    # Generous, as it is only waited out when something is wrong (or the machine is loaded).
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    process.kill()
+    _kill_group(process)
     pytest.fail(f"`incidents serve` did not come up:\n{server.log()}")
 
 

@@ -17,6 +17,8 @@ ROW = re.compile(
 )
 
 
+# Slow (servers loaded with wrk for seconds per endpoint): `make test-slow` runs it, CI does.
+@pytest.mark.slow
 def test_the_smoke_run_measures_every_endpoint(tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
         reason = "wrk is not installed (`make test` installs it from Debian's packages)"

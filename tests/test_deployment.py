@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from incidents.settings import Settings
@@ -31,9 +32,12 @@ def test_dockerfile_keeps_its_promises() -> None:
     assert len(stages) == 2
     assert all(image.endswith("-slim") for image in stages)
     assert "RUN sh deploy/install.sh /opt/incidents /src" in dockerfile
+    assert "COPY pyproject.toml uv.lock" in dockerfile, "the image installs from the lock"
     assert re.search(r"^USER 10001$", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile
     assert "/health" in dockerfile
+    healthcheck = dockerfile[dockerfile.index("HEALTHCHECK") :]
+    assert "INCIDENTS_PORT" in healthcheck.split("\nCMD ")[0], "probe the port actually served"
 
 
 def test_compose_file_is_valid_and_wired() -> None:
@@ -61,10 +65,19 @@ def test_compose_file_is_valid_and_wired() -> None:
             assert variable in known, f"{name} sets unknown {variable}"
 
 
+# Slow (a download-free install still makes two venvs); CI also runs it inside the image build.
+@pytest.mark.slow
 def test_the_image_install_step_works_here(tmp_path: Path) -> None:
     """Run the Dockerfile's install script as the build stage does, then use the result."""
     venv = tmp_path / "opt-incidents"
-    installed = _run("sh", str(ROOT / "deploy" / "install.sh"), str(venv), str(ROOT), timeout=600)
+    installed = _run(
+        "sh",
+        str(ROOT / "deploy" / "install.sh"),
+        str(venv),
+        str(ROOT),
+        env={**os.environ, "INCIDENTS_INSTALL_CACHE": "1"},
+        timeout=600,
+    )
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
     packages = _run(str(venv / "bin" / "pip"), "list", "--format=freeze").stdout
     for dev_only in ("pytest", "mypy", "ruff"):
@@ -77,3 +90,14 @@ def test_the_image_install_step_works_here(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert migrated.returncode == 0, migrated.stderr
+
+
+def test_ci_proves_the_image_and_runs_the_slow_scenarios() -> None:
+    """CI builds and runs the image and the compose stack, then every test."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "deploy/prove-image.sh" in ci
+    assert ci.index("deploy/prove-image.sh") < ci.index("make test")
+    assert "make test-slow" in ci
+    proof = (ROOT / "deploy" / "prove-image.sh").read_text()
+    for step in ("incidents migrate", "keys create", "docker stop", "up --wait", "down"):
+        assert step in proof, f"the image proof lacks {step!r}"

@@ -11,8 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import Server, serving
+
+# A scenario that starts servers and waits on them: `make test-slow` runs it (CI does).
+pytestmark = pytest.mark.slow
 
 SECRET = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 READY = re.compile(

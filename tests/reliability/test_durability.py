@@ -7,6 +7,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.harness import ServerProcess, client, database_kind, record, sized
 from tests.reliability.ledger import (
     Ledger,
@@ -15,6 +17,9 @@ from tests.reliability.ledger import (
     retry_unacknowledged,
     sync_from_server,
 )
+
+# A scenario that starts servers and waits on them: `make test-slow` runs it (CI does).
+pytestmark = pytest.mark.slow
 
 WORKERS = 8
 

@@ -8,9 +8,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import make_url
 
 from tests.reliability.harness import Proxy, ServerProcess, Tally, client, record, sized
+
+# A scenario that starts servers and waits on them: `make test-slow` runs it (CI does).
+pytestmark = pytest.mark.slow
 
 # Short timeouts, so that an outage answers quickly; every answer must come within BOUND.
 TIMEOUTS = {

@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from incidents.db import tables
 from incidents.db.engine import create_engine
 from tests.reliability.harness import ServerProcess, Tally, client, database_kind, record, sized
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
+
+# A scenario that starts servers and waits on them: `make test-slow` runs it (CI does).
+pytestmark = pytest.mark.slow
 
 NOTIFY = -1005550000000
 SEND_SECONDS = 1.5  # how long the fake Telegram takes over each sendMessage

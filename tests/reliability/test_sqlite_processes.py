@@ -9,9 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.reliability.harness import ServerProcess, client, record, sized
 from tests.reliability.ledger import Ledger, check_database, sync_from_server
+
+# A scenario that starts servers and waits on them: `make test-slow` runs it (CI does).
+pytestmark = pytest.mark.slow
 
 CLIENTS_PER_SERVER = 6
 
