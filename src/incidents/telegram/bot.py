@@ -43,7 +43,7 @@ def build_bot(settings: Settings) -> Bot:
 
 def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
     """A dispatcher with the handlers, the chat policy and what handlers are handed."""
-    chats = dict(settings.telegram_chats)
+    chats = {chat_id: chat.source for chat_id, chat in settings.telegram_chats.items()}
     if settings.telegram_notify_chat is not None:
         # Announcements carry buttons: people in the notification chat may use them.
         chats.setdefault(settings.telegram_notify_chat, None)
