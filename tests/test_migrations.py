@@ -128,3 +128,54 @@ async def test_monitoring_upgrade_keeps_and_fills_existing_incidents(database_ur
     assert row.last_seen_at == created
     assert row.dedup_key is None
     assert row.details is None
+
+
+async def test_chat_threads_become_chat_messages_and_queued_notices_keep_their_chat(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    at = datetime(2026, 11, 1, 8, 0)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_downgrade_to("0007"))
+            for n, author in ((1, "telegram:111"), (2, "key:zabbix")):
+                await connection.execute(
+                    sa.text(
+                        "INSERT INTO incidents (id, description, status, source, version, "
+                        "created_by, created_at, updated_at, occurrences, last_seen_at, "
+                        "search_text) VALUES (:n, 'x', 'new', 'operator', 1, :author, :at, "
+                        ":at, 1, :at, 'x')"
+                    ),
+                    {"n": n, "author": author, "at": at},
+                )
+                await connection.execute(
+                    sa.text("INSERT INTO chat_threads VALUES (:n, :chat, :n)"),
+                    {"n": n, "chat": -100 - n},
+                )
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO outbox (kind, incident_id, actor, created_at, attempts, "
+                    "next_attempt_at) VALUES ('changed', 1, 'key:ops', :at, 0, :at)"
+                ),
+                {"at": at},
+            )
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+    await upgrade_to_head(database_url)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            links = await connection.execute(
+                sa.text("SELECT chat_id, message_id, incident_id, role FROM chat_messages")
+            )
+            queued = await connection.execute(sa.text("SELECT chat_id FROM outbox"))
+            assert sorted(tuple(row) for row in links) == [
+                (-102, 2, 2, "announcement"),
+                (-101, 1, 1, "report"),
+            ]
+            assert queued.scalar_one() == -101
+    finally:
+        await engine.dispose()

@@ -10,16 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
+from aiogram.utils.backoff import BackoffConfig
 
 from incidents.api.app import create_app
 from incidents.domain.access import Actor, Role
 from incidents.service import access
 from incidents.service.context import Registry
+from incidents.service.outbox import pending_notices
 from incidents.settings import Settings
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
 from tests.telegram.fake_bot_api import BOT_USER, TOKEN, Call, FakeBotAPI
 
+# Polling after a failure tries again soon (an outage in a test lasts a second or two).
+QUICK_BACKOFF = BackoffConfig(min_delay=0.1, max_delay=0.3, factor=1.5, jitter=0.1)
 OPS = -1001234567890  # default source: operator
 PARTNERS = -1009876543210  # default source: partner
 NOTIFY = -1005550000000
@@ -51,6 +55,9 @@ def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings
     return Settings(_env_file=None, **values)
 
 
+_CALLBACK_IDS = itertools.count(1)  # unique across tests, as Telegram's are
+
+
 class Chats:
     """Drives the bot as chat members would, and the API as everyone else."""
 
@@ -60,7 +67,6 @@ class Chats:
         self.api = api
         self.http = api_client or httpx.AsyncClient()
         self._registry = registry
-        self._callbacks = itertools.count(1)
 
     @property
     def registry(self) -> Registry:
@@ -90,14 +96,85 @@ class Chats:
         message_id = update["message"]["message_id"]
         return await self.api.wait_for("sendMessage", after=mark, replying_to=message_id)
 
-    async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> None:
-        """Post a message and check the bot answers nothing (a /help after it is answered)."""
+    async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
+        """Post a message and check the bot answers nothing: the bot handles updates in order,
+        so once a /help sent after it is answered, the message was handled."""
         mark = len(self.api.calls)
-        await self.api.push(self.message(chat_id, text, **extra))
-        await asyncio.sleep(0.3)
+        update = await self.api.push(self.message(chat_id, text, **extra))
         await self.say(chat_id, "/help")
+        said = update["message"]["message_id"]
         replies = [c for c in self.api.calls[mark:] if c.method == "sendMessage"]
-        assert len(replies) == 1, [c.text for c in replies]
+        here = [c for c in replies if int(c.params["chat_id"]) == chat_id and c.ok]
+        assert not [c.text for c in here if c.replies_to(said)], replies
+        return update
+
+    async def notices_settled(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox is empty: every notice sent and recorded (with its link)."""
+        deadline = time.monotonic() + timeout
+        while await pending_notices(self.registry):
+            assert time.monotonic() < deadline, "notices still pending"
+            await asyncio.sleep(0.02)
+
+    async def settled(self, chat_id: int = OPS) -> None:
+        """Wait until every update pushed so far is handled (a /help after them is answered)."""
+        await self.say(chat_id, "/help")
+
+    @staticmethod
+    def replying_to(call: Call) -> dict[str, Any]:
+        """`reply_to_message` for a reply to a message the bot sent."""
+        return {
+            "message_id": call.message_id,
+            "date": int(time.time()),
+            "chat": call.result["chat"],
+            "from": BOT_USER,
+            "text": call.result["text"],
+        }
+
+    def edited(
+        self, update: dict[str, Any], text: str, *, seconds_later: int = 60
+    ) -> dict[str, Any]:
+        """The update Telegram sends when the author of `update`'s message edits it."""
+        message = dict(update["message"])
+        field = "caption" if "caption" in message else "text"
+        message[field] = text
+        message["edit_date"] = message["date"] + seconds_later
+        return {"edited_message": message}
+
+    def photo(
+        self, chat_id: int, caption: str | None, *, user: dict[str, Any] = ANNA, **extra: Any
+    ) -> dict[str, Any]:
+        """A photo message (three sizes, as Telegram sends them), with a caption or none."""
+        update = self.message(chat_id, "", user=user, **extra)
+        message = update["message"]
+        del message["text"]
+        n = message["message_id"]
+        message["photo"] = [
+            {"file_id": f"photo-{n}-{w}", "file_unique_id": f"u{n}{w}", "width": w, "height": w}
+            for w in (90, 320, 1280)
+        ]
+        if caption is not None:
+            message["caption"] = caption
+        return update
+
+    def document(
+        self, chat_id: int, caption: str, *, user: dict[str, Any] = ANNA
+    ) -> dict[str, Any]:
+        """A document message with a caption."""
+        update = self.message(chat_id, "", user=user)
+        message = update["message"]
+        del message["text"]
+        message["document"] = {"file_id": f"doc-{message['message_id']}", "file_unique_id": "d"}
+        message["caption"] = caption
+        return update
+
+    async def deliver(self, update: dict[str, Any], *, again: bool = False) -> Call:
+        """Push an update (`again`: redeliver it) and return the bot's reply to its message."""
+        mark = len(self.api.calls)
+        await (self.api.redeliver(update) if again else self.api.push(update))
+        message = update.get("message") or update.get("edited_message") or {}
+        return await self.api.wait_for(
+            "sendMessage", after=mark, replying_to=message.get("message_id")
+        )
 
     async def press(self, card: Call, label: str, *, user: dict[str, Any] = ANNA) -> Call:
         """Press a button of a message the bot sent; returns the bot's callback answer."""
@@ -106,7 +183,7 @@ class Chats:
         await self.api.push(
             {
                 "callback_query": {
-                    "id": str(next(self._callbacks)),
+                    "id": str(next(_CALLBACK_IDS)),
                     "from": user,
                     "chat_instance": "1",
                     "data": card.callback_data(label),
@@ -141,7 +218,7 @@ async def chats(
     key = await access.issue_key(
         registry, actor=Actor.system("tests"), name="api-operator", role=Role.OPERATOR
     )
-    door = TelegramDoor(settings, registry, sender_interval=0.05)
+    door = TelegramDoor(settings, registry, sender_interval=0.05, backoff=QUICK_BACKOFF)
     polling = asyncio.create_task(door.poll())
     await fake_api.wait_for("getUpdates")
     transport = httpx.ASGITransport(app=app)

@@ -25,9 +25,39 @@ from starlette.routing import Route
 TOKEN = "123456:TEST-TOKEN"
 # getMe's id on purpose differs from the token's prefix: the bot must not rely on the latter.
 BOT_USER = {"id": 424242, "is_bot": True, "first_name": "Incidents", "username": "incidents_bot"}
-# Methods that fail during an outage (the bot's own polling keeps working).
-FAILING = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
 _JSON_FIELDS = {"reply_markup", "reply_parameters", "allowed_updates", "link_preview_options"}
+# Update types Telegram sends when a bot names none (or an empty list).
+UPDATE_TYPES = {
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "purchased_paid_media",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+}
+MESSAGE_LIMIT = 4096
+
+
+class Refused(Exception):
+    """What Telegram answers a request it will not do: 400 and a description."""
+
+
+def _type_of(update: dict[str, Any]) -> str:
+    return next(key for key in update if key != "update_id")
 
 
 @dataclass
@@ -39,6 +69,7 @@ class Call:
     ok: bool
     result: Any = None
     at: float = field(default_factory=time.monotonic)
+    error: str | None = None  # Telegram's description of a refusal
 
     @property
     def message_id(self) -> int:
@@ -49,8 +80,7 @@ class Call:
         """Whether this call answers message `message_id` (any call does for None)."""
         if message_id is None:
             return True
-        reply = self.params.get("reply_parameters") or {}
-        return bool(reply.get("message_id") == message_id)
+        return reply_target(self.params) == message_id
 
     @property
     def text(self) -> str:
@@ -76,6 +106,56 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+def reply_target(params: dict[str, Any]) -> int | None:
+    """The message a sendMessage call replies to, in either way the Bot API takes it."""
+    reply = params.get("reply_parameters") or {}
+    target = reply.get("message_id", params.get("reply_to_message_id"))
+    return None if target is None else int(target)
+
+
+# Telegram's HTML parse mode: these tags, the entities below, proper nesting.
+HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+HTML_TAGS |= {"span", "tg-spoiler", "tg-emoji", "blockquote"}
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][\w-]*)((?:\s+[\w-]+(?:=(?:\"[^\"<]*\"|'[^'<]*'|[^\s>\"'<]+))?)*)\s*>"
+)
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` in parse_mode HTML, or None if it takes it."""
+    open_tags: list[str] = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char == "&":
+            entity = _ENTITY.match(text, at)
+            if entity is None:
+                return f"can't parse entities: unsupported entity at byte offset {at}"
+            at = entity.end()
+            continue
+        if char != "<":
+            at += 1
+            continue
+        tag = _TAG.match(text, at)
+        if tag is None:
+            return f"can't parse entities: unexpected '<' at byte offset {at}"
+        closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if name not in HTML_TAGS:
+            return f'can\'t parse entities: unsupported start tag "{name}" at byte offset {at}'
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return (
+                f'can\'t parse entities: unmatched end tag at byte offset {at}, expected "{name}"'
+            )
+        at = tag.end()
+    if open_tags:
+        unclosed = open_tags[-1]
+        return f"can't parse entities: can't find end tag corresponding to start tag \"{unclosed}\""
+    return None
+
+
 class FakeBotAPI:
     """Serves POST /bot<token>/<method>; tests push updates and read the recorded calls."""
 
@@ -88,6 +168,12 @@ class FakeBotAPI:
         self.in_flight = 0
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
+        # What exists in each chat: message id -> (text, markup) for the bot's, None for people's.
+        self.messages: dict[int, dict[int, tuple[str, Any] | None]] = {}
+        self.allowed = UPDATE_TYPES - {"chat_member", "message_reaction", "message_reaction_count"}
+        self.dropped: list[dict[str, Any]] = []  # updates of types the bot did not ask for
+        self._queries: set[str] = set()
+        self._answered: set[str] = set()
         self._changed = asyncio.Condition()
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["POST"])])
         self._server: uvicorn.Server | None = None
@@ -116,6 +202,9 @@ class FakeBotAPI:
     def reset(self) -> None:
         self.calls.clear()
         self.updates.clear()
+        self.dropped.clear()
+        self._queries.clear()
+        self._answered.clear()
         self.failing = False
         self.delays.clear()
 
@@ -123,9 +212,19 @@ class FakeBotAPI:
     def next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
+    async def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an update's content again, as Telegram does when a bot did not confirm it."""
+        again = {key: value for key, value in update.items() if key != "update_id"}
+        return await self.push(again)
+
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Deliver an update (again, if it already has an update_id)."""
         update.setdefault("update_id", next(self._update_ids))
+        message = update.get("message") or update.get("edited_message")
+        if message is not None:
+            self.messages.setdefault(message["chat"]["id"], {})[message["message_id"]] = None
+        if "callback_query" in update:
+            self._queries.add(update["callback_query"]["id"])
         async with self._changed:
             self.updates.append(update)
             self._changed.notify_all()
@@ -181,18 +280,25 @@ class FakeBotAPI:
                 await asyncio.sleep(self.delays[method])
             finally:
                 self.in_flight -= 1
-        fail = self.failing and method in FAILING
-        if fail:
+        failing, refusal, result = self.failing, None, None
+        if failing:
             result = None
         elif method == "getUpdates":
             result = await self._updates(params)
         else:
-            result = self._answer(method, params)
+            try:
+                result = self._answer(method, params)
+            except Refused as error:
+                refusal = f"Bad Request: {error}"
+        call = Call(method, params, ok=not failing and refusal is None, result=result)
+        call.error = refusal
         async with self._changed:
-            self.calls.append(Call(method, params, ok=not fail, result=result))
+            self.calls.append(call)
             self._changed.notify_all()
-        if fail:  # as a proxy in front of Telegram answers: HTML, not the Bot API's JSON
+        if failing:  # as a proxy in front of Telegram answers: HTML, not the Bot API's JSON
             return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
+        if refusal is not None:
+            return JSONResponse({"ok": False, "error_code": 400, "description": refusal}, 400)
         return JSONResponse({"ok": True, "result": result})
 
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -206,34 +312,93 @@ class FakeBotAPI:
             params[key] = json.loads(text) if key in _JSON_FIELDS else text
         return params
 
+    def _allow(self, params: dict[str, Any]) -> None:
+        """Remember the update types asked for; an empty list asks for the default ones."""
+        asked = params.get("allowed_updates")
+        if asked is not None:
+            self.allowed = set(asked) or (
+                UPDATE_TYPES - {"chat_member", "message_reaction", "message_reaction_count"}
+            )
+
     async def _updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self._allow(params)
         offset = int(params.get("offset", 0) or 0)
         wait = min(float(params.get("timeout", 0) or 0), 0.3)
         async with self._changed:
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            self._keep(offset)
             if not self.updates and wait > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), wait)
-            return [u for u in self.updates if u["update_id"] >= offset]
+                self._keep(offset)
+            return list(self.updates)
+
+    def _keep(self, offset: int) -> None:
+        """Forget confirmed updates, and those of types the bot did not ask for (as Telegram)."""
+        kept = []
+        for update in self.updates:
+            if update["update_id"] < offset:
+                continue
+            if _type_of(update) in self.allowed:
+                kept.append(update)
+            else:
+                self.dropped.append(update)
+        self.updates = kept
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
+        if method == "setWebhook":
+            self._allow(params)
+        if method == "answerCallbackQuery":
+            query = str(params["callback_query_id"])
+            if query not in self._queries or query in self._answered:
+                raise Refused(
+                    "query is too old and response timeout expired or query ID is invalid"
+                )
+            self._answered.add(query)
         if method in {"sendMessage", "editMessageText"}:
-            chat_id = int(params["chat_id"])
-            message_id = (
-                int(params["message_id"])
-                if "message_id" in params
-                else self.next_message_id(chat_id)
-            )
-            return {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                "from": BOT_USER,
-                "text": plain(str(params.get("text", ""))),
-            }
+            return self._message(method, params)
         return True
+
+    def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send or edit a message, refusing what Telegram refuses."""
+        chat_id = int(params["chat_id"])
+        text = str(params.get("text", ""))
+        if params.get("parse_mode") == "HTML":
+            problem = html_problem(text)
+            if problem is not None:
+                raise Refused(problem)
+            text = plain(text)
+        if not text.strip():
+            raise Refused("message text is empty")
+        if len(text) > MESSAGE_LIMIT:
+            raise Refused("message is too long")
+        chat = self.messages.setdefault(chat_id, {})
+        markup = params.get("reply_markup")
+        result: dict[str, Any] = {
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": text,
+        }
+        if method == "editMessageText":
+            message_id = int(params["message_id"])
+            if message_id not in chat or chat[message_id] is None:
+                raise Refused("message to edit not found")
+            if chat[message_id] == (text, markup):
+                raise Refused(
+                    "message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message"
+                )
+        else:
+            target = reply_target(params)
+            if target is not None and target not in chat:  # (a reply is not echoed back here)
+                allowed = (params.get("reply_parameters") or {}).get("allow_sending_without_reply")
+                if not allowed:
+                    raise Refused("message to be replied not found")
+            message_id = self.next_message_id(chat_id)
+        chat[message_id] = (text, markup)
+        return {"message_id": message_id, **result}
 
 
 @contextlib.contextmanager

@@ -79,7 +79,13 @@ async def test_russian_replies(
     try:
         reply = await chats.say(OPS, "/new Самокат #42 не на связи")
         assert plain(reply.text).startswith("Инцидент #1 · новый")
+        assert "Источник: оператор" in plain(reply.text)
         assert reply.buttons == ["Взять"]
+        tagged = await chats.say(OPS, "[Мониторинг] Камера 5 не отвечает")
+        assert "Источник: мониторинг" in plain(tagged.text)
+        listing = plain((await chats.say(OPS, "/list")).text)
+        assert "мониторинг — Камера 5" in listing
+        assert "оператор — Самокат #42" in listing
         assert "Инцидента #77 нет" in (await chats.say(OPS, "/take 77")).text
     finally:
         await door.stop_polling()
@@ -133,7 +139,7 @@ async def test_the_demo_script_plays_its_conversation() -> None:
     text = output.decode()
     assert process.returncode == 0, text
     assert "Incident #1 · in progress" in text
-    assert "Incident #1 is now resolved · key:ops-console" in text
+    assert "Incident #1: in progress → resolved · key:ops-console" in text
 
 
 async def test_api_processes_deliver_notifications_too(

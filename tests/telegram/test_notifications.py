@@ -30,7 +30,7 @@ async def test_a_change_elsewhere_is_told_on_the_original_message(chats: Chats) 
     assert int(told.params["chat_id"]) == OPS
     assert told.params["reply_parameters"]["message_id"] == reported_id
     text = plain(told.text)
-    assert f"Incident #{incident['id']} is now in progress" in text
+    assert f"Incident #{incident['id']}: new → in progress" in text
     assert "key:api-operator" in text
     assert "Technician assigned" in text
     assert told.buttons == ["Resolve"]
@@ -136,5 +136,5 @@ async def test_monitoring_alerts_are_announced_and_their_clearing_told(chats: Ch
     assert (await chats.http.post("/api/v1/events", json=cleared)).status_code == 200
     told = await chats.api.wait_for("sendMessage", after=mark)
     assert told.params["reply_parameters"]["message_id"] == announced.message_id
-    assert "is now resolved · system:events" in plain(told.text)
+    assert "new → resolved · system:events" in plain(told.text)
     assert len(chats.api.sent()) == 2

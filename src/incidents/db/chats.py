@@ -1,38 +1,89 @@
-"""Queries on chat threads: which chat message an incident lives in."""
+"""Queries on chat messages tied to incidents: reports, notes, the bot's cards and threads."""
 
 from __future__ import annotations
 
-from sqlalchemy import exc, select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
-from incidents.db.tables import chat_threads
-from incidents.domain.notifications import Thread
+from incidents.db.tables import chat_messages
+from incidents.domain.notifications import THREAD_STARTERS, Attachment, Link, LinkRole, Thread
 
 
-async def incident_of_message(conn: AsyncConnection, thread: Thread) -> int | None:
-    """The incident reported with (or announced in) a chat message, if any."""
-    query = select(chat_threads.c.incident_id).where(
-        chat_threads.c.chat_id == thread.chat_id, chat_threads.c.message_id == thread.message_id
+def _to_link(row: Row[Any]) -> Link:
+    return Link(
+        message=Thread(row.chat_id, row.message_id),
+        incident_id=row.incident_id,
+        role=LinkRole(row.role),
+        file=None if row.file_id is None else Attachment(row.file_kind, row.file_id),
+        edit_date=row.edit_date,
     )
-    return (await conn.execute(query)).scalar_one_or_none()
 
 
-async def thread_of(conn: AsyncConnection, incident_id: int) -> Thread | None:
-    """The chat message an incident lives in, if any."""
-    query = select(chat_threads.c.chat_id, chat_threads.c.message_id).where(
-        chat_threads.c.incident_id == incident_id
+async def link_of(conn: AsyncConnection, message: Thread) -> Link | None:
+    """What a chat message is tied to, if anything."""
+    query = select(chat_messages).where(
+        chat_messages.c.chat_id == message.chat_id,
+        chat_messages.c.message_id == message.message_id,
     )
     row = (await conn.execute(query)).one_or_none()
-    return None if row is None else Thread(chat_id=row.chat_id, message_id=row.message_id)
+    return None if row is None else _to_link(row)
 
 
-async def insert_thread(conn: AsyncConnection, incident_id: int, thread: Thread) -> None:
-    """Tie an incident to a chat message; raises UniqueViolation when either has one."""
-    statement = chat_threads.insert().values(
-        incident_id=incident_id, chat_id=thread.chat_id, message_id=thread.message_id
+async def insert_link(conn: AsyncConnection, link: Link, *, now: datetime) -> None:
+    """Tie a chat message to an incident; raises UniqueViolation when it is tied already."""
+    statement = chat_messages.insert().values(
+        chat_id=link.message.chat_id,
+        message_id=link.message.message_id,
+        incident_id=link.incident_id,
+        role=link.role.value,
+        file_id=None if link.file is None else link.file.file_id,
+        file_kind=None if link.file is None else link.file.kind,
+        edit_date=link.edit_date,
+        created_at=now,
     )
     try:
         await conn.execute(statement)
     except exc.IntegrityError as error:
         raise UniqueViolation(str(error.orig)) from error
+
+
+async def record_edit(conn: AsyncConnection, message: Thread, *, edit_date: int) -> None:
+    """Remember the latest edit of a message that has been applied."""
+    await conn.execute(
+        chat_messages.update()
+        .where(
+            chat_messages.c.chat_id == message.chat_id,
+            chat_messages.c.message_id == message.message_id,
+        )
+        .values(edit_date=edit_date)
+    )
+
+
+async def threads_of(conn: AsyncConnection, incident_id: int) -> dict[int, int]:
+    """Where an incident's thread starts in each chat that follows it: chat id -> message id."""
+    query = (
+        select(chat_messages.c.chat_id, chat_messages.c.message_id)
+        .where(
+            chat_messages.c.incident_id == incident_id,
+            chat_messages.c.role.in_([role.value for role in THREAD_STARTERS]),
+        )
+        .order_by(chat_messages.c.created_at)
+    )
+    threads: dict[int, int] = {}
+    for chat_id, message_id in await conn.execute(query):
+        threads.setdefault(chat_id, message_id)
+    return threads
+
+
+async def files_of(conn: AsyncConnection, incident_id: int) -> list[Attachment]:
+    """The photos and documents chat messages brought to an incident, oldest first."""
+    query = (
+        select(chat_messages.c.file_kind, chat_messages.c.file_id)
+        .where(chat_messages.c.incident_id == incident_id, chat_messages.c.file_id.is_not(None))
+        .order_by(chat_messages.c.created_at)
+    )
+    return [Attachment(kind, file_id) for kind, file_id in await conn.execute(query)]

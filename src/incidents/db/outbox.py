@@ -1,33 +1,50 @@
-"""Queries on the outbox: enqueue in the change's transaction, claim, settle."""
+"""Queries on the outbox: enqueue in the change's transaction, claim in order, settle."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db import chats, queries
 from incidents.db.tables import outbox
+from incidents.domain.incident import Status
 from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind
+
+# Claims take turns (PostgreSQL; SQLite serializes writers anyway): a sender must see every
+# pending row of a chat, leased or not, to send that chat's messages in order.
+_CLAIM_LOCK_ID = 0x1C1D_0B0C
+# How many pending rows one claim looks at.
+_WINDOW = 500
 
 
 async def enqueue(
     conn: AsyncConnection,
     *,
     kind: NoticeKind,
-    incident_id: int,
+    incident_id: int | None,
+    chat_id: int | None,
     actor: str,
-    note: str | None,
     now: datetime,
+    status: Status | None = None,
+    moved_from: Status | None = None,
+    note: str | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> None:
     """Add a notification, due at once."""
     await conn.execute(
         outbox.insert().values(
             kind=kind.value,
             incident_id=incident_id,
+            chat_id=chat_id,
             actor=actor,
+            to_status=None if status is None else status.value,
+            from_status=None if moved_from is None else moved_from.value,
             note=note,
+            payload=payload,
             created_at=now,
             attempts=0,
             next_attempt_at=now,
@@ -36,47 +53,85 @@ async def enqueue(
 
 
 async def claim(
-    conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    announce_chat: int | None,
 ) -> list[Notice]:
-    """Lease up to `limit` due notifications, oldest first, that no other sender holds.
+    """Lease up to `limit` due notifications, keeping each chat's in the order queued.
 
-    On PostgreSQL rows another sender is claiming are skipped (FOR UPDATE SKIP LOCKED);
-    SQLite serializes writers, so the lease alone decides.
+    A chat's notification waits while an earlier one to that chat is pending (leased,
+    backing off, or not yet due): notices arrive in the order the changes happened, and a
+    change notice never overtakes the announcement it replies to. Rows for the announcement
+    chat (chat_id NULL) share the order of `announce_chat`'s own.
     """
-    due = (
-        select(outbox.c.id)
-        .where(
-            outbox.c.sent_at.is_(None),
-            outbox.c.failed_at.is_(None),
-            outbox.c.next_attempt_at <= now,
-            or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now),
-        )
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCK_ID})"))
+    pending = await conn.execute(
+        select(outbox)
+        .where(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
         .order_by(outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .limit(_WINDOW)
     )
+    waiting: set[int | None] = set()
+    chosen: list[int] = []
+    for row in pending:
+        chat = announce_chat if row.chat_id is None else row.chat_id
+        if chat in waiting:
+            continue
+        held = row.locked_until is not None and row.locked_until >= now
+        if held or row.next_attempt_at > now:
+            waiting.add(chat)
+            continue
+        chosen.append(row.id)
+        if len(chosen) >= limit:
+            break
+    if not chosen:
+        return []
     claimed = await conn.execute(
         outbox.update()
-        .where(outbox.c.id.in_(due.scalar_subquery()))
+        .where(outbox.c.id.in_(chosen))
         .values(locked_until=lease_until, attempts=outbox.c.attempts + 1)
         .returning(*outbox.c)
     )
-    notices = []
-    for row in sorted(claimed, key=lambda row: row.id):
+    return [await _notice(conn, row, announce_chat) for row in sorted(claimed, key=lambda r: r.id)]
+
+
+async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | None) -> Notice:
+    incident = None
+    reply_to = None
+    if row.incident_id is not None:
         incident = await queries.get_incident(conn, row.incident_id)
         assert incident is not None, "outbox rows refer to incidents by foreign key"
-        notices.append(
-            Notice(
-                id=row.id,
-                kind=NoticeKind(row.kind),
-                incident=incident,
-                actor=row.actor,
-                note=row.note,
-                thread=await chats.thread_of(conn, row.incident_id),
-                attempts=row.attempts,
-            )
+        chat = announce_chat if row.chat_id is None else row.chat_id
+        if chat is not None:
+            reply_to = (await chats.threads_of(conn, row.incident_id)).get(chat)
+    return Notice(
+        id=row.id,
+        kind=NoticeKind(row.kind),
+        incident=incident,
+        chat_id=row.chat_id,
+        actor=row.actor,
+        at=row.created_at,
+        status=None if row.to_status is None else Status(row.to_status),
+        moved_from=None if row.from_status is None else Status(row.from_status),
+        note=row.note,
+        reply_to=reply_to,
+        attempts=row.attempts,
+        payload=row.payload,
+    )
+
+
+async def release(conn: AsyncConnection, notice_ids: Sequence[int]) -> None:
+    """Hand back claimed notifications untried (an earlier one to their chat failed)."""
+    if notice_ids:
+        await conn.execute(
+            outbox.update()
+            .where(outbox.c.id.in_(notice_ids))
+            .values(locked_until=None, attempts=outbox.c.attempts - 1)
         )
-    return notices
 
 
 async def mark_sent(conn: AsyncConnection, notice_id: int, *, now: datetime) -> None:
@@ -87,19 +142,25 @@ async def mark_sent(conn: AsyncConnection, notice_id: int, *, now: datetime) -> 
 
 
 async def mark_failed(
-    conn: AsyncConnection, notice_id: int, *, error: str, retry_at: datetime, now: datetime
+    conn: AsyncConnection,
+    notice_id: int,
+    *,
+    error: str,
+    retry_at: datetime,
+    now: datetime,
+    final: bool = False,
 ) -> None:
-    """Record a failed attempt: retry at `retry_at`, or give up after MAX_ATTEMPTS."""
+    """Record a failed attempt: retry at `retry_at`, or give up when `final` or after
+    MAX_ATTEMPTS."""
     await conn.execute(
         outbox.update()
         .where(outbox.c.id == notice_id)
         .values(locked_until=None, next_attempt_at=retry_at, last_error=error[:2000])
     )
-    await conn.execute(
-        outbox.update()
-        .where(outbox.c.id == notice_id, outbox.c.attempts >= MAX_ATTEMPTS)
-        .values(failed_at=now)
-    )
+    given_up = outbox.c.id == notice_id
+    if not final:
+        given_up &= outbox.c.attempts >= MAX_ATTEMPTS
+    await conn.execute(outbox.update().where(given_up).values(failed_at=now))
 
 
 async def pending_count(conn: AsyncConnection) -> int:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -24,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from incidents.db.types import BigId, UTCDateTime
 from incidents.domain.access import Role
 from incidents.domain.incident import Source, Status
+from incidents.domain.notifications import LinkRole
 
 # One naming convention, so migrations name constraints the same on every database.
 metadata = MetaData(
@@ -44,7 +44,7 @@ OptionalJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "p
 OPEN = text("status <> 'closed'")
 
 
-def one_of(column: str, values: type[Status] | type[Source] | type[Role]) -> str:
+def one_of(column: str, values: type[Status] | type[Source] | type[Role] | type[LinkRole]) -> str:
     """A CHECK expression limiting `column` to the values of an enum."""
     listed = ", ".join(f"'{member.value}'" for member in values)
     return f"{column} IN ({listed})"
@@ -149,27 +149,45 @@ idempotency_keys = Table(
     Index(None, "created_at"),
 )
 
-# Where an incident lives in a chat: the message it was reported with, or the bot's
-# announcement of it. Unique per message, so a redelivered update reports nothing twice.
-chat_threads = Table(
-    "chat_threads",
+# Chat messages tied to incidents: people's reports, notes and commands (so a redelivered
+# update changes nothing twice) and the bot's cards, announcements, notices and prompts (so a
+# reply to one is understood). An incident's thread in a chat starts at its report or
+# announcement there.
+chat_messages = Table(
+    "chat_messages",
     metadata,
-    Column("incident_id", BigId, ForeignKey("incidents.id"), primary_key=True),
     Column("chat_id", BigInteger, nullable=False),
     Column("message_id", BigInteger, nullable=False),
-    UniqueConstraint("chat_id", "message_id"),
+    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=True),
+    Column("role", String(16), nullable=False),
+    # The Telegram file id of the photo (the largest size) or document the message carried.
+    Column("file_id", String(255), nullable=True),
+    Column("file_kind", String(16), nullable=True),  # photo or document
+    # Telegram's Unix time of the latest edit applied: an older or equal one is a redelivery.
+    Column("edit_date", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("chat_id", "message_id"),
+    CheckConstraint(one_of("role", LinkRole), name="role"),
+    Index(None, "incident_id"),
 )
 
 # Notifications to deliver, written in the same transaction as the change they announce.
+# A change notice carries the change itself (from, to, who, when, note), not a later state.
 _PENDING = "sent_at IS NULL AND failed_at IS NULL"
 outbox = Table(
     "outbox",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
-    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=False),
+    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=True),
+    # Where it goes; NULL: the chat announcements go to (INCIDENTS_TELEGRAM_NOTIFY_CHAT).
+    Column("chat_id", BigInteger, nullable=True),
     Column("actor", String(200), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=True),
     Column("note", Text, nullable=True),
+    # A queued reply: what to send.
+    Column("payload", OptionalJson, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=False),

@@ -76,15 +76,26 @@ def verb_for(current: Status, target: Status) -> Verb:
     return next(verb for verb, goal in VERB_TARGET.items() if goal == target)
 
 
-_SOURCE_TAG = re.compile(
-    r"^\s*\[(operator|monitoring|partner)\]\s*(.*)$", re.IGNORECASE | re.DOTALL
-)
+# The tags a chat message may start with, English and Russian, matched in any letter case.
+SOURCE_TAGS: dict[str, Source] = {
+    "operator": Source.OPERATOR,
+    "monitoring": Source.MONITORING,
+    "partner": Source.PARTNER,
+    "оператор": Source.OPERATOR,
+    "мониторинг": Source.MONITORING,
+    "партнёр": Source.PARTNER,
+    "партнер": Source.PARTNER,
+}
+_SOURCE_TAG = re.compile(r"^\s*\[([^\[\]\n]{1,20})\]\s*(.*)$", re.DOTALL)
 
 
 def parse_source_tag(text: str) -> tuple[Source, str] | None:
     """`[monitoring] Scooter #42 offline` -> (monitoring, "Scooter #42 offline"); else None."""
     match = _SOURCE_TAG.match(text)
-    return None if match is None else (Source(match.group(1)), match.group(2))
+    if match is None:
+        return None
+    source = SOURCE_TAGS.get(match.group(1).strip().casefold())
+    return None if source is None else (source, match.group(2))
 
 
 # Open is anything not closed: closed is final (the table gives it no way out).

@@ -1,12 +1,13 @@
-"""Notifications: what is announced to chats about incidents, and how delivery is retried."""
+"""Notifications: what is told to chats about incidents, and how delivery is retried."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from incidents.domain.incident import Incident
+from incidents.domain.incident import Incident, Status
 
 # After this many failed attempts a notification is given up (and kept, marked failed).
 MAX_ATTEMPTS = 30
@@ -16,34 +17,106 @@ LEASE = timedelta(seconds=60)
 # Notifications are forgotten this long after they were queued, sent or not: the audit trail
 # keeps every change, and a week-old notice is no longer news.
 RETENTION = timedelta(days=7)
+# The note an edit of a chat message that reported (or annotated) an incident appends.
+EDITED_NOTE = "edited: {text}"
 
 
 class NoticeKind(StrEnum):
     """Why a notification exists."""
 
     CREATED = "created"  # reported outside chats: announce it
-    CHANGED = "changed"  # changed outside chats: tell the incident's thread
+    CHANGED = "changed"  # changed: tell every chat that follows the incident
+    REPLY = "reply"  # the bot's answer in a chat, queued because Telegram failed to take it
+
+
+class LinkRole(StrEnum):
+    """What a chat message is to the incident it is linked with."""
+
+    REPORT = "report"  # a person's message that reported it
+    NOTE = "note"  # a person's reply that added a note
+    COMMAND = "command"  # a person's command that changed it
+    CARD = "card"  # the bot's card of it
+    ANNOUNCEMENT = "announcement"  # the bot's announcement of it
+    NOTICE = "notice"  # the bot's notice of one of its changes
+    PROMPT = "prompt"  # the bot's "what happened?" after a bare /new (no incident yet)
+
+
+# The bot's messages about one incident: a reply to one of them is a note to it.
+ABOUT_ONE_INCIDENT = frozenset({LinkRole.CARD, LinkRole.ANNOUNCEMENT, LinkRole.NOTICE})
+# Messages that start an incident's thread in a chat: that chat hears of every change.
+THREAD_STARTERS = frozenset({LinkRole.REPORT, LinkRole.ANNOUNCEMENT})
+# People's messages whose later edits are appended as notes.
+EDITABLE = frozenset({LinkRole.REPORT, LinkRole.NOTE})
 
 
 @dataclass(frozen=True, slots=True)
 class Thread:
-    """Where an incident lives in a chat: the message replies go to."""
+    """A message in a chat (an incident's thread starts at one: replies go to it)."""
 
     chat_id: int
     message_id: int
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo or document a chat message carried, as Telegram's file id."""
+
+    kind: str  # "photo" (the largest size is kept) or "document"
+    file_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOrigin:
+    """The chat a request came from, and the person's message that made it (none: a button).
+
+    `edit_date` is set when the message was edited (Telegram's Unix time of the edit);
+    `file` is the photo or document the message carried.
+    """
+
+    chat_id: int
+    message_id: int | None = None
+    edit_date: int | None = None
+    file: Attachment | None = None
+
+    @property
+    def message(self) -> Thread | None:
+        """The message itself, when there is one."""
+        return None if self.message_id is None else Thread(self.chat_id, self.message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A chat message tied to an incident (or, for a prompt, to none yet)."""
+
+    message: Thread
+    incident_id: int | None
+    role: LinkRole
+    file: Attachment | None = None
+    edit_date: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
-    """A notification claimed for delivery, with the incident as it is now."""
+    """A notification claimed for delivery.
+
+    A change notice carries the change as it happened (`moved_from` -> `status`, `actor`,
+    `at`, `note`); `incident` is the incident as it is now. `chat_id` None means the chat
+    announcements go to; `reply_to` is the message of the incident's thread in that chat.
+    A queued reply carries what to send in `payload`.
+    """
 
     id: int
     kind: NoticeKind
-    incident: Incident
+    incident: Incident | None
+    chat_id: int | None
     actor: str
+    at: datetime
+    status: Status | None
+    moved_from: Status | None
     note: str | None
-    thread: Thread | None
+    reply_to: int | None
     attempts: int
+    payload: dict[str, Any] | None = None
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -52,5 +125,5 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def is_chat_actor(actor: str) -> bool:
-    """Whether a change came from a chat, where the bot already answered it."""
+    """Whether an actor is a person in a chat (who reported there, so no announcement)."""
     return actor.startswith("telegram:")

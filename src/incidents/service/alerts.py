@@ -20,9 +20,8 @@ from incidents.domain.incident import (
     resolves_automatically,
     status_when_it_fires_again,
 )
-from incidents.domain.notifications import NoticeKind
 from incidents.service.context import Registry
-from incidents.service.outbox import announce
+from incidents.service.outbox import announce_change, announce_created
 
 # Status moves that follow from an alert are the registry's, not the reporter's.
 EVENTS_ACTOR = Actor.system("events")
@@ -125,7 +124,7 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
             details=trigger.details,
         )
         await _write(tx, incident, events.created(), trigger.reporter, trigger.reporter, now)
-        await announce(tx, NoticeKind.CREATED, incident, trigger.reporter, now=now)
+        await announce_created(tx, incident, trigger.reporter, now=now)
         return Handled(AlertOutcome.CREATED, incident)
     require_source(trigger.reporter, current.source)
     target = status_when_it_fires_again(current.status)
@@ -140,7 +139,9 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
         current.status, target, incident.occurrences, reported_by=trigger.reporter.name
     )
     await _write(tx, incident, happened, trigger.mover, trigger.reporter, now)
-    await announce(tx, NoticeKind.CHANGED, incident, trigger.mover, now=now)
+    await announce_change(
+        tx, incident, trigger.mover, moved_from=current.status, note=None, now=now
+    )
     return Handled(AlertOutcome.REOPENED, incident)
 
 
@@ -164,7 +165,7 @@ async def apply_resolve(
     )
     happened = events.resolved(current.status, reported_by=reporter.name)
     await _write(tx, incident, happened, mover, reporter, now)
-    await announce(tx, NoticeKind.CHANGED, incident, mover, now=now)
+    await announce_change(tx, incident, mover, moved_from=current.status, note=None, now=now)
     return Handled(AlertOutcome.RESOLVED, incident)
 
 

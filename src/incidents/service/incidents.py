@@ -21,15 +21,15 @@ from incidents.domain.incident import (
     Incident,
     Source,
     Status,
-    append_note,
     check_storable,
     check_transition,
     clean_text,
     search_words,
 )
-from incidents.domain.notifications import NoticeKind, Thread
+from incidents.domain.notifications import ChatOrigin, Link, LinkRole
+from incidents.service.changes import apply_change
 from incidents.service.context import Registry
-from incidents.service.outbox import announce
+from incidents.service.outbox import announce_created
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -62,13 +62,14 @@ async def create_incident(
     description: str,
     source: Source,
     idempotency_key: str | None = None,
-    thread: Thread | None = None,
+    origin: ChatOrigin | None = None,
 ) -> Reported:
     """Record a new incident in status `new`, with its `created` event.
 
     With an idempotency key, a retry of the same request by the same actor returns the
     incident the first one created; the same key with another body raises IdempotencyConflict.
-    With a chat `thread` (the message it was reported with), a message reports at most once.
+    From a chat (`origin`, the message it was reported with), a message reports at most once
+    and its chat follows the incident; reported elsewhere, the incident is announced.
     """
     require(actor, Permission.REPORT)
     require_source(actor, source)
@@ -77,7 +78,7 @@ async def create_incident(
     # finds that request's committed claim.
     for _ in range(2):
         try:
-            return await _create_once(registry, actor, description, source, idempotency_key, thread)
+            return await _create_once(registry, actor, description, source, idempotency_key, origin)
         except UniqueViolation:
             continue
     raise RuntimeError("idempotency key claimed twice without a committed claim")
@@ -89,17 +90,18 @@ async def _create_once(
     description: str,
     source: Source,
     key: str | None,
-    thread: Thread | None,
+    origin: ChatOrigin | None,
 ) -> Reported:
     now = registry.clock.now()
     fingerprint = _fingerprint(description, source)
     async with registry.database.transaction(write=True) as tx:
         conn = tx.connection
-        if thread is not None:
-            earlier = await chats.incident_of_message(conn, thread)
-            if earlier is not None:
-                incident = await queries.get_incident(conn, earlier)
-                assert incident is not None, "threads refer to incidents by foreign key"
+        message = None if origin is None else origin.message
+        if message is not None:
+            earlier = await chats.link_of(conn, message)
+            if earlier is not None and earlier.incident_id is not None:
+                incident = await queries.get_incident(conn, earlier.incident_id)
+                assert incident is not None, "links refer to incidents by foreign key"
                 return Reported(incident, replayed=True)
         if key is not None:
             await idempotency.purge(conn, before=now - IDEMPOTENCY_TTL)
@@ -135,9 +137,11 @@ async def _create_once(
             await idempotency.record_result(
                 conn, client=actor.name, key=key, incident_id=incident.id
             )
-        if thread is not None:
-            await chats.insert_thread(conn, incident.id, thread)
-        await announce(tx, NoticeKind.CREATED, incident, actor, now=now)
+        if origin is None:
+            await announce_created(tx, incident, actor, now=now)
+        elif message is not None:
+            report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
+            await chats.insert_link(conn, report, now=now)
         await tx.commit()
     return Reported(incident)
 
@@ -202,46 +206,46 @@ async def change_incident(
     note: str | None = None,
     expected_versions: Collection[int] | None = None,
     expected_status: Status | None = None,
+    origin: ChatOrigin | None = None,
+    role: LinkRole = LinkRole.COMMAND,
 ) -> Incident:
     """Move an incident to `status` and/or append `note`, atomically, with their events.
 
     Raises IncidentNotFound, VersionMismatch when the incident is at none of
     `expected_versions` (None: any version will do) or not in `expected_status`, and
     IllegalTransition.
-    Asking for the status it already has changes nothing.
+    Asking for the status it already has changes nothing. Asked in a chat (`origin`), the
+    person's message changes the incident at most once (it is tied to it as `role`), and
+    every other chat following the incident is told.
     """
     require(actor, Permission.CHANGE)
     if note is not None:
         note = clean_text(note, field="description_append")
+    message = None if origin is None else origin.message
     async with registry.database.transaction(write=True) as tx:
         current = await queries.get_incident(tx.connection, incident_id, for_update=True)
         if current is None:
             raise IncidentNotFound(incident_id)
+        if message is not None and await chats.link_of(tx.connection, message) is not None:
+            return current  # a redelivered message: done the first time
         stale_version = expected_versions is not None and current.version not in expected_versions
         moved = expected_status is not None and current.status != expected_status
         if stale_version or moved:
             raise VersionMismatch(incident_id, current.version)
         target = current.status if status is None else status
         check_transition(current.status, target)
-        happened = events.changes(current.status, target, note)
-        if not happened:
-            return current
-        now = registry.clock.now()
-        description = (
-            current.description if note is None else append_note(current.description, note)
+        changed = await apply_change(
+            tx,
+            current,
+            status=target,
+            note=note,
+            actor=actor,
+            origin=origin,
+            now=registry.clock.now(),
         )
-        changed = await queries.update_incident(
-            tx.connection, current, description=description, status=target, now=now
-        )
-        await queries.insert_events(
-            tx.connection,
-            incident_id,
-            happened,
-            actor=actor.name,
-            request_id=actor.request_id,
-            now=now,
-        )
-        await announce(tx, NoticeKind.CHANGED, changed, actor, note=note, now=now)
+        if message is not None:
+            link = Link(message, incident_id, role, None if origin is None else origin.file)
+            await chats.insert_link(tx.connection, link, now=registry.clock.now())
         await tx.commit()
     return changed
 

@@ -1,15 +1,19 @@
-"""Notification delivery: claim due notifications, then record how each went."""
+"""Notification delivery: queue notices with their change, claim them in order, settle them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from incidents.db import chats, outbox
 from incidents.db.engine import Transaction, UniqueViolation
 from incidents.domain.access import Actor
-from incidents.domain.incident import Incident
+from incidents.domain.incident import Incident, Status
 from incidents.domain.notifications import (
     LEASE,
+    Link,
+    LinkRole,
     Notice,
     NoticeKind,
     Thread,
@@ -19,50 +23,122 @@ from incidents.domain.notifications import (
 from incidents.service.context import Registry
 
 
-async def announce(
+async def announce_created(
+    tx: Transaction, incident: Incident, actor: Actor, *, now: datetime
+) -> None:
+    """Queue the announcement of an incident reported outside chats, in its transaction.
+
+    Queued whether or not this process runs a bot: any bot process may deliver it, and an
+    announcement with no chat to go to is settled without a message.
+    """
+    await outbox.enqueue(
+        tx.connection,
+        kind=NoticeKind.CREATED,
+        incident_id=incident.id,
+        chat_id=None,
+        actor=actor.name,
+        status=incident.status,
+        note=incident.description,
+        now=now,
+    )
+
+
+async def announce_change(
     tx: Transaction,
-    kind: NoticeKind,
     incident: Incident,
     actor: Actor,
     *,
-    note: str | None = None,
+    moved_from: Status | None,
+    note: str | None,
+    origin_chat: int | None = None,
     now: datetime,
 ) -> None:
-    """Queue a chat notification of a change made outside chats, in the change's transaction.
+    """Queue a notice of one change to every chat that follows the incident, in its transaction.
 
-    Queued whether or not this process runs a bot: any bot process may deliver it, and a
-    notification with no chat to go to is settled without a message.
+    A chat follows an incident it reported, or was told of; the chat the change was made in
+    (`origin_chat`) is answered there already. An incident reported outside chats whose
+    announcement has not gone out yet is followed by the announcement chat all the same: the
+    notice waits for it there.
     """
-    if not is_chat_actor(actor.name):
+    chat_ids: list[int | None] = list(await chats.threads_of(tx.connection, incident.id))
+    if not chat_ids and not is_chat_actor(incident.created_by):
+        chat_ids.append(None)
+    for chat_id in chat_ids:
+        if chat_id is not None and chat_id == origin_chat:
+            continue
         await outbox.enqueue(
-            tx.connection, kind=kind, incident_id=incident.id, actor=actor.name, note=note, now=now
+            tx.connection,
+            kind=NoticeKind.CHANGED,
+            incident_id=incident.id,
+            chat_id=chat_id,
+            actor=actor.name,
+            status=incident.status,
+            moved_from=moved_from,
+            note=note,
+            now=now,
         )
 
 
-async def claim_notices(registry: Registry, *, limit: int = 20) -> list[Notice]:
-    """Lease due notifications for delivery; another sender will not get them meanwhile."""
+async def queue_reply(
+    registry: Registry,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    incident_id: int | None,
+    actor: str,
+) -> None:
+    """Queue an answer in a chat that Telegram did not take; the sender delivers it later."""
+    async with registry.database.transaction(write=True) as tx:
+        await outbox.enqueue(
+            tx.connection,
+            kind=NoticeKind.REPLY,
+            incident_id=incident_id,
+            chat_id=chat_id,
+            actor=actor,
+            payload=payload,
+            now=registry.clock.now(),
+        )
+        await tx.commit()
+
+
+async def claim_notices(
+    registry: Registry, *, announce_chat: int | None, limit: int = 20
+) -> list[Notice]:
+    """Lease due notifications for delivery, in order; another sender will not get them."""
     now = registry.clock.now()
     async with registry.database.transaction(write=True) as tx:
-        notices = await outbox.claim(tx.connection, now=now, lease_until=now + LEASE, limit=limit)
+        notices = await outbox.claim(
+            tx.connection,
+            now=now,
+            lease_until=now + LEASE,
+            limit=limit,
+            announce_chat=announce_chat,
+        )
         await tx.commit()
     return notices
 
 
-async def notice_sent(registry: Registry, notice: Notice, *, posted: Thread | None) -> None:
-    """Record a delivered notification; an announcement becomes the incident's chat thread."""
+async def notice_sent(
+    registry: Registry, notice: Notice, *, posted: Thread | None, role: LinkRole | None
+) -> None:
+    """Record a delivered notification, and what the message it posted is (`role`)."""
+    now = registry.clock.now()
     try:
         async with registry.database.transaction(write=True) as tx:
-            await outbox.mark_sent(tx.connection, notice.id, now=registry.clock.now())
-            if posted is not None and notice.thread is None:
-                await chats.insert_thread(tx.connection, notice.incident.id, posted)
+            await outbox.mark_sent(tx.connection, notice.id, now=now)
+            if posted is not None and role is not None:
+                incident_id = None if notice.incident is None else notice.incident.id
+                await chats.insert_link(tx.connection, Link(posted, incident_id, role), now=now)
             await tx.commit()
     except UniqueViolation:
-        # The incident got a thread meanwhile: keep that one, still record the delivery.
-        await notice_sent(registry, notice, posted=None)
+        # That message is tied to something already: keep that, still record the delivery.
+        await notice_sent(registry, notice, posted=None, role=None)
 
 
-async def notice_failed(registry: Registry, notice: Notice, *, error: str) -> None:
-    """Record a failed delivery; it is retried later with backoff."""
+async def notice_failed(
+    registry: Registry, notice: Notice, *, error: str, final: bool = False
+) -> None:
+    """Record a failed delivery: retried later with backoff, or given up when `final`."""
     now = registry.clock.now()
     async with registry.database.transaction(write=True) as tx:
         await outbox.mark_failed(
@@ -71,7 +147,15 @@ async def notice_failed(registry: Registry, notice: Notice, *, error: str) -> No
             error=error,
             retry_at=now + retry_delay(notice.attempts),
             now=now,
+            final=final,
         )
+        await tx.commit()
+
+
+async def release_notices(registry: Registry, notices: Sequence[Notice]) -> None:
+    """Hand claimed notifications back untried, to be claimed again in order."""
+    async with registry.database.transaction(write=True) as tx:
+        await outbox.release(tx.connection, [notice.id for notice in notices])
         await tx.commit()
 
 

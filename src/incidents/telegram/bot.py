@@ -16,17 +16,22 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.utils.backoff import BackoffConfig
 
 from incidents.service.context import Registry
 from incidents.settings import Settings
+from incidents.telegram.answers import Answers
 from incidents.telegram.handlers import build_router
 from incidents.telegram.policy import ChatPolicy, ChatPolicyMiddleware
+from incidents.telegram.replies import Replier
 from incidents.telegram.sender import NotificationSender
 from incidents.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+# How long polling waits after Telegram failed, growing to the longest (aiogram's own).
+DEFAULT_BACKOFF_CONFIG = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -48,9 +53,12 @@ def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
         # Announcements carry buttons: people in the notification chat may use them.
         chats.setdefault(settings.telegram_notify_chat, None)
     policy = ChatPolicy(chats=chats, users=settings.telegram_users)
-    dispatcher = Dispatcher(registry=registry, texts=Texts(settings.language), policy=policy)
+    texts = Texts(settings.language)
+    answers = Answers(registry, texts, Replier(registry))
+    dispatcher = Dispatcher(registry=registry, texts=texts, policy=policy, answers=answers)
     guard = ChatPolicyMiddleware(policy)
     dispatcher.message.outer_middleware(guard)
+    dispatcher.edited_message.outer_middleware(guard)
     dispatcher.callback_query.outer_middleware(guard)
     dispatcher.include_router(build_router())
     return dispatcher
@@ -60,10 +68,16 @@ class TelegramDoor:
     """The bot with its notification sender, run by polling or fed by webhook requests."""
 
     def __init__(
-        self, settings: Settings, registry: Registry, *, sender_interval: float = 1.0
+        self,
+        settings: Settings,
+        registry: Registry,
+        *,
+        sender_interval: float = 1.0,
+        backoff: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
     ) -> None:
         self.settings = settings
         self.sender_interval = sender_interval
+        self.backoff = backoff
         self.bot = build_bot(settings)
         self.dispatcher = build_dispatcher(settings, registry)
         self.sender = NotificationSender(
@@ -96,7 +110,15 @@ class TelegramDoor:
             log.warning("could not clear a webhook before polling: %s", error)
         await self.start_sender()
         try:
-            await self.dispatcher.start_polling(self.bot, handle_signals=False, polling_timeout=10)
+            # One update at a time, in the order people wrote them: an edit never overtakes
+            # the report it corrects, nor an answer the question it answers.
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=False,
+                polling_timeout=10,
+                backoff_config=self.backoff,
+                handle_as_tasks=False,
+            )
         finally:
             await self.stop_sender()
             await self.bot.session.close()
@@ -124,7 +146,11 @@ class TelegramDoor:
         )
 
     async def feed(self, update: dict[str, Any]) -> None:
-        """Handle one update delivered by webhook."""
+        """Handle one update delivered by webhook.
+
+        Returns once the update is recorded: answers Telegram does not take now are queued
+        in the outbox, so a failing Telegram does not make it deliver the update again.
+        """
         await self.dispatcher.feed_webhook_update(self.bot, update)
 
     async def start(self) -> None:
@@ -144,6 +170,7 @@ class TelegramDoor:
                     self.settings.telegram_webhook_url or "",
                     secret_token=None if secret is None else secret.get_secret_value(),
                     drop_pending_updates=False,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
                 )
                 return
             except Exception as error:

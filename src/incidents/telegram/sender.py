@@ -1,25 +1,28 @@
-"""Delivers queued notifications to Telegram, with retries; nothing is lost or sent twice."""
+"""Delivers queued notifications to Telegram, in order, with retries; none lost or doubled."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from contextlib import suppress
 
 from aiogram import Bot
-from aiogram.types import ReplyParameters
 
-from incidents.domain.notifications import Notice, NoticeKind, Thread
+from incidents.domain.notifications import LinkRole, Notice, NoticeKind
 from incidents.service import outbox
 from incidents.service.context import Registry
 from incidents.telegram.keyboards import buttons
-from incidents.telegram.texts import Texts
+from incidents.telegram.replies import REFUSED, Outgoing, post
+from incidents.telegram.texts import Change, Texts
 
 log = logging.getLogger(__name__)
 
+_ROLES = {NoticeKind.CREATED: LinkRole.ANNOUNCEMENT, NoticeKind.CHANGED: LinkRole.NOTICE}
+
 
 class NotificationSender:
-    """Drains the outbox: announcements to the notification chat, changes to each thread."""
+    """Drains the outbox: announcements, change notices to each following chat, replies."""
 
     def __init__(
         self, bot: Bot, registry: Registry, texts: Texts, *, notify_chat: int | None
@@ -30,44 +33,73 @@ class NotificationSender:
         self.notify_chat = notify_chat
 
     async def deliver_due(self) -> int:
-        """Try every notification due now; returns how many were delivered."""
+        """Try every notification due now, each chat's in order; returns how many went out."""
+        notices = await outbox.claim_notices(self.registry, announce_chat=self.notify_chat)
         delivered = 0
-        for notice in await outbox.claim_notices(self.registry):
+        stalled: set[int | None] = set()  # chats whose next notification failed this round
+        posted: dict[tuple[int, int], int] = {}  # announcements made this round
+        for index, notice in enumerate(notices):
+            chat = self._chat_of(notice)
+            if chat in stalled:
+                continue
             try:
-                posted = await self._send(notice)
-            except Exception as error:  # any failure (an HTML 502 too): retry it later
+                message = self._message(notice, chat, posted)
+                where = None if message is None else await post(self.bot, message)
+            except Exception as error:  # an HTML 502, a timeout...: retry it later, in order
+                refused = isinstance(error, REFUSED)
                 log.warning(
                     "notification %s not delivered (try %s): %s", notice.id, notice.attempts, error
                 )
-                await outbox.notice_failed(self.registry, notice, error=str(error))
+                await outbox.notice_failed(self.registry, notice, error=str(error), final=refused)
+                if refused:  # given up: the chat's next ones need not wait for it
+                    continue
+                stalled.add(chat)
+                later = [n for n in notices[index + 1 :] if self._chat_of(n) == chat]
+                await outbox.release_notices(self.registry, later)
                 continue
-            await outbox.notice_sent(self.registry, notice, posted=posted)
+            await outbox.notice_sent(
+                self.registry, notice, posted=where, role=self._role(notice, message)
+            )
+            if where is not None and notice.kind is NoticeKind.CREATED and notice.incident:
+                posted[(notice.incident.id, where.chat_id)] = where.message_id
             delivered += 1
         return delivered
 
-    async def _send(self, notice: Notice) -> Thread | None:
-        """Send one notification; returns the announcement's place when one was posted."""
+    def _chat_of(self, notice: Notice) -> int | None:
+        return self.notify_chat if notice.chat_id is None else notice.chat_id
+
+    def _role(self, notice: Notice, message: Outgoing | None) -> LinkRole | None:
+        if notice.kind is NoticeKind.REPLY:
+            return None if message is None else message.role
+        return _ROLES[notice.kind]
+
+    def _message(
+        self, notice: Notice, chat: int | None, posted: dict[tuple[int, int], int]
+    ) -> Outgoing | None:
+        """What to send for `notice` in `chat`; None when no chat is there to tell."""
         incident = notice.incident
-        if notice.kind is NoticeKind.CREATED:
-            if self.notify_chat is None or notice.thread is not None:
-                return None
-            sent = await self.bot.send_message(
-                self.notify_chat,
-                self.texts.card(incident, heading=self.texts.words.announced),
-                reply_markup=buttons(incident, self.texts),
+        if notice.kind is NoticeKind.REPLY:
+            assert chat is not None
+            assert notice.payload is not None
+            return Outgoing.from_payload(
+                chat, None if incident is None else incident.id, notice.payload
             )
-            return Thread(chat_id=sent.chat.id, message_id=sent.message_id)
-        if notice.thread is None:
+        if chat is None or incident is None:
             return None
-        await self.bot.send_message(
-            notice.thread.chat_id,
-            self.texts.changed(incident, notice.actor, notice.note),
-            reply_markup=buttons(incident, self.texts),
-            reply_parameters=ReplyParameters(
-                message_id=notice.thread.message_id, allow_sending_without_reply=True
-            ),
+        status = notice.status or incident.status
+        if notice.kind is NoticeKind.CREATED:
+            # The incident as it was reported: later changes follow as notices of their own.
+            reported = dataclasses.replace(
+                incident, status=status, description=notice.note or incident.description
+            )
+            text = self.texts.card(reported, heading=self.texts.words.announced)
+            return Outgoing(chat, text, markup=buttons(reported, self.texts))
+        change = Change(
+            incident.id, notice.moved_from, status, notice.actor, notice.at, notice.note
         )
-        return None
+        reply_to = notice.reply_to or posted.get((incident.id, chat))
+        markup = buttons(dataclasses.replace(incident, status=status), self.texts)
+        return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
 
     async def run(self, stop: asyncio.Event, *, interval: float = 1.0) -> None:
         """Deliver until `stop` is set, polling every `interval` seconds when idle."""

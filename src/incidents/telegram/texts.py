@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 
 from incidents.domain.errors import (
@@ -15,7 +16,21 @@ from incidents.domain.errors import (
     VersionMismatch,
 )
 from incidents.domain.events import Event, EventKind
-from incidents.domain.incident import Incident, Status, Verb
+from incidents.domain.incident import Incident, Source, Status, Verb
+from incidents.domain.notifications import Attachment
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change as its notice tells it."""
+
+    incident_id: int
+    moved_from: Status | None
+    status: Status
+    actor: str
+    at: datetime
+    note: str | None
+
 
 # Telegram refuses messages over 4096 characters (counted after entities are parsed, so
 # escaping does not count); every piece of user text is clipped so a message stays below.
@@ -33,13 +48,17 @@ class Catalogue:
     statuses: dict[Status, str]
     verbs: dict[Verb, str]
     source: str
+    sources: dict[Source, str]
     reported_by: str
+    photo_attached: str
+    file_attached: str
+    note_told: str
+    answer_here: str
     usage_new: str
     usage_id: str
     usage_note: str
     refused_chat: str
     nothing_open: str
-    now_status: str
     note_added: str
     changed_meanwhile: str
     done: str
@@ -60,23 +79,34 @@ EN = Catalogue(
     },
     verbs={Verb.TAKE: "Take", Verb.RESOLVE: "Resolve", Verb.REOPEN: "Reopen", Verb.CLOSE: "Close"},
     source="Source",
+    sources={
+        Source.OPERATOR: "operator",
+        Source.MONITORING: "monitoring",
+        Source.PARTNER: "partner",
+    },
     reported_by="reported by",
-    usage_new="Write what happened after the command: /new Scooter #42 is offline",
+    photo_attached="📎 A photo is attached",
+    file_attached="📎 A file is attached",
+    note_told="note added",
+    answer_here="What happened?",
+    usage_new="What happened? Reply to this message, or write it after the command: "
+    "/new Scooter #42 is offline",
     usage_id="Give the incident number: /{command} 42",
     usage_note="Give the number and the text: /note 42 Courier is on the way",
     refused_chat="Sorry, this chat is not connected to the incident registry. "
     "Ask an administrator to add it.",
     nothing_open="No open incidents.",
-    now_status="is now {status}",
     note_added="Note added to incident #{id}.",
     changed_meanwhile="It changed meanwhile; this is the current state.",
     done="Done.",
     announced="New incident",
     forwarded_from="Forwarded from {name}",
     bad_status="Unknown status. Use one of: new, in_progress, resolved, closed.",
-    help="Report a problem: /new <text>, or start a message with [operator], [monitoring] "
-    "or [partner].\nThen: /list [status], /show <id>, /take, /resolve, /reopen, /close <id>, "
-    "/note <id> <text>; or reply to an incident message to add a note.",
+    help="Report a problem: /new <text> (or /new alone, then answer the question), or start "
+    "a message or a photo's caption with [operator], [monitoring] or [partner].\n"
+    "Then: /list [status], /show <id>, /take, /resolve, /reopen, /close <id>, "
+    "/note <id> <text>; or reply to the bot's message about an incident to add a note. "
+    "Editing a report adds the correction as a note.",
     errors={
         IncidentNotFound.code: "There is no incident #{id}. See /list.",
         IllegalTransition.code: "The incident is {current}; it can go to: {allowed}.",
@@ -102,24 +132,35 @@ RU = Catalogue(
         Verb.CLOSE: "Закрыть",
     },
     source="Источник",
+    sources={
+        Source.OPERATOR: "оператор",
+        Source.MONITORING: "мониторинг",
+        Source.PARTNER: "партнёр",
+    },
     reported_by="сообщил",
-    usage_new="Напишите после команды, что случилось: /new Самокат #42 не на связи",
+    photo_attached="📎 Приложено фото",
+    file_attached="📎 Приложен файл",
+    note_told="добавлена заметка",
+    answer_here="Что случилось?",
+    usage_new="Что случилось? Ответьте на это сообщение или напишите после команды: "
+    "/new Самокат #42 не на связи",
     usage_id="Укажите номер инцидента: /{command} 42",
     usage_note="Укажите номер и текст: /note 42 Курьер выехал",
     refused_chat="Извините, этот чат не подключён к реестру инцидентов. "
     "Попросите администратора добавить его.",
     nothing_open="Открытых инцидентов нет.",
-    now_status="теперь {status}",
     note_added="Заметка добавлена к инциденту #{id}.",
     changed_meanwhile="Инцидент уже изменился; вот его текущее состояние.",
     done="Готово.",
     announced="Новый инцидент",
     forwarded_from="Переслано от {name}",
     bad_status="Неизвестный статус. Возможны: new, in_progress, resolved, closed.",
-    help="Сообщить о проблеме: /new <текст> или сообщение, начинающееся с [operator], "
-    "[monitoring] или [partner].\nДалее: /list [статус], /show <номер>, /take, /resolve, "
-    "/reopen, /close <номер>, /note <номер> <текст>; или ответьте на сообщение об инциденте, "
-    "чтобы добавить заметку.",
+    help="Сообщить о проблеме: /new <текст> (или просто /new и ответ на вопрос бота), "
+    "или сообщение либо подпись к фото, начинающиеся с [оператор], [мониторинг] или "
+    "[партнёр] (или [operator], [monitoring], [partner]).\n"
+    "Далее: /list [статус], /show <номер>, /take, /resolve, /reopen, /close <номер>, "
+    "/note <номер> <текст>; или ответьте на сообщение бота об инциденте, чтобы добавить "
+    "заметку. Исправление сообщения о проблеме добавляется заметкой.",
     errors={
         IncidentNotFound.code: "Инцидента #{id} нет. Смотрите /list.",
         IllegalTransition.code: "Статус инцидента: {current}; возможно: {allowed}.",
@@ -149,25 +190,43 @@ class Texts:
         return self.words.statuses[status]
 
     def card(
-        self, incident: Incident, *, heading: str | None = None, budget: int = TEXT_BUDGET
+        self,
+        incident: Incident,
+        *,
+        heading: str | None = None,
+        budget: int = TEXT_BUDGET,
+        files: Sequence[Attachment] = (),
     ) -> str:
-        """An incident as a message: number, status, source, reporter, description."""
+        """An incident as a message: number, status, source, reporter, description, files."""
         w = self.words
         title = f"{heading or w.incident} #{incident.id}"
-        return (
+        text = (
             f"<b>{escape(title)}</b> · {escape(self.status(incident.status))}\n"
-            f"{w.source}: {incident.source.value} · {w.reported_by} "
+            f"{w.source}: {escape(w.sources[incident.source])} · {w.reported_by} "
             f"{escape(clip(incident.created_by, ACTOR_BUDGET))}\n\n"
             f"{escape(clip(incident.description, budget))}"
         )
+        if files:
+            photo = any(file.kind == "photo" for file in files)
+            text += f"\n\n{w.photo_attached if photo else w.file_attached}"
+        return text
 
-    def changed(self, incident: Incident, actor: str, note: str | None) -> str:
-        """A change made elsewhere, told in the incident's thread."""
-        status = self.words.now_status.format(status=self.status(incident.status))
-        who = escape(clip(actor, ACTOR_BUDGET))
-        text = f"<b>{self.words.incident} #{incident.id}</b> {escape(status)} · {who}"
-        if note:
-            text += f"\n{escape(clip(note, 1000))}"
+    def change(self, change: Change) -> str:
+        """One change, told in a following chat: from -> to (or a note), who, when, the note."""
+        w = self.words
+        if change.moved_from is None and change.note is None:  # queued by an older version
+            what = self.status(change.status)
+        elif change.moved_from is None:
+            what = w.note_told
+        else:
+            what = f"{self.status(change.moved_from)} → {self.status(change.status)}"
+        who = escape(clip(change.actor, ACTOR_BUDGET))
+        text = (
+            f"<b>{w.incident} #{change.incident_id}</b>: {escape(what)} · {who} · "
+            f"{_when(change.at)}"
+        )
+        if change.note:
+            text += f"\n{escape(clip(change.note, 1000))}"
         return text
 
     def listing(self, incidents: list[Incident]) -> str:
@@ -175,15 +234,17 @@ class Texts:
         if not incidents:
             return self.words.nothing_open
         lines = [
-            f"#{i.id} · {escape(self.status(i.status))} · {i.source.value} — "
+            f"#{i.id} · {escape(self.status(i.status))} · {escape(self.words.sources[i.source])} — "
             f"{escape(clip(i.description.splitlines()[0], 80))}"
             for i in incidents
         ]
         return "\n".join(lines)
 
-    def details(self, incident: Incident, events: list[Event]) -> str:
+    def details(
+        self, incident: Incident, events: list[Event], *, files: Sequence[Attachment] = ()
+    ) -> str:
         """A card followed by the latest events."""
-        lines = [self.card(incident, budget=DETAILS_TEXT_BUDGET), ""]
+        lines = [self.card(incident, budget=DETAILS_TEXT_BUDGET, files=files), ""]
         lines.extend(self._event_line(event) for event in events[-5:])
         return "\n".join(lines)
 
@@ -218,3 +279,7 @@ class Texts:
 
 def _hhmm(moment: datetime) -> str:
     return moment.strftime("%d.%m %H:%M")
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d.%m %H:%M UTC")

@@ -1,0 +1,98 @@
+"""How handlers answer: who acts, where a message came from, and replies tied to incidents."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import ForceReply, Message, User
+
+from incidents.domain.access import Actor, Role
+from incidents.domain.incident import Incident
+from incidents.domain.notifications import Attachment, ChatOrigin, LinkRole
+from incidents.service import chats
+from incidents.service.context import Registry
+from incidents.telegram.keyboards import buttons
+from incidents.telegram.replies import Outgoing, Replier
+from incidents.telegram.texts import Texts
+
+
+def actor_of(user: User | None) -> Actor:
+    """The audit-trail actor of a Telegram user; people in admitted chats act as operators."""
+    if user is None:
+        return Actor(name="telegram:unknown", role=Role.OPERATOR)
+    handle = f" (@{user.username})" if user.username else ""
+    return Actor(name=f"telegram:{user.id}{handle}", role=Role.OPERATOR)
+
+
+def attachment_of(message: Message) -> Attachment | None:
+    """The photo (its largest size) or document a message carries, if any."""
+    if message.photo:
+        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size))
+        return Attachment("photo", largest.file_id)
+    if message.document is not None:
+        return Attachment("document", message.document.file_id)
+    return None
+
+
+def origin_of(message: Message) -> ChatOrigin:
+    """Where a person's message is, with its edit time and what it carries."""
+    return ChatOrigin(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        edit_date=message.edit_date,
+        file=attachment_of(message),
+    )
+
+
+class Answers:
+    """Replies to people's messages through the Replier, cards tied to their incidents."""
+
+    def __init__(self, registry: Registry, texts: Texts, replier: Replier) -> None:
+        self.registry = registry
+        self.texts = texts
+        self.replier = replier
+
+    async def text(self, bot: Bot, message: Message, text: str) -> None:
+        """Reply with a plain answer."""
+        await self._send(bot, message, Outgoing(message.chat.id, text, message.message_id))
+
+    async def prompt(self, bot: Bot, message: Message) -> None:
+        """Ask what happened, opening the reply box; the answer to it is a report."""
+        ask = ForceReply(
+            force_reply=True, selective=True, input_field_placeholder=self.texts.words.answer_here
+        )
+        outgoing = Outgoing(
+            message.chat.id,
+            self.texts.words.usage_new,
+            message.message_id,
+            markup=ask,
+            role=LinkRole.PROMPT,
+        )
+        await self._send(bot, message, outgoing)
+
+    async def card(
+        self, bot: Bot, message: Message, incident: Incident, *, details: str | None = None
+    ) -> None:
+        """Reply with the incident's card (or `details`), its buttons, tied to it."""
+        text = details or self.texts.card(incident, files=await self.files(incident))
+        outgoing = Outgoing(
+            message.chat.id,
+            text,
+            message.message_id,
+            markup=buttons(incident, self.texts),
+            incident_id=incident.id,
+            role=LinkRole.CARD,
+        )
+        await self._send(bot, message, outgoing)
+
+    async def redraw(self, bot: Bot, chat_id: int, message_id: int, incident: Incident) -> None:
+        """Show an incident's current state in the card a button was pressed on."""
+        text = self.texts.card(incident, files=await self.files(incident))
+        outgoing = Outgoing(chat_id, text, markup=buttons(incident, self.texts), edit=message_id)
+        await self.replier.send(bot, outgoing, actor="telegram:bot")
+
+    async def files(self, incident: Incident) -> list[Attachment]:
+        """The photos and documents of an incident, for its card."""
+        return await chats.files_of(self.registry, incident.id)
+
+    async def _send(self, bot: Bot, message: Message, outgoing: Outgoing) -> None:
+        await self.replier.send(bot, outgoing, actor=actor_of(message.from_user).name)

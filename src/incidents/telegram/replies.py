@@ -1,0 +1,127 @@
+"""The bot's answers in chats: sent at once, or queued in the outbox when Telegram fails."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyParameters
+
+from incidents.domain.notifications import LinkRole, Thread
+from incidents.service import chats, outbox
+from incidents.service.context import Registry
+
+log = logging.getLogger(__name__)
+
+# Telegram's answer to these is final: sending the same again gets the same refusal.
+REFUSED = (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
+
+Markup = InlineKeyboardMarkup | ForceReply
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message the bot sends (or an edit of one), and what it is to which incident."""
+
+    chat_id: int
+    text: str
+    reply_to: int | None = None
+    markup: Markup | None = None
+    edit: int | None = None  # the message to edit instead of sending a new one
+    incident_id: int | None = None
+    role: LinkRole | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The message as an outbox row keeps it (chat and incident have their own columns)."""
+        markup = None if self.markup is None else self.markup.model_dump(exclude_none=True)
+        return {
+            "text": self.text,
+            "reply_to": self.reply_to,
+            "markup": markup,
+            "edit": self.edit,
+            "role": None if self.role is None else self.role.value,
+        }
+
+    @classmethod
+    def from_payload(
+        cls, chat_id: int, incident_id: int | None, payload: dict[str, Any]
+    ) -> Outgoing:
+        """The message an outbox row keeps."""
+        markup: dict[str, Any] | None = payload.get("markup")
+        role = payload.get("role")
+        return cls(
+            chat_id=chat_id,
+            text=str(payload["text"]),
+            reply_to=payload.get("reply_to"),
+            markup=None if markup is None else _markup(markup),
+            edit=payload.get("edit"),
+            incident_id=incident_id,
+            role=None if role is None else LinkRole(role),
+        )
+
+
+def _markup(data: dict[str, Any]) -> Markup:
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.model_validate(data)
+    return ForceReply.model_validate(data)
+
+
+async def post(bot: Bot, message: Outgoing) -> Thread:
+    """Send (or edit) a message now; returns where it is. Raises whatever Telegram answers."""
+    if message.edit is not None:
+        inline = message.markup if isinstance(message.markup, InlineKeyboardMarkup) else None
+        await bot.edit_message_text(
+            message.text, chat_id=message.chat_id, message_id=message.edit, reply_markup=inline
+        )
+        return Thread(message.chat_id, message.edit)
+    reply = None
+    if message.reply_to is not None:
+        # The message replied to may have been deleted meanwhile: say it anyway.
+        reply = ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
+    sent = await bot.send_message(
+        message.chat_id, message.text, reply_markup=message.markup, reply_parameters=reply
+    )
+    return Thread(sent.chat.id, sent.message_id)
+
+
+class Replier:
+    """Answers in chats; what Telegram does not take now goes to the outbox, in order."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    async def send(self, bot: Bot, message: Outgoing, *, actor: str) -> None:
+        """Send `message`, tie it to its incident, or queue it; never raises for Telegram."""
+        try:
+            posted = await post(bot, message)
+        except REFUSED as error:
+            if "not modified" not in str(error):
+                log.error("Telegram refused a reply in chat %s: %s", message.chat_id, error)
+            return
+        except Exception as error:  # unreachable, 5xx, an HTML error page: try again later
+            log.warning("reply in chat %s queued: %s", message.chat_id, error)
+            await outbox.queue_reply(
+                self.registry,
+                chat_id=message.chat_id,
+                payload=message.payload(),
+                incident_id=message.incident_id,
+                actor=actor,
+            )
+            return
+        if message.role is not None:
+            await chats.link_message(
+                self.registry, posted, incident_id=message.incident_id, role=message.role
+            )
