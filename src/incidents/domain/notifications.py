@@ -27,6 +27,7 @@ class NoticeKind(StrEnum):
     CREATED = "created"  # reported outside chats: announce it
     CHANGED = "changed"  # changed: tell every chat that follows the incident
     REPLY = "reply"  # the bot's answer in a chat, queued because Telegram failed to take it
+    DELETE = "delete"  # the bot's message to take back (`payload`: its `message_id`)
 
 
 class LinkRole(StrEnum):

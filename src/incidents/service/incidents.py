@@ -12,7 +12,6 @@ from typing import Generic, TypeVar
 from incidents.db import chats, counters, idempotency, queries
 from incidents.db.engine import UniqueViolation
 from incidents.db.queries import IncidentFilter
-from incidents.domain import events
 from incidents.domain.access import Actor, Permission, require, require_source
 from incidents.domain.cursor import Position
 from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
@@ -27,9 +26,8 @@ from incidents.domain.incident import (
     search_words,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole
-from incidents.service.changes import apply_change
+from incidents.service.changes import apply_change, write_report
 from incidents.service.context import Registry
-from incidents.service.outbox import announce_created
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -117,31 +115,19 @@ async def _create_once(
             await idempotency.claim(
                 conn, client=actor.name, key=key, fingerprint=fingerprint, now=now
             )
-        incident = await queries.insert_incident(
-            conn,
+        incident = await write_report(
+            tx,
             description=description,
             source=source,
-            status=Status.NEW,
-            created_by=actor.name,
-            now=now,
-        )
-        await queries.insert_events(
-            conn,
-            incident.id,
-            [events.created()],
-            actor=actor.name,
-            request_id=actor.request_id,
+            reporter=actor.name,
+            actor=actor,
+            origin=origin,
             now=now,
         )
         if key is not None:
             await idempotency.record_result(
                 conn, client=actor.name, key=key, incident_id=incident.id
             )
-        if origin is None:
-            await announce_created(tx, incident, actor, now=now)
-        elif message is not None:
-            report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
-            await chats.insert_link(conn, report, now=now)
         await tx.commit()
     return Reported(incident)
 

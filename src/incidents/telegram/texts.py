@@ -65,6 +65,11 @@ class Catalogue:
     announced: str
     forwarded_from: str
     bad_status: str
+    suggest: str
+    record: str
+    decline: str
+    declined: str
+    offer_closed: str
     help: str
     errors: dict[str, str]
 
@@ -102,8 +107,14 @@ EN = Catalogue(
     announced="New incident",
     forwarded_from="Forwarded from {name}",
     bad_status="Unknown status. Use one of: new, in_progress, resolved, closed.",
+    suggest="Looks like a problem report. Record it?",
+    record="Record",
+    decline="No",
+    declined="Not recorded.",
+    offer_closed="This offer is closed.",
     help="Report a problem: /new <text> (or /new alone, then answer the question), or start "
-    "a message or a photo's caption with [operator], [monitoring] or [partner].\n"
+    "a message or a photo's caption with [operator], [monitoring] or [partner]; a message "
+    "that reads like a problem report gets a Record button.\n"
     "Then: /list [status], /show <id>, /take, /resolve, /reopen, /close <id>, "
     "/note <id> <text>; or reply to the bot's message about an incident to add a note. "
     "Editing a report adds the correction as a note.",
@@ -155,9 +166,15 @@ RU = Catalogue(
     announced="Новый инцидент",
     forwarded_from="Переслано от {name}",
     bad_status="Неизвестный статус. Возможны: new, in_progress, resolved, closed.",
+    suggest="Похоже на сообщение о проблеме. Записать?",
+    record="Записать",
+    decline="Нет",
+    declined="Не записано.",
+    offer_closed="Это предложение уже закрыто.",
     help="Сообщить о проблеме: /new <текст> (или просто /new и ответ на вопрос бота), "
     "или сообщение либо подпись к фото, начинающиеся с [оператор], [мониторинг] или "
-    "[партнёр] (или [operator], [monitoring], [partner]).\n"
+    "[партнёр] (или [operator], [monitoring], [partner]); к сообщению, похожему на "
+    "сообщение о проблеме, бот предложит кнопку «Записать».\n"
     "Далее: /list [статус], /show <номер>, /take, /resolve, /reopen, /close <номер>, "
     "/note <номер> <текст>; или ответьте на сообщение бота об инциденте, чтобы добавить "
     "заметку. Исправление сообщения о проблеме добавляется заметкой.",
