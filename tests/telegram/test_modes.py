@@ -43,6 +43,8 @@ async def test_webhook_mode_takes_updates_only_with_the_secret(
         registered = await fake_api.wait_for("setWebhook")
         assert registered.params["url"] == "https://incidents.example.org/hooks/telegram"
         assert registered.params["secret_token"] == SECRET
+        assert "edited_message" in registered.params["allowed_updates"]
+        assert registered.params["max_connections"] == "1"
 
         for wrong in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}):
             refused = await client.post("/hooks/telegram", json=update, headers=wrong)

@@ -182,6 +182,8 @@ class TelegramDoor:
                     secret_token=None if secret is None else secret.get_secret_value(),
                     drop_pending_updates=False,
                     allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    # One update at a time, in order, as polling handles them.
+                    max_connections=1,
                 )
                 return
             except Exception as error:

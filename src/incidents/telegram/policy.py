@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from incidents.domain.incident import Source, parse_source_tag
+from incidents.telegram.answers import Answers
 from incidents.telegram.texts import Texts
 
 
@@ -57,7 +59,9 @@ class ChatPolicyMiddleware(BaseMiddleware):
             return await handler(event, data)
         texts: Texts = data["texts"]
         if isinstance(event, CallbackQuery):
-            await event.answer(texts.words.refused_chat, show_alert=True)
+            with suppress(Exception):  # answered now or never
+                await event.answer(texts.words.refused_chat, show_alert=True)
         elif addresses_the_bot(message):
-            await message.reply(texts.words.refused_chat)
+            answers: Answers = data["answers"]
+            await answers.text(data["bot"], message, texts.words.refused_chat)
         return None

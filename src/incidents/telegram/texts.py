@@ -113,8 +113,9 @@ EN = Catalogue(
     declined="Not recorded.",
     offer_closed="This offer is closed.",
     help="Report a problem: /new <text> (or /new alone, then answer the question), or start "
-    "a message or a photo's caption with [operator], [monitoring] or [partner]; a message "
-    "that reads like a problem report gets a Record button.\n"
+    "a message or a photo's caption with [operator], [monitoring] or [partner] "
+    "([оператор], [мониторинг], [партнёр] work too); a message that reads like a problem "
+    "report gets a Record button.\n"
     "Then: /list [status], /show <id>, /take, /resolve, /reopen, /close <id>, "
     "/note <id> <text>; or reply to the bot's message about an incident to add a note. "
     "Editing a report adds the correction as a note.",
