@@ -179,25 +179,28 @@ class Chats:
     async def press(self, card: Call, label: str, *, user: dict[str, Any] = ANNA) -> Call:
         """Press a button of a message the bot sent; returns the bot's callback answer."""
         mark = len(self.api.calls)
-        chat_id = int(card.params["chat_id"])
-        await self.api.push(
-            {
-                "callback_query": {
-                    "id": str(next(_CALLBACK_IDS)),
-                    "from": user,
-                    "chat_instance": "1",
-                    "data": card.callback_data(label),
-                    "message": {
-                        "message_id": card.message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "supergroup", "title": "ops"},
-                        "from": BOT_USER,
-                        "text": card.result["text"],
-                    },
-                }
-            }
-        )
+        await self.api.push(self.pressing(card, label, user=user))
         return await self.api.wait_for("answerCallbackQuery", after=mark)
+
+    @staticmethod
+    def pressing(card: Call, label: str, *, user: dict[str, Any] = ANNA) -> dict[str, Any]:
+        """The update Telegram sends when `user` presses button `label` of `card`."""
+        chat_id = int(card.params["chat_id"])
+        return {
+            "callback_query": {
+                "id": str(next(_CALLBACK_IDS)),
+                "from": user,
+                "chat_instance": "1",
+                "data": card.callback_data(label),
+                "message": {
+                    "message_id": card.message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "supergroup", "title": "ops"},
+                    "from": BOT_USER,
+                    "text": card.result["text"],
+                },
+            }
+        }
 
     async def incidents(self, **params: Any) -> list[dict[str, Any]]:
         response = await self.http.get("/api/v1/incidents", params=params)
@@ -207,12 +210,18 @@ class Chats:
 
 
 @pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    """Settings of the bot beyond telegram_settings' (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
 async def chats(
-    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock, bot_settings: dict[str, Any]
 ) -> AsyncIterator[Chats]:
     """The bot polling the fake API, plus an operator API client on the same database."""
     fake_api.reset()
-    settings = telegram_settings(database_url, fake_api.url)
+    settings = telegram_settings(database_url, fake_api.url, **bot_settings)
     app = create_app(settings, clock=clock)
     registry: Registry = app.state.registry
     key = await access.issue_key(
