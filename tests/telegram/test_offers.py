@@ -22,6 +22,7 @@ async def offered(
     offer = await chats.deliver(update)
     assert offer.text == OFFER
     assert offer.buttons == ["Record", "No"]
+    assert offer.params["disable_notification"] == "true"  # a quiet reply
     return update, offer
 
 

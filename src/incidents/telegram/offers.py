@@ -96,6 +96,7 @@ class Offers:
             words.suggest,
             reply_to=message.message_id,
             markup=offer_buttons(message.message_id, self.texts),
+            silent=True,  # a quiet reply: nobody's phone rings for a question
         )
         try:
             where = await post(bot, offer)

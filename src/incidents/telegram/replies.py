@@ -42,6 +42,7 @@ class Outgoing:
     markup: Markup | None = None
     edit: int | None = None  # the message to edit instead of sending a new one
     delete: int | None = None  # the message to delete instead (`text` is then unused)
+    silent: bool = False  # sent without a sound (a question nobody asked for)
     incident_id: int | None = None
     role: LinkRole | None = None
 
@@ -54,6 +55,7 @@ class Outgoing:
             "markup": markup,
             "edit": self.edit,
             "delete": self.delete,
+            "silent": self.silent,
             "role": None if self.role is None else self.role.value,
         }
 
@@ -71,6 +73,7 @@ class Outgoing:
             markup=None if markup is None else _markup(markup),
             edit=payload.get("edit"),
             delete=payload.get("delete"),
+            silent=bool(payload.get("silent")),
             incident_id=incident_id,
             role=None if role is None else LinkRole(role),
         )
@@ -99,7 +102,11 @@ async def post(bot: Bot, message: Outgoing) -> Thread:
         # The message replied to may have been deleted meanwhile: say it anyway.
         reply = ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
     sent = await bot.send_message(
-        message.chat_id, message.text, reply_markup=message.markup, reply_parameters=reply
+        message.chat_id,
+        message.text,
+        reply_markup=message.markup,
+        reply_parameters=reply,
+        disable_notification=message.silent or None,
     )
     return Thread(sent.chat.id, sent.message_id)
 
