@@ -16,7 +16,7 @@ from incidents.domain.access import Actor, Role
 from incidents.service import access
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
-from tests.telegram.conftest import OPS, Chats, telegram_settings
+from tests.telegram.conftest import OPS, QUICK_BACKOFF, Chats, telegram_settings
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, plain
 
 SECRET = "s3cret-webhook-token"
@@ -170,3 +170,26 @@ async def test_api_processes_deliver_notifications_too(
         announced = await fake_api.wait_for("sendMessage")
         assert f"#{created.json()['id']}" in plain(announced.text)
         assert not any(call.method == "setWebhook" for call in fake_api.calls)
+
+
+async def test_the_bot_starts_during_an_outage_and_answers_once_telegram_is_back(
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+) -> None:
+    fake_api.reset()
+    fake_api.failing = True
+    settings = telegram_settings(database_url, fake_api.url)
+    app = create_app(settings, clock=clock)
+    door = TelegramDoor(settings, app.state.registry, sender_interval=0.05, backoff=QUICK_BACKOFF)
+    polling = asyncio.create_task(door.poll())
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    try:
+        await fake_api.wait_for("getMe", ok=False)
+        update = await fake_api.push(chats.message(OPS, "[operator] Gate 2 does not open"))
+        fake_api.failing = False
+        card = await fake_api.wait_for("sendMessage", replying_to=update["message"]["message_id"])
+        assert "Gate 2 does not open" in plain(card.text)
+    finally:
+        await door.stop_polling()
+        await asyncio.wait_for(polling, 10)
+        await app.state.registry.close()
+        await chats.http.aclose()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import BigInteger, Row, and_, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db import chats, queries
@@ -17,8 +17,6 @@ from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind
 # Claims take turns (PostgreSQL; SQLite serializes writers anyway): a sender must see every
 # pending row of a chat, leased or not, to send that chat's messages in order.
 _CLAIM_LOCK_ID = 0x1C1D_0B0C
-# How many pending rows one claim looks at.
-_WINDOW = 500
 
 
 async def enqueue(
@@ -69,25 +67,29 @@ async def claim(
     """
     if conn.dialect.name == "postgresql":
         await conn.execute(text(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCK_ID})"))
-    pending = await conn.execute(
-        select(outbox)
-        .where(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
-        .order_by(outbox.c.id)
-        .limit(_WINDOW)
+    pending = and_(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
+    chat = (
+        outbox.c.chat_id
+        if announce_chat is None
+        else func.coalesce(outbox.c.chat_id, literal(announce_chat, BigInteger))
     )
-    waiting: set[int | None] = set()
+    heads = await conn.execute(select(func.min(outbox.c.id)).where(pending).group_by(chat))
     chosen: list[int] = []
-    for row in pending:
-        chat = announce_chat if row.chat_id is None else row.chat_id
-        if chat in waiting:
-            continue
-        held = row.locked_until is not None and row.locked_until >= now
-        if held or row.next_attempt_at > now:
-            waiting.add(chat)
-            continue
-        chosen.append(row.id)
-        if len(chosen) >= limit:
-            break
+    for (head,) in heads:
+        # The head's chat, then its pending rows from the head on, while each may go now.
+        row = (await conn.execute(select(outbox).where(outbox.c.id == head))).one()
+        same_chat = chat == (row.chat_id if row.chat_id is not None else announce_chat)
+        if row.chat_id is None and announce_chat is None:
+            same_chat = outbox.c.chat_id.is_(None)
+        rows = await conn.execute(
+            select(outbox).where(pending, same_chat).order_by(outbox.c.id).limit(limit)
+        )
+        for queued in rows:
+            held = queued.locked_until is not None and queued.locked_until >= now
+            if held or queued.next_attempt_at > now:
+                break
+            chosen.append(queued.id)
+    chosen = sorted(chosen)[:limit]
     if not chosen:
         return []
     claimed = await conn.execute(

@@ -102,7 +102,7 @@ async def queue_reply(
 
 
 async def claim_notices(
-    registry: Registry, *, announce_chat: int | None, limit: int = 20
+    registry: Registry, *, announce_chat: int | None = None, limit: int = 20
 ) -> list[Notice]:
     """Lease due notifications for delivery, in order; another sender will not get them."""
     now = registry.clock.now()
@@ -119,7 +119,11 @@ async def claim_notices(
 
 
 async def notice_sent(
-    registry: Registry, notice: Notice, *, posted: Thread | None, role: LinkRole | None
+    registry: Registry,
+    notice: Notice,
+    *,
+    posted: Thread | None,
+    role: LinkRole | None = None,
 ) -> None:
     """Record a delivered notification, and what the message it posted is (`role`)."""
     now = registry.clock.now()

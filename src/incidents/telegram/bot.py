@@ -16,7 +16,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.utils.backoff import BackoffConfig
+from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from incidents.service import suggestions
 from incidents.service.context import Registry
@@ -89,6 +89,7 @@ class TelegramDoor:
             self.bot, registry, Texts(settings.language), notify_chat=settings.telegram_notify_chat
         )
         self._stop = asyncio.Event()
+        self._stop_polling = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
         self._registration: asyncio.Task[None] | None = None
 
@@ -121,6 +122,8 @@ class TelegramDoor:
             log.warning("could not clear a webhook before polling: %s", error)
         await self.start_sender()
         try:
+            if not await self._until_telegram_answers():
+                return
             # One update at a time, in the order people wrote them: an edit never overtakes
             # the report it corrects, nor an answer the question it answers.
             await self.dispatcher.start_polling(
@@ -134,8 +137,23 @@ class TelegramDoor:
             await self.stop_sender()
             await self.bot.session.close()
 
+    async def _until_telegram_answers(self) -> bool:
+        """Wait, backing off, until Telegram answers (a start during an outage must not fail);
+        False when asked to stop first."""
+        backoff = Backoff(self.backoff)
+        while not self._stop_polling.is_set():
+            try:
+                await self.bot.me()
+                return True
+            except Exception as error:
+                log.warning("Telegram does not answer yet: %s", error)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_polling.wait(), next(backoff))
+        return False
+
     async def stop_polling(self) -> None:
         """Ask a running `poll()` to return."""
+        self._stop_polling.set()
         with suppress(RuntimeError):
             await self.dispatcher.stop_polling()
 

@@ -193,7 +193,7 @@ def build_router() -> Router:
     router.message.register(show, Command("show"))
     router.message.register(move, Command(*(verb.value for verb in Verb)))
     router.message.register(note, Command("note"))
-    router.message.register(reports.message, F.text | F.caption)
+    router.message.register(reports.not_a_command, F.text | F.caption)
     router.edited_message.register(reports.edited, F.text | F.caption)
     router.callback_query.register(pressed, IncidentAction.filter())
     router.callback_query.register(answered, OfferAnswer.filter())

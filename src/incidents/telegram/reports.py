@@ -73,7 +73,7 @@ async def add_note(
     await answers.text(bot, message, answers.texts.words.note_added.format(id=incident_id))
 
 
-async def message(
+async def not_a_command(
     message: Message,
     bot: Bot,
     registry: Registry,
