@@ -134,6 +134,13 @@ def _photo_fields(update: dict[str, Any]) -> dict[str, Any]:
     return {key: message[key] for key in ("photo", "caption") if key in message}
 
 
+async def yesterday(day: Day) -> None:
+    """What is already in the registry: ids are in the forties by the morning."""
+    for n in range(40):
+        await day.post(f"yesterday-{n}", f"Yesterday's report {n}", "partner")
+    await day.chats.notices_settled()
+
+
 async def morning(day: Day) -> None:
     """Reports in every form people use, with chatter and redeliveries among them."""
     c = day.chats
@@ -324,6 +331,7 @@ async def test_a_working_day_in_the_chats(
             transport=transport, base_url="http://testserver", headers=headers
         ) as http:
             day = Day(Chats(fake_api, http, registry), clock)
+            await yesterday(day)
             await morning(day)
             await midday(day)
             await outage(day, bot)
@@ -349,7 +357,11 @@ async def test_a_working_day_in_the_chats(
     assert actual == expected, "every notice in order"
 
     announced = Counter(number(c) for c in fake_api.sent() if ANNOUNCEMENT.match(plain(c.text)))
-    assert announced == Counter({day.ids[name]: 1 for name in ("gateway", "door", "app")})
+    from_api = [i.id for i in page.items if not i.created_by.startswith("telegram:")]
+    assert announced == Counter(dict.fromkeys(from_api, 1))
+    assert len(from_api) == 43
+    assert day.ids["locker"] == 42  # the number in the /new usage hint, answered by reply
+    assert await _description(registry, 42) == "Курьер не может открыть ячейку 12"
     assert await _description(registry, day.ids["scooter"]) == (
         "Самокат 41 не заряжается на точке 3\nЗаменили батарею"
     )

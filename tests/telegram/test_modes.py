@@ -13,7 +13,8 @@ import httpx
 from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
-from incidents.service import access
+from incidents.domain.incident import Status
+from incidents.service import access, incidents
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
 from tests.telegram.conftest import OPS, QUICK_BACKOFF, Chats, telegram_settings
@@ -89,6 +90,15 @@ async def test_russian_replies(
         assert "мониторинг — Камера 5" in listing
         assert "оператор — Самокат #42" in listing
         assert "Инцидента #77 нет" in (await chats.say(OPS, "/take 77")).text
+        hint = await chats.say(OPS, "/new")
+        assert plain(hint.text).startswith("Что случилось?")
+        mark = len(fake_api.calls)
+        operator = Actor(name="key:ops", role=Role.OPERATOR)
+        await incidents.change_incident(
+            app.state.registry, actor=operator, incident_id=1, status=Status.IN_PROGRESS
+        )
+        told = await fake_api.wait_for("sendMessage", after=mark)
+        assert plain(told.text).startswith("Инцидент #1: новый → в работе · key:ops")
     finally:
         await door.stop_polling()
         await asyncio.wait_for(polling, 10)

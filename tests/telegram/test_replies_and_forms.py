@@ -175,3 +175,31 @@ async def test_a_move_in_another_chat_is_told_where_it_was_reported(chats: Chats
     sent = [c for c in chats.api.calls[mark:] if c.method == "sendMessage"]
     assert [int(c.params["chat_id"]) for c in sent] == [OPS]  # the /help of `settled`
     assert int(card.params["chat_id"]) == OPS
+
+
+async def test_an_edited_note_appends_the_correction_once(chats: Chats) -> None:
+    card = await chats.say(OPS, "/new Barrier at gate 1 stuck")
+    [incident] = await chats.incidents()
+    note = chats.message(OPS, "Called the technican", reply_to_message=chats.replying_to(card))
+    await chats.deliver(note)
+    edit = chats.edited(note, "Called the technician")
+    await chats.deliver(edit)
+    await chats.api.redeliver(edit)
+    await chats.settled()
+    current = (await chats.http.get(f"/api/v1/incidents/{incident['id']}")).json()
+    assert current["description"].split("\n") == [
+        "Barrier at gate 1 stuck",
+        "Called the technican",
+        "edited: Called the technician",
+    ]
+
+
+async def test_a_photo_answering_the_prompt_is_a_report_with_its_photo(chats: Chats) -> None:
+    hint = await chats.say(OPS, "/new")
+    answer = chats.photo(
+        OPS, "Bench at point 4 is broken", reply_to_message=chats.replying_to(hint)
+    )
+    card = await chats.deliver(answer)
+    assert "A photo is attached" in plain(card.text)
+    [incident] = await chats.incidents()
+    assert incident["description"] == "Bench at point 4 is broken"
