@@ -189,3 +189,14 @@ async def test_what_is_never_offered(chats: Chats) -> None:
     await chats.settled()
     assert offers_to(chats, update["message"]["message_id"], after=mark) == []
     assert BOT_USER["id"] != ANNA["id"]
+
+
+async def test_an_offer_answered_by_a_tag_meanwhile_records_nothing_twice(chats: Chats) -> None:
+    update, offer = await offered(chats, "касса на точке Арбат зависла")
+    card = await chats.deliver(chats.edited(update, "[operator] касса на точке Арбат зависла"))
+    assert plain(card.text).startswith("Incident #1")
+    answer = await chats.press(offer, "Record", user=BORIS)
+    assert answer.params["text"] == "Done."
+    [incident] = await chats.incidents()
+    assert incident["created_by"] == "telegram:111 (@anna)"
+    assert len(await events(chats, incident["id"])) == 1
