@@ -47,6 +47,7 @@ async def test_each_chat_in_order_none_held_by_another(app: FastAPI, clock: Tick
         (NoticeKind.CHANGED, PARTNERS, Status.IN_PROGRESS, Status.RESOLVED),
     ]
     assert first[2].reply_to == 7
+    assert len({n.event_id for n in first}) == 5  # each tells its own audit event
     assert await claim_notices(registry, announce_chat=NOTIFY) == []  # all leased
 
     # The announcement fails: the notification chat waits for it, the partners' chat does not.

@@ -31,6 +31,7 @@ async def enqueue(
     moved_from: Status | None = None,
     note: str | None = None,
     payload: dict[str, Any] | None = None,
+    event_id: int | None = None,
 ) -> None:
     """Add a notification, due at once."""
     await conn.execute(
@@ -43,6 +44,7 @@ async def enqueue(
             from_status=None if moved_from is None else moved_from.value,
             note=note,
             payload=payload,
+            event_id=event_id,
             created_at=now,
             attempts=0,
             next_attempt_at=now,
@@ -123,6 +125,7 @@ async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | Non
         reply_to=reply_to,
         attempts=row.attempts,
         payload=row.payload,
+        event_id=row.event_id,
     )
 
 

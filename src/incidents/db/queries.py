@@ -229,12 +229,12 @@ async def insert_events(
     actor: str,
     request_id: str | None,
     now: datetime,
-) -> None:
-    """Append events to an incident's trail."""
+) -> list[int]:
+    """Append events to an incident's trail; returns their ids, in order."""
     if not events:
-        return
-    await conn.execute(
-        incident_events.insert(),
+        return []
+    result = await conn.execute(
+        incident_events.insert().returning(incident_events.c.id, sort_by_parameter_order=True),
         [
             {
                 "incident_id": incident_id,
@@ -247,6 +247,7 @@ async def insert_events(
             for event in events
         ],
     )
+    return [row.id for row in result]
 
 
 async def list_events(

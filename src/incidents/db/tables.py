@@ -213,6 +213,8 @@ outbox = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
     Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=True),
+    # The audit event it tells of (the last of its change).
+    Column("event_id", BigId, ForeignKey("incident_events.id"), nullable=True),
     # Where it goes; NULL: the chat announcements go to (INCIDENTS_TELEGRAM_NOTIFY_CHAT).
     Column("chat_id", BigInteger, nullable=True),
     Column("actor", String(200), nullable=False),

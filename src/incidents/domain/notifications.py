@@ -118,6 +118,7 @@ class Notice:
     reply_to: int | None
     attempts: int
     payload: dict[str, Any] | None = None
+    event_id: int | None = None  # the audit event a notice tells of
 
 
 def retry_delay(attempts: int) -> timedelta:

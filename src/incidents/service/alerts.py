@@ -123,8 +123,10 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
             dedup_key=trigger.dedup_key,
             details=trigger.details,
         )
-        await _write(tx, incident, events.created(), trigger.reporter, trigger.reporter, now)
-        await announce_created(tx, incident, trigger.reporter, now=now)
+        created = await _write(
+            tx, incident, events.created(), trigger.reporter, trigger.reporter, now
+        )
+        await announce_created(tx, incident, trigger.reporter, event_id=created, now=now)
         return Handled(AlertOutcome.CREATED, incident)
     require_source(trigger.reporter, current.source)
     target = status_when_it_fires_again(current.status)
@@ -138,9 +140,15 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
     happened = events.reopened(
         current.status, target, incident.occurrences, reported_by=trigger.reporter.name
     )
-    await _write(tx, incident, happened, trigger.mover, trigger.reporter, now)
+    event_id = await _write(tx, incident, happened, trigger.mover, trigger.reporter, now)
     await announce_change(
-        tx, incident, trigger.mover, moved_from=current.status, note=None, now=now
+        tx,
+        incident,
+        trigger.mover,
+        moved_from=current.status,
+        note=None,
+        event_id=event_id,
+        now=now,
     )
     return Handled(AlertOutcome.REOPENED, incident)
 
@@ -164,8 +172,10 @@ async def apply_resolve(
         tx.connection, current, description=current.description, status=Status.RESOLVED, now=now
     )
     happened = events.resolved(current.status, reported_by=reporter.name)
-    await _write(tx, incident, happened, mover, reporter, now)
-    await announce_change(tx, incident, mover, moved_from=current.status, note=None, now=now)
+    event_id = await _write(tx, incident, happened, mover, reporter, now)
+    await announce_change(
+        tx, incident, mover, moved_from=current.status, note=None, event_id=event_id, now=now
+    )
     return Handled(AlertOutcome.RESOLVED, incident)
 
 
@@ -176,9 +186,9 @@ async def _write(
     actor: Actor,
     reporter: Actor,
     now: datetime,
-) -> None:
+) -> int:
     # The reporter's request id ties the event to its request, whoever the actor is.
-    await queries.insert_events(
+    [written] = await queries.insert_events(
         tx.connection,
         incident.id,
         [event],
@@ -186,3 +196,4 @@ async def _write(
         request_id=reporter.request_id,
         now=now,
     )
+    return written

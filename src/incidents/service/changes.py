@@ -38,7 +38,7 @@ async def write_report(
         created_by=reporter,
         now=now,
     )
-    await queries.insert_events(
+    [created] = await queries.insert_events(
         tx.connection,
         incident.id,
         [events.created(reported_by=None if reporter == actor.name else reporter)],
@@ -48,7 +48,7 @@ async def write_report(
     )
     message = None if origin is None else origin.message
     if origin is None:
-        await announce_created(tx, incident, actor, now=now)
+        await announce_created(tx, incident, actor, event_id=created, now=now)
     elif message is not None:
         report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
         await chats.insert_link(tx.connection, report, now=now)
@@ -76,7 +76,7 @@ async def apply_change(
     changed = await queries.update_incident(
         tx.connection, current, description=description, status=status, now=now
     )
-    await queries.insert_events(
+    written = await queries.insert_events(
         tx.connection, current.id, happened, actor=actor.name, request_id=actor.request_id, now=now
     )
     await announce_change(
@@ -85,6 +85,7 @@ async def apply_change(
         actor,
         moved_from=current.status if status != current.status else None,
         note=note,
+        event_id=written[-1],
         origin_chat=None if origin is None else origin.chat_id,
         now=now,
     )

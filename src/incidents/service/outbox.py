@@ -24,7 +24,7 @@ from incidents.service.context import Registry
 
 
 async def announce_created(
-    tx: Transaction, incident: Incident, actor: Actor, *, now: datetime
+    tx: Transaction, incident: Incident, actor: Actor, *, event_id: int, now: datetime
 ) -> None:
     """Queue the announcement of an incident reported outside chats, in its transaction.
 
@@ -39,6 +39,7 @@ async def announce_created(
         actor=actor.name,
         status=incident.status,
         note=incident.description,
+        event_id=event_id,
         now=now,
     )
 
@@ -50,10 +51,11 @@ async def announce_change(
     *,
     moved_from: Status | None,
     note: str | None,
+    event_id: int,
     origin_chat: int | None = None,
     now: datetime,
 ) -> None:
-    """Queue a notice of one change to every chat that follows the incident, in its transaction.
+    """Queue a notice of one change (its event `event_id`) to every chat following the incident.
 
     A chat follows an incident it reported, or was told of; the chat the change was made in
     (`origin_chat`) is answered there already. An incident reported outside chats whose
@@ -75,6 +77,7 @@ async def announce_change(
             status=incident.status,
             moved_from=moved_from,
             note=note,
+            event_id=event_id,
             now=now,
         )
 

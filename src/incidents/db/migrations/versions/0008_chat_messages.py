@@ -1,5 +1,5 @@
-"""Chat messages tied to incidents (replacing chat threads); change notices that carry the
-change, go to each following chat, and queued replies.
+"""Chat messages tied to incidents (replacing chat threads); change notices that carry their
+change and its audit event and go to each following chat; queued replies.
 
 Revision ID: 0008
 Revises: 0007
@@ -29,6 +29,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("from_status", sa.String(16), nullable=True))
         batch.add_column(sa.Column("to_status", sa.String(16), nullable=True))
         batch.add_column(sa.Column("payload", OptionalJson, nullable=True))
+        batch.add_column(sa.Column("event_id", BigId, nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_outbox_event_id_incident_events"), "incident_events", ["event_id"], ["id"]
+        )
     # Notices queued before this revision go where they would have: the incident's thread.
     op.execute(
         "UPDATE outbox SET chat_id = (SELECT t.chat_id FROM chat_threads t "
@@ -65,6 +69,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM outbox WHERE incident_id IS NULL")
     with op.batch_alter_table("outbox") as batch:
+        batch.drop_constraint(op.f("fk_outbox_event_id_incident_events"), type_="foreignkey")
+        batch.drop_column("event_id")
         batch.drop_column("payload")
         batch.drop_column("to_status")
         batch.drop_column("from_status")
