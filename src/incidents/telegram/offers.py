@@ -78,6 +78,7 @@ class Offers:
             and self.settings.suggests_in(message.chat.id)
             and user is not None
             and not user.is_bot
+            and message.sender_chat is None  # a channel's or an anonymous admin's post
             and message.forward_origin is None
             and not message.is_automatic_forward
             and message.via_bot is None
