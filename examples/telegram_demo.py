@@ -51,7 +51,8 @@ def show_bot(call: Call) -> None:
 
 
 async def converse(chats: Conversation, registry: Registry) -> None:
-    """Play the script: reports, a button, a note, a change made elsewhere."""
+    """Play the script: reports, a button, a note, a change made elsewhere, and an untagged
+    report recorded in one tap."""
     cards = []
     for user, text in SCRIPT:
         show(user["first_name"], text)
@@ -76,6 +77,15 @@ async def converse(chats: Conversation, registry: Registry) -> None:
         registry, actor=operator, incident_id=first, status=Status.RESOLVED
     )
     show_bot(await chats.api.wait_for("sendMessage", after=mark))
+
+    untagged = "Terminal 7 at Lesnaya is down again"
+    show(ANNA["first_name"], untagged)
+    offer = await chats.say(OPS, untagged, user=ANNA)
+    show_bot(offer)
+    show(BORIS["first_name"], "(presses Record)")
+    mark = len(chats.api.calls)
+    await chats.press(offer, offer.buttons[0], user=BORIS)
+    show_bot(await chats.api.wait_for("editMessageText", after=mark))
 
 
 async def main(language: str) -> None:

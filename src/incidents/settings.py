@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -9,9 +11,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from incidents.db.engine import EngineOptions
 from incidents.db.urls import async_url
+from incidents.domain.durations import parse_duration
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
 from incidents.domain.incident import Source
 from incidents.domain.ratelimit import Rate
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramChat:
+    """A group chat the bot serves: the source its reports get (None: operator), and
+    whether its untagged reports get suggestions."""
+
+    source: Source | None = None
+    suggest: bool = True
 
 
 class Settings(BaseSettings):
@@ -58,11 +70,18 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_chats: Annotated[dict[int, Source | None], NoDecode] = Field(default_factory=dict)
+    telegram_chats: Annotated[dict[int, TelegramChat], NoDecode] = Field(default_factory=dict)
     telegram_users: Annotated[frozenset[int], NoDecode] = frozenset()
     telegram_notify_chat: int | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Untagged messages that read like problem reports get a "Record it?" reply (on | off),
+    # taken back when nobody answers within the TTL (`30s`, `10m`, `2h`).
+    telegram_suggest: bool = True
+    telegram_suggest_ttl: Annotated[timedelta, NoDecode] = timedelta(minutes=10)
+    # A deployment's own problem words and things it reports, comma-separated.
+    telegram_suggest_words: Annotated[tuple[str, ...], NoDecode] = ()
+    telegram_suggest_things: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("database_url")
     @classmethod
@@ -73,14 +92,35 @@ class Settings(BaseSettings):
     @field_validator("telegram_chats", mode="before")
     @classmethod
     def _parse_chats(cls, value: object) -> object:
-        """`-1001:operator,-1002` -> {-1001: operator, -1002: None} (no default source)."""
-        if not isinstance(value, str):
-            return value
-        chats: dict[str, str | None] = {}
-        for item in filter(None, (part.strip() for part in value.split(","))):
-            chat, _, source = item.partition(":")
-            chats[chat.strip()] = source.strip() or None
-        return chats
+        """`-1001:operator,-1002,-1003:partner:nosuggest` -> each chat's source and options."""
+        return _parse_chats(value) if isinstance(value, str) else value
+
+    @field_validator("telegram_suggest_ttl", mode="before")
+    @classmethod
+    def _parse_ttl(cls, value: object) -> object:
+        """`10m`, `30s`, `2h` or bare seconds."""
+        return parse_duration(str(value)) if isinstance(value, str | int) else value
+
+    @field_validator("telegram_suggest_ttl")
+    @classmethod
+    def _ttl_is_positive(cls, value: timedelta) -> timedelta:
+        """A suggestion taken back at once could never be answered."""
+        if value <= timedelta(0):
+            raise ValueError("INCIDENTS_TELEGRAM_SUGGEST_TTL must be longer than 0")
+        return value
+
+    @field_validator("telegram_suggest_words", "telegram_suggest_things", mode="before")
+    @classmethod
+    def _parse_words(cls, value: object) -> object:
+        """`глючит,не пробивает` -> both."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def suggests_in(self, chat_id: int) -> bool:
+        """Whether untagged reports in this chat get a suggestion."""
+        chat = self.telegram_chats.get(chat_id)
+        return self.telegram_suggest and (chat is None or chat.suggest)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -140,3 +180,22 @@ class Settings(BaseSettings):
             statement_timeout_ms=self.db_statement_timeout_ms,
             sqlite_busy_timeout_ms=self.sqlite_busy_timeout_ms,
         )
+
+
+_NOSUGGEST = "nosuggest"
+
+
+def _parse_chats(text: str) -> dict[str, TelegramChat]:
+    """`-1001:operator,-1002,-1003:partner:nosuggest`: chat_id[:source[:nosuggest]] each."""
+    chats = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        chat, *fields = (field.strip() for field in item.split(":"))
+        suggest = not (fields and fields[-1].lower() == _NOSUGGEST)
+        fields = fields if suggest else fields[:-1]
+        if len(fields) > 1:
+            raise ValueError(
+                f"INCIDENTS_TELEGRAM_CHATS: {item!r}: write chat_id[:source[:{_NOSUGGEST}]]"
+            )
+        source = Source(fields[0]) if fields and fields[0] else None
+        chats[chat] = TelegramChat(source, suggest)
+    return chats

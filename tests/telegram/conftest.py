@@ -160,12 +160,18 @@ class Chats(Conversation):
 
 
 @pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    """Settings of the bot beyond telegram_settings' (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
 async def chats(
-    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock, bot_settings: dict[str, Any]
 ) -> AsyncIterator[Chats]:
     """The bot polling the fake API, plus an operator API client on the same database."""
     fake_api.reset()
-    settings = telegram_settings(database_url, fake_api.url)
+    settings = telegram_settings(database_url, fake_api.url, **bot_settings)
     app = create_app(settings, clock=clock)
     registry: Registry = app.state.registry
     key = await access.issue_key(

@@ -54,22 +54,25 @@ class Conversation:
     async def press(self, card: Call, label: str, *, user: dict[str, Any] = ANNA) -> Call:
         """Press a button of a message the bot sent; returns the bot's callback answer."""
         mark = len(self.api.calls)
-        chat_id = int(card.params["chat_id"])
-        await self.api.push(
-            {
-                "callback_query": {
-                    "id": str(next(_CALLBACK_IDS)),
-                    "from": user,
-                    "chat_instance": "1",
-                    "data": card.callback_data(label),
-                    "message": {
-                        "message_id": card.message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "supergroup", "title": "ops"},
-                        "from": BOT_USER,
-                        "text": card.result["text"],
-                    },
-                }
-            }
-        )
+        await self.api.push(self.pressing(card, label, user=user))
         return await self.api.wait_for("answerCallbackQuery", after=mark)
+
+    @staticmethod
+    def pressing(card: Call, label: str, *, user: dict[str, Any] = ANNA) -> dict[str, Any]:
+        """The update Telegram sends when `user` presses button `label` of `card`."""
+        chat_id = int(card.params["chat_id"])
+        return {
+            "callback_query": {
+                "id": str(next(_CALLBACK_IDS)),
+                "from": user,
+                "chat_instance": "1",
+                "data": card.callback_data(label),
+                "message": {
+                    "message_id": card.message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "supergroup", "title": "ops"},
+                    "from": BOT_USER,
+                    "text": card.result["text"],
+                },
+            }
+        }

@@ -358,7 +358,16 @@ class FakeBotAPI:
             self._answered.add(query)
         if method in {"sendMessage", "editMessageText"}:
             return self._message(method, params)
+        if method == "deleteMessage":
+            self._delete(int(params["chat_id"]), int(params["message_id"]))
         return True
+
+    def _delete(self, chat_id: int, message_id: int) -> None:
+        """Delete a message that exists in that chat, as Telegram does; it is gone after."""
+        chat = self.messages.get(chat_id, {})
+        if message_id not in chat:
+            raise Refused("message to delete not found")
+        del chat[message_id]
 
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send or edit a message, refusing what Telegram refuses."""

@@ -90,3 +90,19 @@ async def test_only_the_update_types_asked_for_are_delivered() -> None:
     got = await _call(api, "getUpdates", allowed_updates=["message"])
     assert [next(k for k in u if k != "update_id") for u in got.json()["result"]] == ["message"]
     assert len(api.dropped) == 1
+
+
+async def test_the_fake_deletes_only_messages_that_exist_in_that_chat() -> None:
+    api = FakeBotAPI()
+    chat, other = -100, -200
+    sent = (await _call(api, "sendMessage", chat_id=chat, text="hi")).json()["result"]
+    message_id = sent["message_id"]
+    for where, which in ((other, message_id), (chat, message_id + 1)):
+        refused = await _call(api, "deleteMessage", chat_id=where, message_id=which)
+        assert refused.status_code == 400
+        assert refused.json()["description"] == "Bad Request: message to delete not found"
+    assert (await _call(api, "deleteMessage", chat_id=chat, message_id=message_id)).is_success
+    again = await _call(api, "deleteMessage", chat_id=chat, message_id=message_id)
+    assert again.status_code == 400  # gone, so it can be neither deleted again nor edited
+    edit = await _call(api, "editMessageText", chat_id=chat, message_id=message_id, text="x")
+    assert edit.status_code == 400

@@ -152,6 +152,8 @@ async def test_the_demo_script_plays_its_conversation() -> None:
     assert process.returncode == 0, text
     assert "Incident #1 · in progress" in text
     assert "Incident #1: in progress → resolved · key:ops-console" in text
+    assert "Looks like a problem report. Record it?\n    [Record]  [No]" in text
+    assert "Incident #3 · new" in text
 
 
 async def test_api_processes_deliver_notifications_too(

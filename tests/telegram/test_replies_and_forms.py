@@ -131,7 +131,7 @@ async def test_an_edited_report_appends_the_correction(chats: Chats) -> None:
 
 
 async def test_an_edit_that_adds_a_tag_reports_then(chats: Chats) -> None:
-    chatter = await chats.say_unanswered(OPS, "lift in building 2 is stuck again")
+    chatter = await chats.say_unanswered(OPS, "lift in building 2 again?")
     card = await chats.deliver(chats.edited(chatter, "[оператор] lift in building 2 is stuck"))
     [incident] = await chats.incidents()
     assert incident["description"] == "lift in building 2 is stuck"

@@ -261,7 +261,8 @@ class EventOut(BaseModel):
     """One entry of an incident's audit trail.
 
     Kind-specific fields sit beside the common ones: `from` and `to` for
-    `status_changed`, `text` for `note_added`.
+    `status_changed`, `text` for `note_added`, `reported_by` for a `created` whose actor
+    recorded another person's chat message.
     """
 
     model_config = ConfigDict(

@@ -25,6 +25,7 @@ from incidents.db.types import BigId, UTCDateTime
 from incidents.domain.access import Role
 from incidents.domain.incident import Resolution, Source, Status
 from incidents.domain.notifications import LinkRole
+from incidents.domain.suggestions import SuggestionState
 
 # One naming convention, so migrations name constraints the same on every database.
 metadata = MetaData(
@@ -47,7 +48,12 @@ OPEN = text("status <> 'closed'")
 
 def one_of(
     column: str,
-    values: type[Status] | type[Source] | type[Role] | type[LinkRole] | type[Resolution],
+    values: type[Status]
+    | type[Source]
+    | type[Role]
+    | type[LinkRole]
+    | type[Resolution]
+    | type[SuggestionState],
 ) -> str:
     """A CHECK expression limiting `column` to the values of an enum."""
     listed = ", ".join(f"'{member.value}'" for member in values)
@@ -197,6 +203,35 @@ chat_messages = Table(
 
 # Notifications to deliver, written in the same transaction as the change they announce.
 # A change notice carries the change itself (from, to, who, when, note), not a later state.
+_OFFERED = "state = 'pending'"
+# The bot's offers to record untagged messages that read like reports: one per message, ever.
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),  # the person's message
+    Column("reply_id", BigInteger, nullable=True),  # the bot's offer, once it is posted
+    Column("author", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("file_id", String(255), nullable=True),
+    Column("file_kind", String(16), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("settled_by", String(200), nullable=True),
+    Column("settled_at", UTCDateTime, nullable=True),
+    PrimaryKeyConstraint("chat_id", "message_id"),
+    CheckConstraint(one_of("state", SuggestionState), name="state"),
+    # The expiry round looks for pending offers past their time.
+    Index(
+        "ix_suggestions_pending",
+        "expires_at",
+        postgresql_where=text(_OFFERED),
+        sqlite_where=text(_OFFERED),
+    ),
+)
+
 _PENDING = "sent_at IS NULL AND failed_at IS NULL"
 outbox = Table(
     "outbox",

@@ -50,9 +50,9 @@ class Event:
     client_request_id: str | None = None
 
 
-def created() -> NewEvent:
-    """The event of an incident being reported."""
-    return NewEvent(EventKind.CREATED)
+def created(*, reported_by: str | None = None) -> NewEvent:
+    """The event of an incident being reported; `reported_by` when another person wrote it."""
+    return NewEvent(EventKind.CREATED, {} if reported_by is None else {"reported_by": reported_by})
 
 
 def changes(

@@ -28,6 +28,7 @@ class NoticeKind(StrEnum):
     CHANGED = "changed"  # changed: tell every chat that follows the incident
     MERGED = "merged"  # closed as a duplicate: tell its chats what it was merged into
     REPLY = "reply"  # the bot's answer in a chat, queued because Telegram failed to take it
+    DELETE = "delete"  # the bot's message to take back (`payload`: its `message_id`)
 
 
 class LinkRole(StrEnum):

@@ -1,4 +1,5 @@
-"""One change of an incident written whole: its new state, its events and its notices."""
+"""Incidents written whole inside a use case's transaction: a new report, or one change,
+each with its events and its notices (or chat links)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from incidents.db import queries
+from incidents.db import chats, queries
 from incidents.db.engine import Transaction
 from incidents.domain import events
 from incidents.domain.access import Actor
@@ -14,13 +15,14 @@ from incidents.domain.incident import (
     EARLY_CLOSE_RESOLUTIONS,
     Incident,
     Resolution,
+    Source,
     Status,
     append_note,
     assignee_after,
     resolution_after,
 )
-from incidents.domain.notifications import ChatOrigin
-from incidents.service.outbox import announce_change, announce_merged
+from incidents.domain.notifications import ChatOrigin, Link, LinkRole
+from incidents.service.outbox import announce_change, announce_created, announce_merged
 
 
 class Keep(Enum):
@@ -40,6 +42,47 @@ class Wanted:
     note: str | None = None
     assignee: str | Keep | None = KEEP
     resolution: Resolution | None = None
+
+
+async def write_report(
+    tx: Transaction,
+    *,
+    description: str,
+    source: Source,
+    reporter: str,
+    actor: Actor,
+    origin: ChatOrigin | None,
+    now: datetime,
+) -> Incident:
+    """Write a new incident with its `created` event, inside `tx`.
+
+    `reporter` wrote it; `actor` recorded it (the same person, unless someone recorded
+    another's chat message). From a chat its message is tied to it as the report, so the
+    chat follows it; reported elsewhere, it is announced.
+    """
+    incident = await queries.insert_incident(
+        tx.connection,
+        description=description,
+        source=source,
+        status=Status.NEW,
+        created_by=reporter,
+        now=now,
+    )
+    [created] = await queries.insert_events(
+        tx.connection,
+        incident.id,
+        [events.created(reported_by=None if reporter == actor.name else reporter)],
+        actor=actor.name,
+        request=actor,
+        now=now,
+    )
+    message = None if origin is None else origin.message
+    if origin is None:
+        await announce_created(tx, incident, actor, event_id=created, now=now)
+    elif message is not None:
+        report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
+        await chats.insert_link(tx.connection, report, now=now)
+    return incident
 
 
 async def apply_change(

@@ -36,7 +36,7 @@ from incidents.domain.incident import (
     search_words,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole
-from incidents.service.changes import KEEP, Keep, Wanted, apply_change
+from incidents.service.changes import KEEP, Keep, Wanted, apply_change, write_report
 from incidents.service.context import Registry
 from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
 from incidents.service.outbox import announce_created
@@ -129,31 +129,19 @@ async def _create_once(
             await idempotency.claim(
                 conn, client=actor.name, key=key, fingerprint=fingerprint, now=now
             )
-        incident = await queries.insert_incident(
-            conn,
+        incident = await write_report(
+            tx,
             description=description,
             source=source,
-            status=Status.NEW,
-            created_by=actor.name,
-            now=now,
-        )
-        [created] = await queries.insert_events(
-            conn,
-            incident.id,
-            [events.created()],
-            actor=actor.name,
-            request=actor,
+            reporter=actor.name,
+            actor=actor,
+            origin=origin,
             now=now,
         )
         if key is not None:
             await idempotency.record_result(
                 conn, client=actor.name, key=key, incident_id=incident.id
             )
-        if origin is None:
-            await announce_created(tx, incident, actor, event_id=created, now=now)
-        elif message is not None:
-            report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
-            await chats.insert_link(conn, report, now=now)
         await tx.commit()
     return Reported(incident)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
-from aiogram.types import ForceReply, Message, User
+from aiogram.types import CallbackQuery, ForceReply, Message, User
 
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Incident
@@ -14,6 +16,8 @@ from incidents.telegram.keyboards import buttons
 from incidents.telegram.replies import Outgoing, Replier
 from incidents.telegram.texts import Texts
 
+log = logging.getLogger(__name__)
+
 
 def actor_of(user: User | None) -> Actor:
     """The audit-trail actor of a Telegram user; people in admitted chats act as operators."""
@@ -21,6 +25,15 @@ def actor_of(user: User | None) -> Actor:
         return Actor(name="telegram:unknown", role=Role.OPERATOR)
     handle = f" (@{user.username})" if user.username else ""
     return Actor(name=f"telegram:{user.id}{handle}", role=Role.OPERATOR)
+
+
+async def answer_query(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
+    """Answer a button press; it is answered once, now or never (Telegram refuses a second
+    or late answer), so a refusal is only logged."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except Exception as error:
+        log.warning("button press %s not answered: %s", query.id, error)
 
 
 def attachment_of(message: Message) -> Attachment | None:

@@ -18,10 +18,12 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from incidents.service import suggestions
 from incidents.service.context import Registry
 from incidents.settings import Settings
 from incidents.telegram.answers import Answers
 from incidents.telegram.handlers import build_router
+from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy, ChatPolicyMiddleware
 from incidents.telegram.replies import Replier
 from incidents.telegram.sender import NotificationSender
@@ -48,14 +50,17 @@ def build_bot(settings: Settings) -> Bot:
 
 def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
     """A dispatcher with the handlers, the chat policy and what handlers are handed."""
-    chats = dict(settings.telegram_chats)
+    chats = {chat_id: chat.source for chat_id, chat in settings.telegram_chats.items()}
     if settings.telegram_notify_chat is not None:
         # Announcements carry buttons: people in the notification chat may use them.
         chats.setdefault(settings.telegram_notify_chat, None)
     policy = ChatPolicy(chats=chats, users=settings.telegram_users)
     texts = Texts(settings.language)
     answers = Answers(registry, texts, Replier(registry))
-    dispatcher = Dispatcher(registry=registry, texts=texts, policy=policy, answers=answers)
+    offers = Offers.of(settings, texts)
+    dispatcher = Dispatcher(
+        registry=registry, texts=texts, policy=policy, answers=answers, offers=offers
+    )
     guard = ChatPolicyMiddleware(policy)
     dispatcher.message.outer_middleware(guard)
     dispatcher.edited_message.outer_middleware(guard)
@@ -91,8 +96,14 @@ class TelegramDoor:
     async def start_sender(self) -> None:
         """Start draining the outbox in the background."""
         self._stop.clear()
+        registry = self.sender.registry
         self._sender_task = asyncio.create_task(
-            self.sender.run(self._stop, interval=self.sender_interval)
+            self.sender.run(
+                self._stop,
+                interval=self.sender_interval,
+                # Offers nobody answered in time are taken back, by whichever process is first.
+                chores=[lambda: suggestions.expire_due(registry)],
+            )
         )
 
     async def stop_sender(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -23,8 +22,9 @@ from incidents.domain.notifications import ChatOrigin, LinkRole
 from incidents.service import incidents
 from incidents.service.context import Registry
 from incidents.telegram import reports
-from incidents.telegram.answers import Answers, actor_of, origin_of
-from incidents.telegram.keyboards import IncidentAction
+from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
+from incidents.telegram.keyboards import IncidentAction, OfferAnswer
+from incidents.telegram.offers import answered
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.texts import Texts
 
@@ -225,15 +225,7 @@ async def pressed(
         answer = texts.words.changed_meanwhile
     if isinstance(query.message, Message):
         await answers.redraw(bot, query.message.chat.id, query.message.message_id, incident)
-    await _answer_query(query, answer)
-
-
-async def _answer_query(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
-    # A press is answered once, now or never: Telegram refuses a second or late answer.
-    try:
-        await query.answer(text, show_alert=alert)
-    except Exception as error:
-        log.warning("button press %s not answered: %s", query.id, error)
+    await answer_query(query, answer)
 
 
 async def domain_error(event: ErrorEvent, bot: Bot, texts: Texts, answers: Answers) -> bool:
@@ -242,7 +234,7 @@ async def domain_error(event: ErrorEvent, bot: Bot, texts: Texts, answers: Answe
     reply = texts.error(error)
     update = event.update
     if update.callback_query is not None:
-        await _answer_query(update.callback_query, reply, alert=True)
+        await answer_query(update.callback_query, reply, alert=True)
     elif (message := update.message or update.edited_message) is not None:
         await answers.text(bot, message, reply)
     return error is not None
@@ -263,5 +255,6 @@ def build_router() -> Router:
     router.message.register(reports.not_a_command, F.text | F.caption)
     router.edited_message.register(reports.edited, F.text | F.caption)
     router.callback_query.register(pressed, IncidentAction.filter())
+    router.callback_query.register(answered, OfferAnswer.filter())
     router.errors.register(domain_error)
     return router

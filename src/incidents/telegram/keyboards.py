@@ -1,4 +1,4 @@
-"""Inline buttons: exactly the moves the transition table allows now."""
+"""Inline buttons: exactly the moves the transition table allows now, and Record / No."""
 
 from __future__ import annotations
 
@@ -30,3 +30,21 @@ def buttons(incident: Incident, texts: Texts) -> InlineKeyboardMarkup | None:
         for verb in verbs_allowed(incident.status)
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
+
+
+class OfferAnswer(CallbackData, prefix="sug"):
+    """A press on an offer to record person's message `message_id` (in the offer's chat)."""
+
+    message_id: int
+    record: bool
+
+
+def offer_buttons(message_id: int, texts: Texts) -> InlineKeyboardMarkup:
+    """Record and No, for the offer about message `message_id`."""
+    row = [
+        InlineKeyboardButton(
+            text=label, callback_data=OfferAnswer(message_id=message_id, record=record).pack()
+        )
+        for label, record in ((texts.words.record, True), (texts.words.decline, False))
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])

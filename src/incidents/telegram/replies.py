@@ -41,6 +41,8 @@ class Outgoing:
     reply_to: int | None = None
     markup: Markup | None = None
     edit: int | None = None  # the message to edit instead of sending a new one
+    delete: int | None = None  # the message to delete instead (`text` is then unused)
+    silent: bool = False  # sent without a sound (a question nobody asked for)
     incident_id: int | None = None
     role: LinkRole | None = None
 
@@ -52,6 +54,8 @@ class Outgoing:
             "reply_to": self.reply_to,
             "markup": markup,
             "edit": self.edit,
+            "delete": self.delete,
+            "silent": self.silent,
             "role": None if self.role is None else self.role.value,
         }
 
@@ -68,6 +72,8 @@ class Outgoing:
             reply_to=payload.get("reply_to"),
             markup=None if markup is None else _markup(markup),
             edit=payload.get("edit"),
+            delete=payload.get("delete"),
+            silent=bool(payload.get("silent")),
             incident_id=incident_id,
             role=None if role is None else LinkRole(role),
         )
@@ -80,7 +86,11 @@ def _markup(data: dict[str, Any]) -> Markup:
 
 
 async def post(bot: Bot, message: Outgoing) -> Thread:
-    """Send (or edit) a message now; returns where it is. Raises whatever Telegram answers."""
+    """Send (edit, delete) a message now; returns where it is (was). Raises whatever Telegram
+    answers."""
+    if message.delete is not None:
+        await bot.delete_message(message.chat_id, message.delete)
+        return Thread(message.chat_id, message.delete)
     if message.edit is not None:
         inline = message.markup if isinstance(message.markup, InlineKeyboardMarkup) else None
         await bot.edit_message_text(
@@ -92,7 +102,11 @@ async def post(bot: Bot, message: Outgoing) -> Thread:
         # The message replied to may have been deleted meanwhile: say it anyway.
         reply = ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
     sent = await bot.send_message(
-        message.chat_id, message.text, reply_markup=message.markup, reply_parameters=reply
+        message.chat_id,
+        message.text,
+        reply_markup=message.markup,
+        reply_parameters=reply,
+        disable_notification=message.silent or None,
     )
     return Thread(sent.chat.id, sent.message_id)
 

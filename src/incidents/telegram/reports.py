@@ -13,6 +13,7 @@ from incidents.service import chats, incidents
 from incidents.service.chats import EditOutcome
 from incidents.service.context import Registry
 from incidents.telegram.answers import Answers, actor_of, origin_of
+from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.texts import Texts
 
@@ -79,8 +80,10 @@ async def not_a_command(
     texts: Texts,
     policy: ChatPolicy,
     answers: Answers,
+    offers: Offers,
 ) -> None:
-    """A reply to the bot, a forward in private, a tagged text or caption; else chatter."""
+    """A reply to the bot, a forward in private, a tagged text or caption; else chatter, or
+    what reads like a report: offered to be recorded."""
     text = message.text or message.caption or ""
     default = policy.default_source(message.chat.id)
     replied = message.reply_to_message
@@ -101,6 +104,8 @@ async def not_a_command(
     form = parse_source_tag(text)
     if form is not None:
         await report(message, bot, registry, answers, description=form[1], source=form[0])
+        return
+    await offers.consider(bot, registry, message)
 
 
 async def forwarded(
@@ -134,6 +139,7 @@ async def edited(
     texts: Texts,
     policy: ChatPolicy,
     answers: Answers,
+    offers: Offers,
 ) -> None:
     """An edit of a report or note is appended as `edited: …`; one that makes a report, reports."""
     text = message.text or message.caption or ""
@@ -148,3 +154,5 @@ async def edited(
         await answers.text(bot, message, texts.words.note_added.format(id=done.incident.id))
     elif done.outcome is EditOutcome.UNTIED and form is not None:
         await report(message, bot, registry, answers, description=form[1], source=form[0])
+    elif done.outcome is EditOutcome.UNTIED:
+        await offers.edited(bot, registry, message)

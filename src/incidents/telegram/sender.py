@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
 from aiogram import Bot
@@ -75,7 +76,7 @@ class NotificationSender:
     def _role(self, notice: Notice, message: Outgoing | None) -> LinkRole | None:
         if notice.kind is NoticeKind.REPLY:
             return None if message is None else message.role
-        return _ROLES[notice.kind]
+        return _ROLES.get(notice.kind)
 
     def _message(
         self, notice: Notice, chat: int | None, posted: dict[tuple[int, int], int]
@@ -88,6 +89,10 @@ class NotificationSender:
             return Outgoing.from_payload(
                 chat, None if incident is None else incident.id, notice.payload
             )
+        if notice.kind is NoticeKind.DELETE:
+            assert chat is not None
+            assert notice.payload is not None
+            return Outgoing(chat, "", delete=int(notice.payload["message_id"]))
         if chat is None or incident is None:
             return None
         status = notice.status or incident.status
@@ -108,9 +113,24 @@ class NotificationSender:
         markup = buttons(dataclasses.replace(incident, status=status), self.texts)
         return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
 
-    async def run(self, stop: asyncio.Event, *, interval: float = 1.0) -> None:
-        """Deliver until `stop` is set, polling every `interval` seconds when idle."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        interval: float = 1.0,
+        chores: Sequence[Callable[[], Awaitable[object]]] = (),
+    ) -> None:
+        """Deliver until `stop` is set, polling every `interval` seconds when idle.
+
+        `chores` run before each round (taking back expired offers, say), so what they queue
+        goes out in that round.
+        """
         while not stop.is_set():
+            for chore in chores:
+                try:
+                    await chore()
+                except Exception:  # as a round: the next one tries again
+                    log.exception("chore before a notification round failed")
             try:
                 delivered = await self.deliver_due()
             except Exception:  # the sender must outlive any one bad round

@@ -67,6 +67,11 @@ class Catalogue:
     announced: str
     forwarded_from: str
     bad_status: str
+    suggest: str
+    record: str
+    decline: str
+    declined: str
+    offer_closed: str
     help: str
     errors: dict[str, str]
     owner: str
@@ -116,9 +121,15 @@ EN = Catalogue(
     announced="New incident",
     forwarded_from="Forwarded from {name}",
     bad_status="Unknown status. Use one of: new, in_progress, resolved, closed.",
+    suggest="Looks like a problem report. Record it?",
+    record="Record",
+    decline="No",
+    declined="Not recorded.",
+    offer_closed="This offer is closed.",
     help="Report a problem: /new <text> (or /new alone, then answer the question), or start "
     "a message or a photo's caption with [operator], [monitoring] or [partner] "
-    "([оператор], [мониторинг], [партнёр] work too).\n"
+    "([оператор], [мониторинг], [партнёр] work too); a message that reads like a problem "
+    "report gets a Record button.\n"
     "Then: /list [status], /mine, /show <id>, /take, /resolve, /reopen, /close <id>, "
     "/note <id> <text>, /dismiss <id> <why> (a false alarm), /dup <id> <original id>; or "
     "reply to the bot's message about an incident to add a note. "
@@ -183,9 +194,15 @@ RU = Catalogue(
     announced="Новый инцидент",
     forwarded_from="Переслано от {name}",
     bad_status="Неизвестный статус. Возможны: new, in_progress, resolved, closed.",
+    suggest="Похоже на сообщение о проблеме. Записать?",
+    record="Записать",
+    decline="Нет",
+    declined="Не записано.",
+    offer_closed="Это предложение уже закрыто.",
     help="Сообщить о проблеме: /new <текст> (или просто /new и ответ на вопрос бота), "
     "или сообщение либо подпись к фото, начинающиеся с [оператор], [мониторинг] или "
-    "[партнёр] (или [operator], [monitoring], [partner]).\n"
+    "[партнёр] (или [operator], [monitoring], [partner]); к сообщению, похожему на "
+    "сообщение о проблеме, бот предложит кнопку «Записать».\n"
     "Далее: /list [статус], /mine, /show <номер>, /take, /resolve, /reopen, /close <номер>, "
     "/note <номер> <текст>, /dismiss <номер> <почему> (ложная тревога), "
     "/dup <номер> <номер оригинала>; или ответьте на сообщение бота об инциденте, чтобы добавить "
