@@ -12,7 +12,6 @@ from typing import Generic, TypeVar
 from incidents.db import chats, counters, idempotency, queries
 from incidents.db.engine import UniqueViolation
 from incidents.db.queries import IncidentFilter
-from incidents.domain import events
 from incidents.domain.access import (
     Actor,
     Permission,
@@ -39,7 +38,6 @@ from incidents.domain.notifications import ChatOrigin, Link, LinkRole
 from incidents.service.changes import KEEP, Keep, Wanted, apply_change, write_report
 from incidents.service.context import Registry
 from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
-from incidents.service.outbox import announce_created
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)

@@ -28,8 +28,6 @@ from incidents.telegram.offers import answered
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.texts import Texts
 
-log = logging.getLogger(__name__)
-
 
 def _incident_id(text: str | None) -> int | None:
     word = (text or "").split(maxsplit=1)[0].lstrip("#") if (text or "").strip() else ""
