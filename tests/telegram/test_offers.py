@@ -54,7 +54,7 @@ async def test_record_by_another_person_makes_the_message_a_report(chats: Chats)
     assert card.message_id == offer.message_id  # the offer became the card
     assert plain(card.text).startswith("Incident #1 · new")
     assert "reported by telegram:111 (@anna)" in plain(card.text)
-    assert card.buttons == ["Take"]
+    assert card.buttons == ["Take", "False alarm"]
     [incident] = await chats.incidents()
     assert incident["description"] == "самокат 4512 не в сети у Курской"
     assert incident["source"] == "operator"

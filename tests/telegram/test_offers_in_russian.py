@@ -26,4 +26,4 @@ async def test_one_tap_records_in_russian(chats: Chats) -> None:
         "Инцидент #1 · новый",
         "Источник: оператор · сообщил telegram:111 (@anna)",
     ]
-    assert card.buttons == ["Взять"]
+    assert card.buttons == ["Взять", "Ложная тревога"]
