@@ -69,3 +69,23 @@ async def test_a_body_nested_too_deeply_is_422_not_500(client: httpx.AsyncClient
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_unknown_query_parameter_is_named(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/incidents", params={"statuss": "new"})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["query", "statuss"]
+    assert "`status`" in error["msg"]
+
+
+async def test_text_is_measured_as_sent(client: httpx.AsyncClient) -> None:
+    padded = "\u00a0" + "x" * 10_000  # 10,001 characters sent, 10,000 once trimmed
+
+    response = await client.post(
+        "/api/v1/incidents", json={"description": padded, "source": "operator"}
+    )
+
+    assert response.status_code == 422, response.text

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from incidents import __version__
@@ -20,6 +20,7 @@ from incidents.api.header_limit import HeaderLimitMiddleware
 from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.no_sniff import NoSniffNoStoreMiddleware
 from incidents.api.request_id import RequestIdMiddleware
+from incidents.api.validation import known_query_only
 from incidents.api.webhook import (
     SinkFactory,
     WebhookSecretGate,
@@ -130,11 +131,10 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     # Outermost, so that refusals made by the middlewares above carry the headers too.
     app.add_middleware(NoSniffNoStoreMiddleware)
-    app.include_router(incidents.router)
-    app.include_router(alerts.router)
-    app.include_router(alertmanager.router)
-    app.include_router(heartbeats.router)
-    app.include_router(keys.router)
+    # The API's operations refuse query parameters they do not take.
+    strict_query = [Depends(known_query_only)]
+    for router in (incidents, alerts, alertmanager, heartbeats, keys):
+        app.include_router(router.router, dependencies=strict_query)
     app.include_router(health.router)
     install_docs(app)
     if sink is not None and sink.webhook_path is not None:

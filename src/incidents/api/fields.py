@@ -20,10 +20,20 @@ def _text_schema(max_length: int) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": TEXT_PATTERN}
 
 
+def _trimmed(value: str) -> str:
+    """The text without surrounding white space; its length was checked as sent."""
+    trimmed = check_storable(value, field="text").strip()
+    if not trimmed:
+        raise ValueError("must not be blank")
+    return trimmed
+
+
+# The length is checked as sent, before trimming, as the document says (maxLength applies to
+# the string in the request).
 Text = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX_LENGTH),
-    AfterValidator(lambda value: check_storable(value, field="text")),
+    StringConstraints(min_length=1, max_length=DESCRIPTION_MAX_LENGTH),
+    AfterValidator(_trimmed),
     WithJsonSchema(_text_schema(DESCRIPTION_MAX_LENGTH)),
 ]
 
@@ -61,7 +71,8 @@ def omittable(description: str, **constraints: Any) -> Any:
 
 DedupKey = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=DEDUP_KEY_MAX_LENGTH),
+    StringConstraints(min_length=1, max_length=DEDUP_KEY_MAX_LENGTH),
+    AfterValidator(_trimmed),
     WithJsonSchema(_text_schema(DEDUP_KEY_MAX_LENGTH)),
     Field(description="Names the problem; triggers with the same key count as one incident."),
 ]

@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 ErrorItem = dict[str, Any]
 
@@ -59,3 +62,34 @@ def json_problem(body: bytes) -> str:
 def _sends_json(request: Request) -> bool:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def known_query_only(request: Request) -> None:
+    """Refuse query parameters the operation does not take: `?statuss=new` is a mistake to
+    name, not a filter to drop silently (and the document allows no others)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(f"`{name}`" for name in sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"Unknown query parameter; this operation takes: {takes}.",
+                    "type": "extra_forbidden",
+                    "input": request.query_params.get(name),
+                }
+                for name in unknown
+            ]
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters an operation and its dependencies take."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
