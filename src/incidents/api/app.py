@@ -29,9 +29,9 @@ from incidents.api.webhook import (
 )
 from incidents.domain.clock import Clock
 from incidents.service import housekeeping
-from incidents.service.context import Registry
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.periodic import repeat
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 DESCRIPTION = """
@@ -60,15 +60,15 @@ def create_app(
     lifespan, and takes its updates when the bot has a webhook path.
     """
     require_webhook_secret(settings)
-    registry = Registry.open(settings, clock=clock)
-    sink = None if bot is None else bot(settings, registry)
+    runtime = Runtime.open(settings, clock=clock)
+    sink = None if bot is None else bot(settings, runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         chores = [
             asyncio.create_task(
                 repeat(
-                    partial(check_heartbeats, registry),
+                    partial(check_heartbeats, runtime),
                     period_seconds=settings.heartbeat_check_seconds,
                     what="checking heartbeats",
                 ),
@@ -76,7 +76,7 @@ def create_app(
             ),
             asyncio.create_task(
                 repeat(
-                    partial(housekeeping.tidy, registry),
+                    partial(housekeeping.tidy, runtime),
                     period_seconds=housekeeping.PERIOD_SECONDS,
                     what="housekeeping",
                 ),
@@ -94,7 +94,7 @@ def create_app(
                 chore.cancel()
             with suppress(asyncio.CancelledError):
                 await asyncio.gather(*chores)
-            await registry.close()
+            await runtime.close()
 
     app = FastAPI(
         title="incidents",
@@ -106,7 +106,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.registry = registry
+    app.state.runtime = runtime
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
