@@ -28,7 +28,7 @@ from incidents.api.webhook import (
     require_webhook_secret,
 )
 from incidents.domain.clock import Clock
-from incidents.service import housekeeping
+from incidents.service import housekeeping, key_cache
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.periodic import repeat
 from incidents.service.runtime import Runtime
@@ -81,6 +81,9 @@ def create_app(
                     what="housekeeping",
                 ),
                 name="housekeeping",
+            ),
+            asyncio.create_task(
+                key_cache.listen(runtime.database, runtime.keys), name="listen-key-changes"
             ),
         ]
         if sink is not None:

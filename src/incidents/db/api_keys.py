@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from incidents.db.engine import UniqueViolation
+from incidents.db.driver import connect_postgres
+from incidents.db.engine import Database, UniqueViolation
 from incidents.db.tables import api_keys
 from incidents.domain.access import ApiKey, Role
 from incidents.domain.incident import Source
+
+
+# A trigger on api_keys (migration 0013) notifies this channel with the changed key's lookup.
+KEY_CHANGES_CHANNEL = "incidents_api_keys"
+# How often a listening connection proves it is still there, and how long it may take.
+_LISTENER_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +32,10 @@ class StoredKey:
     id: int
     key: ApiKey
     secret_hash: str
+
+    def used_at(self, moment: datetime) -> StoredKey:
+        """The same key, last used at `moment`."""
+        return replace(self, key=replace(self.key, last_used_at=moment))
 
 
 def _to_stored(row: Row[Any]) -> StoredKey:
@@ -113,3 +127,40 @@ async def revoke_key(conn: AsyncConnection, name: str, *, now: datetime) -> ApiK
 async def touch_key(conn: AsyncConnection, key_id: int, *, now: datetime) -> None:
     """Record that a key was used at `now`."""
     await conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=now))
+
+
+@asynccontextmanager
+async def listen_for_key_changes(
+    database: Database, heard: Callable[[str], None]
+) -> AsyncIterator[asyncio.Event]:
+    """Call `heard(lookup)` for every changed key (PostgreSQL) until the block ends.
+
+    Yields an event set when the listening connection is lost (closed by the server, or not
+    answering a check within a second); the caller then listens anew.
+    """
+    connection = await connect_postgres(database.engine.url, application_name="incidents-keys")
+    lost = asyncio.Event()
+    connection.add_termination_listener(lambda _connection: lost.set())
+
+    def on_notification(_connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        heard(payload)
+
+    async def check() -> None:
+        while not lost.is_set():
+            await asyncio.sleep(_LISTENER_CHECK_SECONDS)
+            try:
+                await connection.fetchval("SELECT 1", timeout=_LISTENER_CHECK_SECONDS)
+            except Exception:
+                lost.set()
+
+    checking = None
+    try:
+        await connection.add_listener(KEY_CHANGES_CHANNEL, on_notification)
+        checking = asyncio.create_task(check(), name="check-key-listener")
+        yield lost
+    finally:
+        if checking is not None:
+            checking.cancel()
+            with suppress(asyncio.CancelledError):
+                await checking
+        connection.terminate()

@@ -99,6 +99,8 @@ async def revoke_key(runtime: Runtime, *, actor: Actor, name: str) -> ApiKey:
         if key is None:
             raise KeyNotFound(name)
         await tx.commit()
+    # At once in this process; other processes hear of it (see service/key_cache.py).
+    runtime.keys.clear()
     return key
 
 
@@ -113,8 +115,13 @@ async def authenticate_key(
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthenticated("The API key is not one this registry issued.")
-    async with runtime.database.reads() as conn:
-        stored = await keys.find_key(conn, parts[1])
+    lookup = parts[1]
+    stored = runtime.keys.get(lookup)
+    if stored is None:
+        async with runtime.database.reads() as conn:
+            stored = await keys.find_key(conn, lookup)
+        if stored is not None:
+            runtime.keys.put(lookup, stored)
     if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
         raise Unauthenticated("The API key is not one this registry issued.")
     if stored.key.revoked_at is not None:
@@ -122,9 +129,10 @@ async def authenticate_key(
     now = runtime.clock.now()
     last = stored.key.last_used_at
     if last is None or now - last >= LAST_USED_RESOLUTION:
-        async with runtime.database.transaction() as tx:
-            await keys.touch_key(tx.connection, stored.id, now=now)
-            await tx.commit()
+        # At most one write a minute per key and process; the cached copy remembers it.
+        async with runtime.database.atomic() as conn:
+            await keys.touch_key(conn, stored.id, now=now)
+        runtime.keys.put(lookup, stored.used_at(now))
     return Actor(
         name=stored.key.actor_name,
         role=stored.key.role,

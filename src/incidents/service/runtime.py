@@ -6,15 +6,18 @@ from dataclasses import dataclass, field
 
 from incidents.db.engine import Database
 from incidents.domain.clock import Clock, SystemClock
+from incidents.service.key_cache import KeyCache
 from incidents.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
-    """What every use case runs against: the database and the clock, built once at start."""
+    """What every use case runs against: the database and the clock, built once at start,
+    and the process's verified keys."""
 
     database: Database
     clock: Clock = field(default_factory=SystemClock)
+    keys: KeyCache = field(default_factory=KeyCache)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:

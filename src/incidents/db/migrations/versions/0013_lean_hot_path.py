@@ -1,0 +1,44 @@
+"""Key changes announced (NOTIFY) so that each process's key cache hears of them.
+
+Revision ID: 0013
+Revises: 0011
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0013"
+# To be re-chained after 0012 (issue 20) when both are merged.
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_NOTIFY_KEY_CHANGE = """
+CREATE FUNCTION incidents_api_key_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('incidents_api_keys', OLD.lookup);
+    RETURN NULL;
+END
+$$
+"""
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(_NOTIFY_KEY_CHANGE)
+    # Not on last_used_at: that changes once a minute and matters to nobody's access.
+    op.execute(
+        "CREATE TRIGGER api_key_changed AFTER UPDATE OF name, role, source, lookup, "
+        "secret_hash, revoked_at OR DELETE ON api_keys "
+        "FOR EACH ROW EXECUTE FUNCTION incidents_api_key_changed()"
+    )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP TRIGGER api_key_changed ON api_keys")
+    op.execute("DROP FUNCTION incidents_api_key_changed()")
