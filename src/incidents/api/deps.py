@@ -21,7 +21,8 @@ _bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+# Every dependency is `async def`: a plain `def` would be sent to the thread pool per request.
+async def get_runtime(request: Request) -> Runtime:
     """The database and clock the app was built with."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -30,7 +31,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import StringConstraints
 
+from incidents.api.bodies import incident_json, incidents_json, json_response
 from incidents.api.cursors import Cursor, next_cursor_headers, position_after
 from incidents.api.deps import ActorDep, RuntimeDep
 from incidents.api.errors import problem_responses
@@ -30,9 +31,12 @@ SEARCH_MAX_LENGTH = 500
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 
 
-def _with_etag(response: Response, incident: Incident) -> IncidentOut:
-    response.headers["ETag"] = etag_of(incident.version)
-    return IncidentOut.model_validate(incident)
+def _with_etag(
+    incident: Incident, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """The incident's body and ETag, as a finished response."""
+    headers = {**(headers or {}), "ETag": etag_of(incident.version)}
+    return json_response(incident_json(incident), status_code=status_code, headers=headers)
 
 
 @router.post(
@@ -47,7 +51,6 @@ async def create_incident(
     runtime: RuntimeDep,
     actor: ActorDep,
     request: Request,
-    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -58,7 +61,7 @@ async def create_incident(
             "instead of reporting twice (kept 24 hours).",
         ),
     ] = None,
-) -> IncidentOut:
+) -> Response:
     """Record a new incident in status `new`; `Location` and `ETag` name it."""
     reported = await service.create_incident(
         runtime,
@@ -68,10 +71,10 @@ async def create_incident(
         idempotency_key=idempotency_key,
     )
     incident = reported.incident
-    response.headers["Location"] = request.url_for("get_incident", incident_id=incident.id).path
+    headers = {"Location": f"{request.scope.get('root_path', '')}{router.prefix}/{incident.id}"}
     if reported.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return _with_etag(response, incident)
+        headers["Idempotent-Replayed"] = "true"
+    return _with_etag(incident, status_code=status.HTTP_201_CREATED, headers=headers)
 
 
 @router.get(
@@ -84,7 +87,6 @@ async def list_incidents(
     runtime: RuntimeDep,
     actor: ActorDep,
     request: Request,
-    response: Response,
     status: Annotated[
         list[Status] | None, Query(description="Only these statuses; repeat for several.")
     ] = None,
@@ -119,7 +121,7 @@ async def list_incidents(
         int | None, Query(ge=0, le=MAX_ID, description="Items to skip (default 0).")
     ] = None,
     cursor: Cursor = None,
-) -> list[IncidentOut]:
+) -> Response:
     """A page of incidents with `X-Total-Count`, `Link` and, for an offset page, `Content-Range`.
 
     Where more follow, `X-Next-Cursor` holds a keyset cursor to continue from this page.
@@ -151,8 +153,7 @@ async def list_incidents(
         headers = {"X-Total-Count": str(page.total)}
     # Offset pages keep linking to offsets; a cursor page links to the next cursor.
     headers.update(next_cursor_headers(request.url, page.next, limit=limit, link=after is not None))
-    response.headers.update(headers)
-    return [IncidentOut.model_validate(item) for item in page.items]
+    return json_response(incidents_json(page.items), headers=headers)
 
 
 @router.get(
@@ -168,14 +169,13 @@ async def get_incident(
     incident_id: IncidentId,
     runtime: RuntimeDep,
     actor: ActorDep,
-    response: Response,
     if_none_match: Annotated[str | None, Header()] = None,
-) -> IncidentOut | Response:
+) -> Response:
     """One incident with its `ETag`; `If-None-Match` with the current tag gives 304."""
     incident = await service.get_incident(runtime, actor=actor, incident_id=incident_id)
     if if_none_match is not None and matches_none(if_none_match, incident.version):
         return Response(status_code=304, headers={"ETag": etag_of(incident.version)})
-    return _with_etag(response, incident)
+    return _with_etag(incident)
 
 
 @router.patch(
@@ -189,7 +189,6 @@ async def change_incident(
     body: IncidentPatch,
     runtime: RuntimeDep,
     actor: ActorDep,
-    response: Response,
     if_match: Annotated[
         str | None,
         Header(
@@ -197,7 +196,7 @@ async def change_incident(
             description="An ETag from a GET (or `*`, or a list); a stale one is refused with 412.",
         ),
     ] = None,
-) -> IncidentOut:
+) -> Response:
     """Apply an allowed transition, a note, an owner and a resolution atomically.
 
     A new `ETag` comes back. `{"status": "closed", "resolution": "false_alarm"}` dismisses from
@@ -215,7 +214,7 @@ async def change_incident(
         resolution=body.resolution,
         duplicate_of=body.duplicate_of,
     )
-    return _with_etag(response, incident)
+    return _with_etag(incident)
 
 
 @router.get(

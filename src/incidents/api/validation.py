@@ -70,7 +70,10 @@ async def known_query_only(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    known = _query_names(route.dependant)
+    known: frozenset[str] | None = getattr(route, _KNOWN, None)
+    if known is None:
+        known = frozenset(_query_names(route.dependant))
+        setattr(route, _KNOWN, known)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         takes = ", ".join(f"`{name}`" for name in sorted(known)) or "none"
@@ -85,6 +88,10 @@ async def known_query_only(request: Request) -> None:
                 for name in unknown
             ]
         )
+
+
+# Where a route keeps its query parameters' names, worked out on its first request.
+_KNOWN = "_incidents_query_names"
 
 
 def _query_names(dependant: Dependant) -> set[str]:
