@@ -18,7 +18,6 @@ from incidents.db.tables import api_keys
 from incidents.domain.access import ApiKey, Role
 from incidents.domain.incident import Source
 
-
 # A trigger on api_keys (migration 0013) notifies this channel with the changed key's lookup.
 KEY_CHANGES_CHANNEL = "incidents_api_keys"
 # How often a listening connection proves it is still there, and how long it may take.

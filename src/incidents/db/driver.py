@@ -1,15 +1,37 @@
-"""Connections straight on the driver, beside SQLAlchemy's pool, for what the pool can not do
-(a listening connection)."""
+"""The request path's statements straight on the driver (asyncpg), beside SQLAlchemy's pool.
+
+SQLAlchemy keeps the schema, the migrations and everything off the hot path; its async
+bridge costs more CPU per statement than the database spends on one (see PERFORMANCE.md), so
+the few statements every request runs go to a small asyncpg pool of their own, prepared once
+per connection. Connections come back to the pool without a reset round trip: these
+statements leave no session state behind (no SET, LISTEN, advisory lock or open cursor).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
 from sqlalchemy import make_url
 from sqlalchemy.engine import URL
 
+from incidents.domain.errors import StorageUnavailable
+
 _CONNECT_TIMEOUT_SECONDS = 5.0
+# Failures of the server or the way to it (a bad statement is a bug and stays one).
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+)
 
 
 def postgres_dsn(url: str | URL) -> str:
@@ -25,3 +47,81 @@ async def connect_postgres(url: str | URL, *, application_name: str = "incidents
         timeout=_CONNECT_TIMEOUT_SECONDS,
         server_settings={"application_name": application_name},
     )
+
+
+async def _json_codecs(connection: Any) -> None:
+    for kind in ("json", "jsonb"):
+        await connection.set_type_codec(
+            kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def _no_reset(_connection: Any) -> None:
+    """Released connections are reused as they are (see the module's docstring)."""
+
+
+@contextmanager
+def unavailable_as_domain_error() -> Iterator[None]:
+    """Failures to reach the database become StorageUnavailable, as on SQLAlchemy's path."""
+    try:
+        yield
+    except _UNAVAILABLE as error:
+        raise StorageUnavailable() from error
+
+
+class DriverPool:
+    """A pool of asyncpg connections, opened on first use (inside the running event loop)."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        size: int,
+        statement_timeout_ms: int,
+        command_timeout_seconds: float | None,
+        connect_timeout_seconds: float = _CONNECT_TIMEOUT_SECONDS,
+    ) -> None:
+        self._dsn = postgres_dsn(url)
+        self._size = size
+        self._settings = {"application_name": "incidents"}
+        if statement_timeout_ms > 0:
+            self._settings["statement_timeout"] = str(statement_timeout_ms)
+        self._command_timeout = command_timeout_seconds
+        self._connect_timeout = connect_timeout_seconds
+        self._pool: Any = None
+        self._opening = asyncio.Lock()
+
+    async def _open(self) -> Any:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self._dsn,
+                    min_size=0,
+                    max_size=self._size,
+                    timeout=self._connect_timeout,
+                    command_timeout=self._command_timeout,
+                    server_settings=self._settings,
+                    init=_json_codecs,
+                    reset=_no_reset,
+                )
+        return self._pool
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        """A pooled connection; each statement on it commits by itself."""
+        with unavailable_as_domain_error():
+            pool = self._pool or await self._open()
+            async with pool.acquire() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        """A pooled connection in a transaction, committed when the block ends without error."""
+        async with self.connection() as connection, connection.transaction():
+            yield connection
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()

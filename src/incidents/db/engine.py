@@ -13,6 +13,7 @@ from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from incidents.db.driver import DriverPool
 from incidents.domain.errors import StorageUnavailable
 
 # SQLite: on a write transaction take the write lock at BEGIN, not at the first write.
@@ -176,9 +177,11 @@ class Transaction:
 class Database:
     """The engine plus the one way use cases open transactions on it."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, options: EngineOptions | None = None) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        # PostgreSQL: the request path's statements go straight to asyncpg (db/driver.py).
+        self.driver = None if self.is_sqlite else _driver_pool(engine, options or EngineOptions())
         self._write_engine = (
             engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}) if self.is_sqlite else engine
         )
@@ -199,7 +202,7 @@ class Database:
     @classmethod
     def from_url(cls, url: str | URL, options: EngineOptions | None = None) -> Database:
         """A database over a new engine for `url`."""
-        return cls(create_engine(url, options))
+        return cls(create_engine(url, options), options)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -264,4 +267,19 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self.driver is not None:
+            await self.driver.close()
         await self.engine.dispose()
+
+
+def _driver_pool(engine: AsyncEngine, options: EngineOptions) -> DriverPool:
+    timeout = options.statement_timeout_ms
+    # As on SQLAlchemy's pool: the client's own deadline comes a little after the server's.
+    deadline = timeout / 1000 + _CLIENT_DEADLINE_GRACE_SECONDS if timeout else None
+    return DriverPool(
+        engine.url,
+        size=options.pool_size,
+        statement_timeout_ms=timeout,
+        command_timeout_seconds=deadline,
+        connect_timeout_seconds=options.connect_timeout_seconds,
+    )

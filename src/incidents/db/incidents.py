@@ -306,3 +306,43 @@ async def incidents_by_status(
     for status, count in await conn.execute(query):
         counts[Status(status)] = int(count)
     return counts
+
+
+# The request path on PostgreSQL (db/driver.py): the same rows, one statement, on asyncpg.
+
+# An incident with the ids folded into it, in one round trip.
+_FETCH = """
+SELECT i.*, ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id ORDER BY d.id)
+    AS duplicates
+FROM incidents i WHERE i.id = $1
+"""
+
+
+def incident_of_record(record: Any) -> Incident:
+    """An incident from an asyncpg record of `incidents` (with `duplicates`, if selected)."""
+    resolution = record["resolution"]
+    duplicates = record.get("duplicates")
+    return Incident(
+        id=record["id"],
+        description=record["description"],
+        status=Status(record["status"]),
+        source=Source(record["source"]),
+        version=record["version"],
+        created_by=record["created_by"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+        dedup_key=record["dedup_key"],
+        occurrences=record["occurrences"],
+        last_seen_at=record["last_seen_at"],
+        details=record["details"],
+        assignee=record["assignee"],
+        resolution=None if resolution is None else Resolution(resolution),
+        duplicate_of=record["duplicate_of"],
+        duplicates=tuple(duplicates) if duplicates else (),
+    )
+
+
+async def fetch_incident(driver: Any, incident_id: int) -> Incident | None:
+    """One incident by id, on a driver connection (PostgreSQL)."""
+    record = await driver.fetchrow(_FETCH, incident_id)
+    return None if record is None else incident_of_record(record)

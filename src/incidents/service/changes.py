@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from incidents.db import audit as trail
-from incidents.db import chats
+from incidents.db import chats, reports
 from incidents.db import incidents as incident_store
 from incidents.db.engine import Transaction
 from incidents.domain import audit
@@ -44,6 +45,24 @@ class Wanted:
     note: str | None = None
     assignee: str | Keep | None = KEEP
     resolution: Resolution | None = None
+
+
+async def write_report_at_once(
+    driver: Any, *, description: str, source: Source, actor: Actor, now: datetime
+) -> Incident:
+    """Write a new incident reported by `actor` outside chats with its `created` event and its
+    announcement, in one statement on a driver connection (PostgreSQL)."""
+    return await reports.insert_report(
+        driver,
+        description=description,
+        source=source,
+        reporter=actor.name,
+        actor=actor.name,
+        request_id=actor.request_id,
+        client_request_id=actor.client_request_id,
+        event_data=audit.created().data,
+        now=now,
+    )
 
 
 async def write_report(

@@ -36,7 +36,14 @@ from incidents.domain.incident import (
     search_words,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole
-from incidents.service.changes import KEEP, Keep, Wanted, apply_change, write_report
+from incidents.service.changes import (
+    KEEP,
+    Keep,
+    Wanted,
+    apply_change,
+    write_report,
+    write_report_at_once,
+)
 from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
 from incidents.service.runtime import Runtime
 
@@ -104,6 +111,14 @@ async def _create_once(
     origin: ChatOrigin | None,
 ) -> Reported:
     now = runtime.clock.now()
+    driver = runtime.database.driver
+    if driver is not None and key is None and origin is None:
+        # Nothing to look up first: one statement writes the whole report.
+        async with driver.connection() as conn:
+            reported = await write_report_at_once(
+                conn, description=description, source=source, actor=actor, now=now
+            )
+        return Reported(reported)
     fingerprint = _fingerprint(description, source)
     async with runtime.database.transaction() as tx:
         conn = tx.connection
@@ -153,8 +168,12 @@ def _fingerprint(description: str, source: Source) -> str:
 async def get_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> Incident:
     """One incident by id; raises IncidentNotFound."""
     require(actor, Permission.READ)
-    async with runtime.database.reads() as conn:
-        incident = await incident_store.get_incident(conn, incident_id)
+    if runtime.database.driver is not None:
+        async with runtime.database.driver.connection() as driver:
+            incident = await incident_store.fetch_incident(driver, incident_id)
+    else:
+        async with runtime.database.reads() as conn:
+            incident = await incident_store.get_incident(conn, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
     require_incident_source(actor, incident)
