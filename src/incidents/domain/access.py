@@ -23,7 +23,10 @@ class Role(CaseInsensitiveEnum):
     @property
     def rank(self) -> int:
         """Position in the order reporter < operator < admin."""
-        return list(Role).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {role: rank for rank, role in enumerate(Role)}
 
 
 class Permission(Enum):

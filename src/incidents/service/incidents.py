@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from incidents.db import audit, chats, counters, idempotency
+from incidents.db import audit, chats, counters, idempotency, pages
 from incidents.db import incidents as incident_store
 from incidents.db.engine import UniqueViolation
 from incidents.db.incidents import IncidentFilter
@@ -212,12 +212,18 @@ async def list_incidents(
         resolutions=resolutions,
         assignees=tuple(assignee_meant(actor, name) for name in assignees),
     )
-    async with runtime.database.reads() as conn:
-        # One row more than asked tells whether a next page exists, without counting.
-        items = await incident_store.list_incidents(
-            conn, flt, limit=limit + 1, offset=offset, after=after
-        )
-        total = await counters.total_of(conn, flt)
+    # One row more than asked tells whether a next page exists, without counting.
+    if runtime.database.driver is not None:
+        async with runtime.database.driver.connection() as driver:
+            items, total = await pages.fetch_page(
+                driver, flt, limit=limit + 1, offset=offset, after=after
+            )
+    else:
+        async with runtime.database.reads() as conn:
+            items = await incident_store.list_incidents(
+                conn, flt, limit=limit + 1, offset=offset, after=after
+            )
+            total = await counters.total_of(conn, flt)
     if len(items) <= limit:
         return Page(items=items, total=total)
     del items[limit:]

@@ -1,0 +1,108 @@
+"""A page of incidents and its total in one statement (PostgreSQL, on the driver).
+
+The same filter as `incidents.list_incidents` and `counters.total_of`, written as SQL text with
+positional parameters: one text per filter shape, which asyncpg prepares once per connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents.db.counters import has_counter
+from incidents.db.incidents import IncidentFilter, incident_of_record
+from incidents.domain.access import stable_part
+from incidents.domain.cursor import Position
+from incidents.domain.incident import Incident
+
+_ESCAPE = "/"
+
+
+class _Statement:
+    """SQL text and its parameters, built up together."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def arg(self, value: Any, cast: str = "") -> str:
+        self.params.append(value)
+        return f"${len(self.params)}{cast}"
+
+    def member(self, column: str, values: tuple[Any, ...]) -> str:
+        plain = [getattr(value, "value", value) for value in values]
+        if len(plain) == 1:
+            return f"{column} = {self.arg(plain[0])}"
+        return f"{column} = ANY({self.arg(plain, '::text[]')})"
+
+
+def _escaped(text: str) -> str:
+    """`text` for LIKE with `/` as the escape character (as SQLAlchemy's autoescape)."""
+    return text.replace(_ESCAPE, _ESCAPE * 2).replace("%", "/%").replace("_", "/_")
+
+
+def _assigned_to(sql: _Statement, name: str | None) -> str:
+    if name is None:
+        return "i.assignee IS NULL"
+    stable = stable_part(name)
+    if stable == name:
+        return f"i.assignee = {sql.arg(name)}"
+    prefix = sql.arg(f"{_escaped(stable)} (@%")
+    return f"(i.assignee = {sql.arg(stable)} OR i.assignee LIKE {prefix} ESCAPE '/')"
+
+
+def _where(sql: _Statement, flt: IncidentFilter, after: Position | None) -> str:
+    clauses = ["true"]
+    if flt.statuses:
+        clauses.append(sql.member("i.status", flt.statuses))
+    if flt.sources:
+        clauses.append(sql.member("i.source", flt.sources))
+    if flt.dedup_key is not None:
+        clauses.append(f"i.dedup_key = {sql.arg(flt.dedup_key)}")
+    if flt.resolutions:
+        clauses.append(sql.member("i.resolution", flt.resolutions))
+    if flt.assignees:
+        clauses.append("(" + " OR ".join(_assigned_to(sql, n) for n in flt.assignees) + ")")
+    clauses.extend(
+        f"i.search_text LIKE {sql.arg(f'%{_escaped(word)}%')} ESCAPE '/'" for word in flt.words
+    )
+    if after is not None:
+        clauses.append(
+            f"(i.created_at, i.id) < ({sql.arg(after.created_at)}, {sql.arg(after.id, '::bigint')})"
+        )
+    return " AND ".join(clauses)
+
+
+def _total(sql: _Statement, flt: IncidentFilter) -> str:
+    """The exact total: a sum of counter rows where they can say, else a count."""
+    if not has_counter(flt):
+        return f"SELECT count(*) AS total FROM incidents i WHERE {_where(sql, flt, None)}"
+    clauses = ["true"]
+    if flt.statuses:
+        clauses.append(sql.member("c.status", flt.statuses))
+    if flt.sources:
+        clauses.append(sql.member("c.source", flt.sources))
+    if flt.resolutions:
+        clauses.append(sql.member("c.resolution", flt.resolutions))
+    where = " AND ".join(clauses)
+    return f"SELECT coalesce(sum(c.count), 0) AS total FROM incident_counters c WHERE {where}"
+
+
+async def fetch_page(
+    driver: Any, flt: IncidentFilter, *, limit: int, offset: int, after: Position | None
+) -> tuple[list[Incident], int]:
+    """A page of incidents matching `flt`, newest first (past `after`), and how many match."""
+    sql = _Statement()
+    total = _total(sql, flt)
+    where = _where(sql, flt, after)
+    page = (
+        "SELECT i.*, ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id "
+        f"ORDER BY d.id) AS duplicates FROM incidents i WHERE {where} "
+        f"ORDER BY i.created_at DESC, i.id DESC LIMIT {sql.arg(limit)} OFFSET {sql.arg(offset)}"
+    )
+    # One round trip: the total's one row, joined to the page (no page rows: one row of nulls).
+    statement = (
+        f"SELECT t.total, p.* FROM ({total}) t LEFT JOIN LATERAL ({page}) p ON true "
+        "ORDER BY p.created_at DESC, p.id DESC"
+    )
+    records = await driver.fetch(statement, *sql.params)
+    found = int(records[0]["total"]) if records else 0
+    return [incident_of_record(r) for r in records if r["id"] is not None], found
