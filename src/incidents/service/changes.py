@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from incidents.db import audit as trail
+from incidents.db import changes as change_store
 from incidents.db import chats, reports
 from incidents.db import incidents as incident_store
 from incidents.db.engine import Transaction
@@ -23,8 +24,9 @@ from incidents.domain.incident import (
     append_note,
     assignee_after,
     resolution_after,
+    searchable_text,
 )
-from incidents.domain.notifications import ChatOrigin, Link, LinkRole
+from incidents.domain.notifications import ChatOrigin, Link, LinkRole, is_chat_actor
 from incidents.service.outbox import announce_change, announce_created, announce_merged
 
 
@@ -106,22 +108,24 @@ async def write_report(
     return incident
 
 
-async def apply_change(
-    tx: Transaction,
-    current: Incident,
-    wanted: Wanted,
-    *,
-    actor: Actor,
-    origin: ChatOrigin | None,
-    now: datetime,
-    root: Incident | None = None,
-) -> Incident:
-    """Write an allowed change of a locked incident with its events and notices, inside `tx`.
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What an allowed change writes: the new state and the events that tell of it."""
 
-    With `root` (locked too), the incident is closed as its duplicate. Raises
-    IllegalTransition or InvalidInput when the change is not allowed; returns `current`
-    itself when nothing changes.
-    """
+    status: Status
+    resolution: Resolution | None
+    assignee: str | None
+    happened: list[audit.NewEvent]
+    into: Incident | None
+    note: str | None
+    description: str
+
+
+def decide_change(
+    current: Incident, wanted: Wanted, *, actor: Actor, root: Incident | None = None
+) -> Decision | None:
+    """The change `wanted` makes to `current` (folded into `root` if given), or None when it
+    changes nothing. Raises IllegalTransition or InvalidInput when it is not allowed."""
     status = current.status if wanted.status is None else wanted.status
     resolution = resolution_after(
         current.status, status, had=current.resolution, asked=wanted.resolution
@@ -141,26 +145,78 @@ async def apply_change(
     if into is not None:
         happened.append(audit.marked_duplicate(into.id))
     if not happened:
-        return current
+        return None
     note = wanted.note
+    description = current.description if note is None else append_note(current.description, note)
+    return Decision(status, resolution, assignee, happened, into, note, description)
+
+
+async def apply_change(
+    tx: Transaction,
+    current: Incident,
+    wanted: Wanted,
+    *,
+    actor: Actor,
+    origin: ChatOrigin | None,
+    now: datetime,
+    root: Incident | None = None,
+) -> Incident:
+    """Write an allowed change of a locked incident with its events and notices, inside `tx`.
+
+    With `root` (locked too), the incident is closed as its duplicate. Raises
+    IllegalTransition or InvalidInput when the change is not allowed; returns `current`
+    itself when nothing changes.
+    """
+    decision = decide_change(current, wanted, actor=actor, root=root)
+    if decision is None:
+        return current
+    into, note = decision.into, decision.note
     changed = await incident_store.update_incident(
         tx.connection,
         current,
-        description=current.description if note is None else append_note(current.description, note),
-        status=status,
+        description=decision.description,
+        status=decision.status,
         now=now,
-        assignee=assignee,
-        resolution=resolution,
+        assignee=decision.assignee,
+        resolution=decision.resolution,
         duplicate_of=current.duplicate_of if into is None else into.id,
     )
     written = await trail.insert_events(
-        tx.connection, current.id, happened, actor=actor.name, request=actor, now=now
+        tx.connection, current.id, decision.happened, actor=actor.name, request=actor, now=now
     )
     if into is not None:
         await _fold(tx, changed, into, actor=actor, now=now)
     told_in = Told(event_id=written[-1], into=into, note=note, origin=origin)
     await _announce(tx, current, changed, actor=actor, told=told_in, now=now)
     return changed
+
+
+async def write_change_at_once(
+    driver: Any, current: Incident, decision: Decision, *, actor: Actor, now: datetime
+) -> Incident | None:
+    """Write a change made outside chats that folds nothing, with its events and notices, in
+    one statement on a driver connection (PostgreSQL); None when `current` is no longer the
+    stored version (read again and decide anew)."""
+    assert decision.into is None, "folding takes the locking path"
+    told = decision.status != current.status or decision.note is not None
+    return await change_store.write_change(
+        driver,
+        current,
+        description=decision.description,
+        search_text=searchable_text(decision.description),
+        status=decision.status,
+        assignee=decision.assignee,
+        resolution=decision.resolution,
+        events=[(event.kind.value, event.data) for event in decision.happened],
+        actor=actor.name,
+        request_id=actor.request_id,
+        client_request_id=actor.client_request_id,
+        notify=told,
+        moved_from=current.status if decision.status != current.status else None,
+        note=decision.note,
+        announce_if_unfollowed=not is_chat_actor(current.created_by),
+        now=now,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from incidents.db import audit, chats, counters, idempotency, pages
 from incidents.db import incidents as incident_store
@@ -41,6 +41,8 @@ from incidents.service.changes import (
     Keep,
     Wanted,
     apply_change,
+    decide_change,
+    write_change_at_once,
     write_report,
     write_report_at_once,
 )
@@ -262,6 +264,16 @@ async def change_incident(
         assignee = check_assignee(assignee)
     check_duplicate_request(incident_id, resolution, duplicate_of)
     wanted = Wanted(status=status, note=note, assignee=assignee, resolution=resolution)
+    expected = Expected(expected_versions, expected_status)
+    driver = runtime.database.driver
+    if driver is not None and duplicate_of is None and origin is None:
+        # Read, decide, then one conditional write; a change that came between is read anew.
+        for _ in range(ATTEMPTS):
+            async with driver.connection() as conn:
+                changed = await _change_at_once(runtime, conn, actor, incident_id, wanted, expected)
+            if changed is not None:
+                return changed
+        # Still racing: take the row lock below, as folds do.
     for _ in range(ATTEMPTS):
         try:
             return await _change_once(
@@ -269,7 +281,7 @@ async def change_incident(
                 actor,
                 incident_id,
                 wanted,
-                Expected(expected_versions, expected_status),
+                expected,
                 origin,
                 role,
                 duplicate_of,
@@ -285,6 +297,36 @@ class Expected:
 
     versions: Collection[int] | None
     status: Status | None
+
+
+async def _change_at_once(
+    runtime: Runtime,
+    driver: Any,
+    actor: Actor,
+    incident_id: int,
+    wanted: Wanted,
+    expected: Expected,
+) -> Incident | None:
+    """One optimistic try on the driver (PostgreSQL); None when another change came first."""
+    current = await incident_store.fetch_incident(driver, incident_id)
+    if current is None:
+        raise IncidentNotFound(incident_id)
+    require_incident_source(actor, current)
+    _check_expected(current, expected)
+    decision = decide_change(current, wanted, actor=actor)
+    if decision is None:
+        return current
+    return await write_change_at_once(
+        driver, current, decision, actor=actor, now=runtime.clock.now()
+    )
+
+
+def _check_expected(current: Incident, expected: Expected) -> None:
+    """Raise VersionMismatch unless `current` is at a version and status the caller expects."""
+    stale_version = expected.versions is not None and current.version not in expected.versions
+    moved = expected.status is not None and current.status != expected.status
+    if stale_version or moved:
+        raise VersionMismatch(current.id, current.version)
 
 
 async def _change_once(
@@ -306,10 +348,7 @@ async def _change_once(
             require_incident_source(actor, locked.root)
         if message is not None and await chats.link_of(tx.connection, message) is not None:
             return current  # a redelivered message: done the first time
-        stale_version = expected.versions is not None and current.version not in expected.versions
-        moved = expected.status is not None and current.status != expected.status
-        if stale_version or moved:
-            raise VersionMismatch(incident_id, current.version)
+        _check_expected(current, expected)
         changed = await apply_change(
             tx,
             current,
