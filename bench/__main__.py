@@ -9,6 +9,7 @@ from bench.load import ensure_wrk
 from bench.plan import PLANS
 from bench.report import results_table, write
 from bench.run import run
+from bench.targets import targets_table
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/incidents_bench"
 
@@ -32,6 +33,7 @@ def main() -> None:
     ensure_wrk()
     outcome = run(plan, postgres_dsn=args.postgres)
     print(results_table(outcome))
+    print(targets_table(outcome))
     root = args.output or Path(__file__).parents[1] / "docs"
     print(f"wrote {write(outcome, root)} in {outcome.seconds:.0f} s")
 

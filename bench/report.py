@@ -60,12 +60,14 @@ def section(run: Run, *, plots: list[str]) -> str:
     cores = os.cpu_count()
     pictures = "\n".join(f"![{Path(p).stem}](perf/{Path(p).name})" for p in plots)
     search = "measured" if run.search else "skipped: the list has no `q` parameter yet"
+    # Others' work on the same cores shows here: the figures are only as quiet as the machine.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return "\n\n".join(
         [
             BEGIN,
             f"Run `{run.plan}` of {when} on {platform.machine()}, {cores} cores, "
             f"{run.seconds / 60:.1f} minutes; wrk with 2 threads and 16 connections per "
-            f"endpoint; text search {search}.",
+            f"endpoint; text search {search}; load average at the end (1, 5, 15 min): {load}.",
             targets_table(run),
             results_table(run),
             _limits_table(run),

@@ -1,4 +1,4 @@
-"""The issue's targets, checked on a run's own figures (PostgreSQL, same run)."""
+"""The targets (issue 16), checked on a run's own figures against the same run's pgbench."""
 
 from __future__ import annotations
 
@@ -17,36 +17,87 @@ class Verdict:
     met: bool
 
 
-def _find(run: Run, workers: int, size: int, endpoint: str) -> Result | None:
+# Issue 16's floors (PostgreSQL at the largest size, one worker), in requests a second.
+FLOORS = {"create": 750, "patch": 650, "get": 1500, "list": 700, "search": 100}
+# SQLite, one worker, at the largest size.
+SQLITE_FLOORS = {"create": 400, "get": 1200}
+# With two workers, create against pgbench's single-row INSERT of the same run.
+CREATE_SHARE_X2 = 0.15
+# p99 at the largest size against p99 at the smallest, for every endpoint that reads or writes.
+P99_GROWTH = 1.5
+_GROWTH_ENDPOINTS = ("first page", "list", "get", "search", "create", "patch")
+
+
+def _find(
+    run: Run, workers: int, size: int, endpoint: str, database: str = "postgresql"
+) -> Result | None:
     return next(
         (
             r
             for r in run.results
-            if (r.database, r.workers, r.size, r.endpoint)
-            == ("postgresql", workers, size, endpoint)
+            if (r.database, r.workers, r.size, r.endpoint) == (database, workers, size, endpoint)
         ),
         None,
     )
 
 
-def _verdicts_for(run: Run, workers: int, smallest: int, largest: int) -> list[Verdict]:
-    setup = f"postgresql x{workers}"
+def _floors(run: Run, database: str, floors: dict[str, int], largest: int) -> list[Verdict]:
     found = []
-    create = _find(run, workers, largest, "create")
-    if create and create.limit:
-        share = create.figures.rate / create.limit
-        measured = f"{create.figures.rate:,.0f}/s = {share:.1%} of pgbench {create.limit:,.0f}"
-        found.append(Verdict("create >= 25% of pgbench INSERT", setup, measured, share >= 0.25))
-    small, big = _find(run, workers, smallest, "list"), _find(run, workers, largest, "list")
-    if small and big and smallest != largest:
+    for endpoint, floor in floors.items():
+        result = _find(run, 1, largest, endpoint, database)
+        if result is None:
+            continue
+        rate = result.figures.rate
+        limit = result.limit
+        share = f" ({rate / limit:.1%} of pgbench {limit:,.0f})" if limit else ""
+        found.append(
+            Verdict(
+                f"{endpoint} >= {floor:,}/s at {largest:,}",
+                f"{database} x1",
+                f"{rate:,.0f}/s{share}",
+                rate >= floor,
+            )
+        )
+    return found
+
+
+def _growth(run: Run, database: str, workers: int, smallest: int, largest: int) -> list[Verdict]:
+    found = []
+    for endpoint in _GROWTH_ENDPOINTS:
+        small = _find(run, workers, smallest, endpoint, database)
+        big = _find(run, workers, largest, endpoint, database)
+        if small is None or big is None or smallest == largest:
+            continue
         growth = big.figures.p99_ms / small.figures.p99_ms
         measured = (
             f"p99 {big.figures.p99_ms:.0f} ms at {largest:,} vs {small.figures.p99_ms:.0f} ms "
             f"at {smallest:,}: x{growth:.2f}"
         )
         found.append(
-            Verdict("filtered first page p99 1M <= 1.5x 10k", setup, measured, growth <= 1.5)
+            Verdict(
+                f"{endpoint} p99 at {largest:,} <= {P99_GROWTH}x at {smallest:,}",
+                f"{database} x{workers}",
+                measured,
+                growth <= P99_GROWTH,
+            )
         )
+    return found
+
+
+def _verdicts_for(run: Run, workers: int, smallest: int, largest: int) -> list[Verdict]:
+    setup = f"postgresql x{workers}"
+    found = _floors(run, "postgresql", FLOORS, largest) if workers == 1 else []
+    create = _find(run, workers, largest, "create")
+    if workers == 2 and create and create.limit:
+        share = create.figures.rate / create.limit
+        measured = f"{create.figures.rate:,.0f}/s = {share:.1%} of pgbench {create.limit:,.0f}"
+        found.append(
+            Verdict(
+                f"create >= {CREATE_SHARE_X2:.0%} of pgbench INSERT", setup, measured,
+                share >= CREATE_SHARE_X2,
+            )
+        )  # fmt: skip
+    found += _growth(run, "postgresql", workers, smallest, largest)
     first, deep = (
         _find(run, workers, largest, "first page"),
         _find(run, workers, largest, "deep cursor"),
@@ -70,6 +121,10 @@ def verdicts(run: Run) -> list[Verdict]:
     if sizes:
         for workers in sorted({r.workers for r in run.results if r.database == "postgresql"}):
             found += _verdicts_for(run, workers, sizes[0], sizes[-1])
+    lite = sorted({r.size for r in run.results if r.database == "sqlite"})
+    if lite:
+        found += _floors(run, "sqlite", SQLITE_FLOORS, lite[-1])
+        found += _growth(run, "sqlite", 1, lite[0], lite[-1])
     errors = sum(r.figures.errors for r in run.results)
     requests = sum(r.figures.requests for r in run.results)
     found.append(Verdict("no errors under load", "all", f"{errors} of {requests:,}", errors == 0))
