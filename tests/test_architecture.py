@@ -16,6 +16,8 @@ DOORS = ("api", "web", "telegram", "integrations", "cli")
 OWNERS = {
     "sqlalchemy": ("db",),
     "alembic": ("db",),
+    # The request path runs on the driver, and only db/ speaks to it.
+    "asyncpg": ("db",),
     "fastapi": ("api", "web", "app"),
     "starlette": ("api", "web"),
     "aiogram": ("telegram",),

@@ -100,3 +100,38 @@ async def test_too_long_searches_are_422(client: httpx.AsyncClient, query: str) 
     response = await client.get(URL, params={"q": query})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_postgresql_finds_other_forms_of_a_word(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    """Stemming (Russian and English) beside substrings; SQLite matches substrings only."""
+    await report(client, "Самокат #42 не отвечает")
+    await report(client, "Two scooters were offline")
+    stemmed = not database_url.startswith("sqlite")
+
+    assert await _found(client, "самокаты") == (["Самокат #42 не отвечает"] if stemmed else [])
+    assert await _found(client, "scooter") == ["Two scooters were offline"]
+    assert await _found(client, "самокат") == ["Самокат #42 не отвечает"]
+
+
+async def test_a_search_total_past_the_bound_is_marked_as_a_lower_bound(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incidents.db import counters
+
+    monkeypatch.setattr(counters, "SEARCH_TOTAL_BOUND", 2)
+    for n in range(4):
+        await report(client, f"Locker {n} jammed")
+
+    bounded = await client.get(URL, params={"q": "jammed", "limit": 2})
+    assert bounded.status_code == 200
+    assert bounded.headers["X-Total-Count"] == "2"
+    assert bounded.headers["X-Total-Count-Exact"] == "false"
+    assert bounded.headers["Content-Range"] == "incidents 0-1/*"
+    assert 'rel="next"' in bounded.headers["Link"]
+    assert len(bounded.json()) == 2
+
+    exact = await client.get(URL, params={"q": "locker 3"})
+    assert exact.headers["X-Total-Count"] == "1"
+    assert "X-Total-Count-Exact" not in exact.headers

@@ -128,7 +128,14 @@ def create_app(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-            expose_headers=["ETag", "Location", "Link", "X-Total-Count", "Content-Range"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Link",
+                "X-Total-Count",
+                "X-Total-Count-Exact",
+                "Content-Range",
+            ],
         )
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)

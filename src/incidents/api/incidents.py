@@ -12,7 +12,7 @@ from incidents.api.cursors import Cursor, next_cursor_headers, position_after
 from incidents.api.deps import ActorDep, RuntimeDep
 from incidents.api.errors import problem_responses
 from incidents.api.etags import IF_MATCH_PATTERN, etag_of, matches_none, versions_in
-from incidents.api.pagination import page_headers
+from incidents.api.pagination import page_headers, total_headers
 from incidents.api.schemas import EventOut, IncidentCreate, IncidentOut, IncidentPatch
 from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH
 from incidents.domain.incident import MAX_ID, Incident, Resolution, Source, Status
@@ -113,7 +113,8 @@ async def list_incidents(
         str | None,
         Query(
             max_length=SEARCH_MAX_LENGTH,
-            description="Only incidents whose description contains every word, in any case.",
+            description="Only incidents whose description contains every word, in any case "
+            "(on PostgreSQL a word also matches its other forms: `самокаты` finds `самокат`).",
         ),
     ] = None,
     limit: Limit = 50,
@@ -123,6 +124,9 @@ async def list_incidents(
     cursor: Cursor = None,
 ) -> Response:
     """A page of incidents with `X-Total-Count`, `Link` and, for an offset page, `Content-Range`.
+
+    With `q`, the total is exact up to 1000 matches; past that `X-Total-Count` is 1000 with
+    `X-Total-Count-Exact: false` (at least that many) and `Content-Range` ends in `/*`.
 
     Where more follow, `X-Next-Cursor` holds a keyset cursor to continue from this page.
     """
@@ -148,9 +152,10 @@ async def list_incidents(
             offset=offset or 0,
             limit=limit,
             count=len(page.items),
+            exact=page.exact,
         )
     else:
-        headers = {"X-Total-Count": str(page.total)}
+        headers = total_headers(page.total, exact=page.exact)
     # Offset pages keep linking to offsets; a cursor page links to the next cursor.
     headers.update(next_cursor_headers(request.url, page.next, limit=limit, link=after is not None))
     return json_response(incidents_json(page.items), headers=headers)

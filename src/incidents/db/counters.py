@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.incidents import IncidentFilter, count_incidents
 from incidents.db.tables import incident_counters
-from incidents.domain.incident import Status
+from incidents.domain.incident import SEARCH_TOTAL_BOUND, Status
 
 # The filter fields the counters are keyed by. Any other field that is set (text search,
 # a dedup key, ...) has no counter, and the total falls back to a plain count(*).
@@ -43,12 +43,23 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
     return and_(true(), *clauses)
 
 
-async def total_of(conn: AsyncConnection, flt: IncidentFilter) -> int:
-    """How many incidents match `flt`: a sum of counters when they can say, else count(*)."""
+def total_bound(flt: IncidentFilter) -> int | None:
+    """Where counting stops for `flt`: a text search counts up to SEARCH_TOTAL_BOUND."""
+    return SEARCH_TOTAL_BOUND if flt.words else None
+
+
+async def total_of(conn: AsyncConnection, flt: IncidentFilter) -> tuple[int, bool]:
+    """How many incidents match `flt`, and whether that is exact: a sum of counters when
+    they can say, else a count, which for a text search stops past SEARCH_TOTAL_BOUND
+    (then SEARCH_TOTAL_BOUND, not exact: at least that many)."""
     if not has_counter(flt):
-        return await count_incidents(conn, flt)
+        bound = total_bound(flt)
+        found = await count_incidents(conn, flt, bound=bound)
+        if bound is not None and found > bound:
+            return bound, False
+        return found, True
     query = select(func.coalesce(func.sum(incident_counters.c.count), 0)).where(_where(flt))
-    return int((await conn.execute(query)).scalar_one())
+    return int((await conn.execute(query)).scalar_one()), True
 
 
 async def incidents_by_status(conn: AsyncConnection) -> dict[Status, int]:

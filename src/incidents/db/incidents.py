@@ -6,15 +6,34 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exc, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    exc,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
-from incidents.db.tables import incidents
+from incidents.db.tables import SEARCH_CONFIGS, SEARCH_VECTOR, incidents
 from incidents.db.types import UTCDateTime
 from incidents.domain.access import stable_part
 from incidents.domain.cursor import Position
-from incidents.domain.incident import Incident, Resolution, Source, Status, searchable_text
+from incidents.domain.incident import (
+    Incident,
+    Resolution,
+    Source,
+    Status,
+    searchable_text,
+    stems_words,
+)
 
 # What `update_incident` leaves as it was.
 UNCHANGED: Any = object()
@@ -78,7 +97,21 @@ async def _one(conn: AsyncConnection, row: Row[Any]) -> Incident:
     return (await _with_duplicates(conn, [_to_incident(row)]))[0]
 
 
-def _where(flt: IncidentFilter) -> ColumnElement[bool]:
+def _word(word: str, *, full_text: bool) -> ColumnElement[bool]:
+    """The text contains `word` (LIKE '%word%' with %, _ and the escape character escaped: a
+    trigram index serves it on PostgreSQL, SQLite scans), or, with `full_text`, matches it
+    stemmed in Russian or English (the full-text index)."""
+    like = incidents.c.search_text.contains(word, autoescape=True)
+    if not (full_text and stems_words(word)):
+        return like
+    russian, english = (
+        func.plainto_tsquery(literal_column(f"'{config}'::regconfig"), word)
+        for config in SEARCH_CONFIGS
+    )
+    return or_(like, SEARCH_VECTOR.op("@@")(russian.op("||")(english)))
+
+
+def _where(flt: IncidentFilter, *, full_text: bool = False) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     if flt.statuses:
         clauses.append(incidents.c.status.in_([s.value for s in flt.statuses]))
@@ -90,9 +123,7 @@ def _where(flt: IncidentFilter) -> ColumnElement[bool]:
         clauses.append(incidents.c.resolution.in_([r.value for r in flt.resolutions]))
     if flt.assignees:
         clauses.append(or_(*(_assigned_to(name) for name in flt.assignees)))
-    # LIKE '%word%' with %, _ and the escape character escaped; a trigram index serves it on
-    # PostgreSQL, SQLite scans.
-    clauses.extend(incidents.c.search_text.contains(word, autoescape=True) for word in flt.words)
+    clauses.extend(_word(word, full_text=full_text) for word in flt.words)
     return and_(true(), *clauses)
 
 
@@ -275,7 +306,7 @@ async def list_incidents(
     """A page of incidents matching `flt`, newest first; only those past `after` if given."""
     query = (
         select(incidents)
-        .where(_where(flt))
+        .where(_where(flt, full_text=_full_text(conn)))
         .order_by(incidents.c.created_at.desc(), incidents.c.id.desc())
         .limit(limit)
         .offset(offset)
@@ -289,9 +320,19 @@ async def list_incidents(
     return await _with_duplicates(conn, [_to_incident(row) for row in await conn.execute(query)])
 
 
-async def count_incidents(conn: AsyncConnection, flt: IncidentFilter) -> int:
-    """How many incidents match `flt`."""
-    query = select(func.count()).select_from(incidents).where(_where(flt))
+def _full_text(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+async def count_incidents(
+    conn: AsyncConnection, flt: IncidentFilter, *, bound: int | None = None
+) -> int:
+    """How many incidents match `flt`; with `bound`, counting stops past that many (a result
+    over `bound` means "more than `bound`")."""
+    matching = select(incidents.c.id).where(_where(flt, full_text=_full_text(conn)))
+    if bound is not None:
+        matching = matching.limit(bound + 1)
+    query = select(func.count()).select_from(matching.subquery())
     return int((await conn.execute(query)).scalar_one())
 
 
@@ -301,7 +342,7 @@ async def incidents_by_status(
     """The number of incidents in each status (zero for statuses nobody is in)."""
     query = select(incidents.c.status, func.count()).group_by(incidents.c.status)
     if flt is not None:
-        query = query.where(_where(flt))
+        query = query.where(_where(flt, full_text=_full_text(conn)))
     counts = dict.fromkeys(Status, 0)
     for status, count in await conn.execute(query):
         counts[Status(status)] = int(count)

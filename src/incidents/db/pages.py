@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.db.counters import has_counter
+from incidents.db.counters import has_counter, total_bound
 from incidents.db.incidents import IncidentFilter, incident_of_record
+from incidents.db.tables import SEARCH_CONFIGS
 from incidents.domain.access import stable_part
 from incidents.domain.cursor import Position
-from incidents.domain.incident import Incident
+from incidents.domain.incident import Incident, stems_words
 
 _ESCAPE = "/"
 
@@ -49,6 +50,20 @@ def _assigned_to(sql: _Statement, name: str | None) -> str:
     return f"(i.assignee = {sql.arg(stable)} OR i.assignee LIKE {prefix} ESCAPE '/')"
 
 
+# The full-text index's expression (db/tables.py), spelled so that the index serves it.
+_VECTOR = " || ".join(f"to_tsvector('{c}'::regconfig, i.search_text)" for c in SEARCH_CONFIGS)
+
+
+def _word(sql: _Statement, word: str) -> str:
+    """As `incidents._word` on PostgreSQL: a substring, or the word stemmed."""
+    like = f"i.search_text LIKE {sql.arg(f'%{_escaped(word)}%')} ESCAPE '/'"
+    if not stems_words(word):
+        return like
+    said = sql.arg(word)
+    query = " || ".join(f"plainto_tsquery('{c}'::regconfig, {said})" for c in SEARCH_CONFIGS)
+    return f"({like} OR ({_VECTOR}) @@ ({query}))"
+
+
 def _where(sql: _Statement, flt: IncidentFilter, after: Position | None) -> str:
     clauses = ["true"]
     if flt.statuses:
@@ -61,9 +76,7 @@ def _where(sql: _Statement, flt: IncidentFilter, after: Position | None) -> str:
         clauses.append(sql.member("i.resolution", flt.resolutions))
     if flt.assignees:
         clauses.append("(" + " OR ".join(_assigned_to(sql, n) for n in flt.assignees) + ")")
-    clauses.extend(
-        f"i.search_text LIKE {sql.arg(f'%{_escaped(word)}%')} ESCAPE '/'" for word in flt.words
-    )
+    clauses.extend(_word(sql, word) for word in flt.words)
     if after is not None:
         clauses.append(
             f"(i.created_at, i.id) < ({sql.arg(after.created_at)}, {sql.arg(after.id, '::bigint')})"
@@ -74,7 +87,11 @@ def _where(sql: _Statement, flt: IncidentFilter, after: Position | None) -> str:
 def _total(sql: _Statement, flt: IncidentFilter) -> str:
     """The exact total: a sum of counter rows where they can say, else a count."""
     if not has_counter(flt):
-        return f"SELECT count(*) AS total FROM incidents i WHERE {_where(sql, flt, None)}"
+        matching = f"SELECT 1 FROM incidents i WHERE {_where(sql, flt, None)}"
+        bound = total_bound(flt)
+        if bound is not None:
+            matching += f" LIMIT {sql.arg(bound + 1)}"
+        return f"SELECT count(*) AS total FROM ({matching}) m"
     clauses = ["true"]
     if flt.statuses:
         clauses.append(sql.member("c.status", flt.statuses))
@@ -88,8 +105,9 @@ def _total(sql: _Statement, flt: IncidentFilter) -> str:
 
 async def fetch_page(
     driver: Any, flt: IncidentFilter, *, limit: int, offset: int, after: Position | None
-) -> tuple[list[Incident], int]:
-    """A page of incidents matching `flt`, newest first (past `after`), and how many match."""
+) -> tuple[list[Incident], int, bool]:
+    """A page of incidents matching `flt`, newest first (past `after`), how many match and
+    whether that is exact (see `counters.total_of`)."""
     sql = _Statement()
     total = _total(sql, flt)
     where = _where(sql, flt, after)
@@ -105,4 +123,8 @@ async def fetch_page(
     )
     records = await driver.fetch(statement, *sql.params)
     found = int(records[0]["total"]) if records else 0
-    return [incident_of_record(r) for r in records if r["id"] is not None], found
+    items = [incident_of_record(r) for r in records if r["id"] is not None]
+    bound = total_bound(flt)
+    if bound is not None and found > bound:
+        return items, bound, False
+    return items, found, True

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -113,6 +114,23 @@ SEARCH_INDEX = Index(
     incidents.c.search_text,
     postgresql_using="gin",
     postgresql_ops={"search_text": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")
+
+# Full-text search with Russian and English stemming side by side (`самокаты` finds
+# `самокат`), beside the trigram index that serves substrings. Queries use the same
+# expression (`db/pages.py` spells it in SQL) so that the index serves them.
+SEARCH_CONFIGS = ("russian", "english")
+SEARCH_VECTOR = func.to_tsvector(
+    literal_column(f"'{SEARCH_CONFIGS[0]}'::regconfig"), incidents.c.search_text
+).op("||")(
+    func.to_tsvector(literal_column(f"'{SEARCH_CONFIGS[1]}'::regconfig"), incidents.c.search_text)
+)
+FULL_TEXT_INDEX = Index(
+    # An expression inside functions does not name its table by itself.
+    "ix_incidents_search_text_fts",
+    SEARCH_VECTOR,
+    postgresql_using="gin",
+    _table=incidents,
 ).ddl_if(dialect="postgresql")
 
 # How many incidents have each (status, source, resolution), spread over shards

@@ -250,6 +250,15 @@ def searchable_text(description: str) -> str:
 
 
 SEARCH_MAX_WORDS = 10
+# A text search's total is exact up to this many matches; past it, it says "at least this
+# many" (counting every match of a common word would read most of the table).
+SEARCH_TOTAL_BOUND = 1000
+
+
+def stems_words(word: str) -> bool:
+    """Whether full-text search (stemming) applies to a search word, beside substrings:
+    letters only (`a_b` or `50%` are matched literally, as substrings)."""
+    return word.isalpha()
 
 
 def search_words(query: str) -> tuple[str, ...]:

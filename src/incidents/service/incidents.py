@@ -65,6 +65,8 @@ class Page(Generic[T]):
     items: list[T]
     total: int
     next: Position | None = None
+    # False: `total` is a lower bound (a text search with more matches than it counts).
+    exact: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +219,7 @@ async def list_incidents(
     # One row more than asked tells whether a next page exists, without counting.
     if runtime.database.driver is not None:
         async with runtime.database.driver.connection() as driver:
-            items, total = await pages.fetch_page(
+            items, total, exact = await pages.fetch_page(
                 driver, flt, limit=limit + 1, offset=offset, after=after
             )
     else:
@@ -225,11 +227,12 @@ async def list_incidents(
             items = await incident_store.list_incidents(
                 conn, flt, limit=limit + 1, offset=offset, after=after
             )
-            total = await counters.total_of(conn, flt)
+            total, exact = await counters.total_of(conn, flt)
     if len(items) <= limit:
-        return Page(items=items, total=total)
+        return Page(items=items, total=total, exact=exact)
     del items[limit:]
-    return Page(items=items, total=total, next=Position(items[-1].created_at, items[-1].id))
+    after_last = Position(items[-1].created_at, items[-1].id)
+    return Page(items=items, total=total, next=after_last, exact=exact)
 
 
 async def change_incident(

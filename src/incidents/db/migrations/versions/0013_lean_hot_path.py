@@ -1,4 +1,5 @@
-"""Key changes announced (NOTIFY) so that each process's key cache hears of them.
+"""Key changes announced (NOTIFY) so that each process's key cache hears of them, and a
+full-text index (Russian and English stemming) for text search.
 
 Revision ID: 0013
 Revises: 0011
@@ -25,9 +26,17 @@ $$
 """
 
 
+_FULL_TEXT_INDEX = (
+    "CREATE INDEX ix_incidents_search_text_fts ON incidents USING gin "
+    "((to_tsvector('russian'::regconfig, search_text) "
+    "|| to_tsvector('english'::regconfig, search_text)))"
+)
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(_FULL_TEXT_INDEX)
     op.execute(_NOTIFY_KEY_CHANGE)
     # Not on last_used_at: that changes once a minute and matters to nobody's access.
     op.execute(
@@ -42,3 +51,4 @@ def downgrade() -> None:
         return
     op.execute("DROP TRIGGER api_key_changed ON api_keys")
     op.execute("DROP FUNCTION incidents_api_key_changed()")
+    op.execute("DROP INDEX ix_incidents_search_text_fts")
