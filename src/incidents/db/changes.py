@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from incidents.db.incidents import incident_of_record
+from incidents.db.tables import INCIDENT_COLUMNS_SQL
 from incidents.domain.incident import Incident, Resolution, Status
 from incidents.domain.notifications import THREAD_STARTERS, NoticeKind
 
@@ -19,7 +20,7 @@ WITH changed AS (
     UPDATE incidents SET description = $2, search_text = $3, status = $4, assignee = $5,
         resolution = $6, version = version + 1, updated_at = $7
     WHERE id = $1 AND version = $8
-    RETURNING *
+    RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (
     INSERT INTO incident_events (incident_id, kind, actor, request_id, client_request_id,
         created_at, data)

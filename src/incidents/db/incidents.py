@@ -22,7 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
-from incidents.db.tables import SEARCH_CONFIGS, SEARCH_VECTOR, incidents
+from incidents.db.tables import (
+    INCIDENT_COLUMNS_SQL,
+    SEARCH_CONFIGS,
+    SEARCH_VECTOR_COLUMN,
+    incidents,
+)
 from incidents.db.types import UTCDateTime
 from incidents.domain.access import stable_part
 from incidents.domain.cursor import Position
@@ -108,7 +113,8 @@ def _word(word: str, *, full_text: bool) -> ColumnElement[bool]:
         func.plainto_tsquery(literal_column(f"'{config}'::regconfig"), word)
         for config in SEARCH_CONFIGS
     )
-    return or_(like, SEARCH_VECTOR.op("@@")(russian.op("||")(english)))
+    vector: ColumnElement[Any] = literal_column(f"incidents.{SEARCH_VECTOR_COLUMN}")
+    return or_(like, vector.op("@@")(russian.op("||")(english)))
 
 
 def _where(flt: IncidentFilter, *, full_text: bool = False) -> ColumnElement[bool]:
@@ -352,11 +358,11 @@ async def incidents_by_status(
 # The request path on PostgreSQL (db/driver.py): the same rows, one statement, on asyncpg.
 
 # An incident with the ids folded into it, in one round trip.
-_FETCH = """
-SELECT i.*, ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id ORDER BY d.id)
-    AS duplicates
+_FETCH = f"""
+SELECT {INCIDENT_COLUMNS_SQL},
+    ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id ORDER BY d.id) AS duplicates
 FROM incidents i WHERE i.id = $1
-"""
+"""  # noqa: S608 (our own column names)
 
 
 def incident_of_record(record: Any) -> Incident:

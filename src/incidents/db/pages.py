@@ -10,7 +10,7 @@ from typing import Any
 
 from incidents.db.counters import has_counter, total_bound
 from incidents.db.incidents import IncidentFilter, incident_of_record
-from incidents.db.tables import SEARCH_CONFIGS
+from incidents.db.tables import INCIDENT_COLUMNS_SQL, SEARCH_CONFIGS, SEARCH_VECTOR_COLUMN
 from incidents.domain.access import stable_part
 from incidents.domain.cursor import Position
 from incidents.domain.incident import Incident, stems_words
@@ -50,8 +50,11 @@ def _assigned_to(sql: _Statement, name: str | None) -> str:
     return f"(i.assignee = {sql.arg(stable)} OR i.assignee LIKE {prefix} ESCAPE '/')"
 
 
-# The full-text index's expression (db/tables.py), spelled so that the index serves it.
-_VECTOR = " || ".join(f"to_tsvector('{c}'::regconfig, i.search_text)" for c in SEARCH_CONFIGS)
+_VECTOR = f"i.{SEARCH_VECTOR_COLUMN}"
+_COLUMNS = ", ".join(f"i.{name}" for name in INCIDENT_COLUMNS_SQL.split(", "))
+_DUPLICATES = (
+    "ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id ORDER BY d.id) AS duplicates"
+)
 
 
 def _word(sql: _Statement, word: str) -> str:
@@ -61,7 +64,7 @@ def _word(sql: _Statement, word: str) -> str:
         return like
     said = sql.arg(word)
     query = " || ".join(f"plainto_tsquery('{c}'::regconfig, {said})" for c in SEARCH_CONFIGS)
-    return f"({like} OR ({_VECTOR}) @@ ({query}))"
+    return f"({like} OR {_VECTOR} @@ ({query}))"
 
 
 def _where(sql: _Statement, flt: IncidentFilter, after: Position | None) -> str:
@@ -103,28 +106,63 @@ def _total(sql: _Statement, flt: IncidentFilter) -> str:
     return f"SELECT coalesce(sum(c.count), 0) AS total FROM incident_counters c WHERE {where}"
 
 
+def _search_statement(
+    sql: _Statement,
+    flt: IncidentFilter,
+    bound: int,
+    *,
+    limit: int,
+    offset: int,
+    after: Position | None,
+) -> str:
+    """A text search: up to `bound` + 1 matches are gathered once (the total counts them);
+    when that is all of them, the page is sorted from those, else it walks the newest-first
+    index, as matches are then plentiful. (Walking the index for a rare word would read the
+    whole table; sorting every match of a common one would too.)"""
+    gathered = (
+        f"SELECT i.id FROM incidents i WHERE {_where(sql, flt, None)} LIMIT {sql.arg(bound + 1)}"
+    )
+    bound_arg = sql.arg(bound, "::bigint")
+    limit_arg, offset_arg = sql.arg(limit), sql.arg(offset)
+    select = f"SELECT {_COLUMNS}, {_DUPLICATES} FROM incidents i"
+    order = f"ORDER BY i.created_at DESC, i.id DESC LIMIT {limit_arg} OFFSET {offset_arg}"
+    few = f"{select} WHERE i.id IN (SELECT id FROM matched) AND {_where(sql, flt, after)} {order}"
+    many = f"{select} WHERE {_where(sql, flt, after)} {order}"
+    return (
+        f"WITH matched AS MATERIALIZED ({gathered}), "
+        "total AS (SELECT count(*) AS total FROM matched) "
+        "SELECT t.total, p.* FROM total t LEFT JOIN LATERAL ("
+        f"(SELECT * FROM ({few}) f WHERE t.total <= {bound_arg}) UNION ALL "
+        f"(SELECT * FROM ({many}) m WHERE t.total > {bound_arg})"
+        ") p ON true ORDER BY p.created_at DESC, p.id DESC"
+    )
+
+
 async def fetch_page(
     driver: Any, flt: IncidentFilter, *, limit: int, offset: int, after: Position | None
 ) -> tuple[list[Incident], int, bool]:
     """A page of incidents matching `flt`, newest first (past `after`), how many match and
     whether that is exact (see `counters.total_of`)."""
     sql = _Statement()
-    total = _total(sql, flt)
-    where = _where(sql, flt, after)
-    page = (
-        "SELECT i.*, ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id "
-        f"ORDER BY d.id) AS duplicates FROM incidents i WHERE {where} "
-        f"ORDER BY i.created_at DESC, i.id DESC LIMIT {sql.arg(limit)} OFFSET {sql.arg(offset)}"
-    )
-    # One round trip: the total's one row, joined to the page (no page rows: one row of nulls).
-    statement = (
-        f"SELECT t.total, p.* FROM ({total}) t LEFT JOIN LATERAL ({page}) p ON true "
-        "ORDER BY p.created_at DESC, p.id DESC"
-    )
+    bound = total_bound(flt)
+    if bound is not None and flt.words:
+        statement = _search_statement(sql, flt, bound, limit=limit, offset=offset, after=after)
+    else:
+        total = _total(sql, flt)
+        where = _where(sql, flt, after)
+        page = (
+            f"SELECT {_COLUMNS}, {_DUPLICATES} FROM incidents i WHERE {where} "
+            f"ORDER BY i.created_at DESC, i.id DESC "
+            f"LIMIT {sql.arg(limit)} OFFSET {sql.arg(offset)}"
+        )
+        # One round trip: the total's one row, joined to the page (no rows: one of nulls).
+        statement = (
+            f"SELECT t.total, p.* FROM ({total}) t LEFT JOIN LATERAL ({page}) p ON true "
+            "ORDER BY p.created_at DESC, p.id DESC"
+        )
     records = await driver.fetch(statement, *sql.params)
     found = int(records[0]["total"]) if records else 0
     items = [incident_of_record(r) for r in records if r["id"] is not None]
-    bound = total_bound(flt)
     if bound is not None and found > bound:
         return items, bound, False
     return items, found, True

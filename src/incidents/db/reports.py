@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from incidents.db.incidents import incident_of_record
+from incidents.db.tables import INCIDENT_COLUMNS_SQL
 from incidents.domain.audit import EventKind
 from incidents.domain.incident import Incident, Source, Status, searchable_text
 from incidents.domain.notifications import NoticeKind
@@ -19,7 +20,7 @@ WITH incident AS (
     INSERT INTO incidents (description, search_text, status, source, version, created_by,
         created_at, updated_at, occurrences, last_seen_at)
     VALUES ($1, $2, '{Status.NEW.value}', $3, 1, $4, $5, $5, 1, $5)
-    RETURNING *
+    RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (
     INSERT INTO incident_events (incident_id, kind, actor, request_id, client_request_id,
         created_at, data)

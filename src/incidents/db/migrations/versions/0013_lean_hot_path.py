@@ -26,16 +26,20 @@ $$
 """
 
 
-_FULL_TEXT_INDEX = (
-    "CREATE INDEX ix_incidents_search_text_fts ON incidents USING gin "
-    "((to_tsvector('russian'::regconfig, search_text) "
-    "|| to_tsvector('english'::regconfig, search_text)))"
+# Stored, so that a filter reads the vector instead of computing it row by row (rewrites the
+# table once: minutes at a million incidents).
+_SEARCH_VECTOR = (
+    "ALTER TABLE incidents ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('russian'::regconfig, search_text) "
+    "|| to_tsvector('english'::regconfig, search_text)) STORED"
 )
+_FULL_TEXT_INDEX = "CREATE INDEX ix_incidents_search_vector ON incidents USING gin (search_vector)"
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(_SEARCH_VECTOR)
     op.execute(_FULL_TEXT_INDEX)
     op.execute(_NOTIFY_KEY_CHANGE)
     # Not on last_used_at: that changes once a minute and matters to nobody's access.
@@ -51,4 +55,5 @@ def downgrade() -> None:
         return
     op.execute("DROP TRIGGER api_key_changed ON api_keys")
     op.execute("DROP FUNCTION incidents_api_key_changed()")
-    op.execute("DROP INDEX ix_incidents_search_text_fts")
+    op.execute("DROP INDEX ix_incidents_search_vector")
+    op.execute("ALTER TABLE incidents DROP COLUMN search_vector")
