@@ -1,4 +1,5 @@
-"""The request path's statements straight on the driver (asyncpg), beside SQLAlchemy's pool.
+"""The request path's statements straight on the driver (asyncpg; sqlite3 for single-row
+reads), beside SQLAlchemy's pool.
 
 SQLAlchemy keeps the schema, the migrations and everything off the hot path; its async
 bridge costs more CPU per statement than the database spends on one (see PERFORMANCE.md), so
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -125,3 +128,50 @@ class DriverPool:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+class SqliteReader:
+    """One plain sqlite3 connection for the request path's single-row reads (SQLite).
+
+    Used on the event loop's own thread: a read by primary key takes tens of microseconds,
+    less than handing it to another thread and back (aiosqlite). In WAL mode a reader never
+    waits for writers; the short busy timeout only covers a checkpoint resetting the log.
+    Only reads of a row or a few by key belong here, never a scan.
+    """
+
+    def __init__(self, path: str, *, busy_timeout_ms: int = 1000) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._connection: sqlite3.Connection | None = None
+
+    def connection(self) -> sqlite3.Connection:
+        """The connection, opened on first use (read-only for this process's statements)."""
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None)
+            connection.row_factory = sqlite3.Row
+            connection.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            connection.execute("PRAGMA query_only=1")
+            self._connection = connection
+        return self._connection
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection; failures to read the file become StorageUnavailable."""
+        try:
+            yield self.connection()
+        except sqlite3.OperationalError as error:
+            raise StorageUnavailable() from error
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.close()
+
+
+def sqlite_reader(url: str | URL) -> SqliteReader | None:
+    """A reader for the SQLite file `url` names (None for an in-memory database)."""
+    database = make_url(url).database
+    if database in (None, "", ":memory:"):
+        return None
+    return SqliteReader(str(Path(database).expanduser()))

@@ -13,7 +13,7 @@ from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from incidents.db.driver import DriverPool
+from incidents.db.driver import DriverPool, sqlite_reader
 from incidents.domain.errors import StorageUnavailable
 
 # SQLite: on a write transaction take the write lock at BEGIN, not at the first write.
@@ -182,6 +182,8 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         # PostgreSQL: the request path's statements go straight to asyncpg (db/driver.py).
         self.driver = None if self.is_sqlite else _driver_pool(engine, options or EngineOptions())
+        # SQLite: single-row reads on plain sqlite3, on the event loop's thread (db/driver.py).
+        self.reader = sqlite_reader(engine.url) if self.is_sqlite else None
         self._write_engine = (
             engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}) if self.is_sqlite else engine
         )
@@ -269,6 +271,8 @@ class Database:
         """Close every pooled connection."""
         if self.driver is not None:
             await self.driver.close()
+        if self.reader is not None:
+            self.reader.close()
         await self.engine.dispose()
 
 

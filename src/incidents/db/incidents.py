@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -393,3 +395,43 @@ async def fetch_incident(driver: Any, incident_id: int) -> Incident | None:
     """One incident by id, on a driver connection (PostgreSQL)."""
     record = await driver.fetchrow(_FETCH, incident_id)
     return None if record is None else incident_of_record(record)
+
+
+# SQLite's single-row read on plain sqlite3 (db/driver.py): timestamps are stored as naive UTC
+# text, JSON as text, and the folded ids come as one comma-separated string.
+_READ = f"""
+SELECT {INCIDENT_COLUMNS_SQL},
+    (SELECT group_concat(id) FROM (SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id
+        ORDER BY d.id)) AS duplicates
+FROM incidents i WHERE i.id = ?
+"""  # noqa: S608 (our own column names)
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def read_incident(reader: sqlite3.Connection, incident_id: int) -> Incident | None:
+    """One incident by id, on SQLite's plain reader (a blocking call of microseconds)."""
+    row = reader.execute(_READ, (incident_id,)).fetchone()
+    if row is None:
+        return None
+    resolution, details, folded = row["resolution"], row["details"], row["duplicates"]
+    return Incident(
+        id=row["id"],
+        description=row["description"],
+        status=Status(row["status"]),
+        source=Source(row["source"]),
+        version=row["version"],
+        created_by=row["created_by"],
+        created_at=_moment(row["created_at"]),
+        updated_at=_moment(row["updated_at"]),
+        dedup_key=row["dedup_key"],
+        occurrences=row["occurrences"],
+        last_seen_at=_moment(row["last_seen_at"]),
+        details=None if details is None else json.loads(details),
+        assignee=row["assignee"],
+        resolution=None if resolution is None else Resolution(resolution),
+        duplicate_of=row["duplicate_of"],
+        duplicates=tuple(int(n) for n in folded.split(",")) if folded else (),
+    )

@@ -175,6 +175,9 @@ async def get_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> I
     if runtime.database.driver is not None:
         async with runtime.database.driver.connection() as driver:
             incident = await incident_store.fetch_incident(driver, incident_id)
+    elif runtime.database.reader is not None:
+        with runtime.database.reader.reading() as reader:
+            incident = incident_store.read_incident(reader, incident_id)
     else:
         async with runtime.database.reads() as conn:
             incident = await incident_store.get_incident(conn, incident_id)
