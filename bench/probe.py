@@ -19,8 +19,9 @@ FORGET_PGBENCH = """
     DELETE FROM incident_events WHERE actor = 'pgbench';
     DELETE FROM incidents WHERE created_by = 'pgbench';
     DELETE FROM incident_counters;
-    INSERT INTO incident_counters (status, source, shard, count)
-    SELECT status, source, id % 16, count(*) FROM incidents GROUP BY status, source, id % 16;
+    INSERT INTO incident_counters (status, source, resolution, shard, count)
+    SELECT status, source, COALESCE(resolution, ''), id % 16, count(*) FROM incidents
+    GROUP BY status, source, COALESCE(resolution, ''), id % 16;
 """
 
 
