@@ -52,9 +52,14 @@ def _assigned_to(sql: _Statement, name: str | None) -> str:
 
 _VECTOR = f"i.{SEARCH_VECTOR_COLUMN}"
 _COLUMNS = ", ".join(f"i.{name}" for name in INCIDENT_COLUMNS_SQL.split(", "))
-_DUPLICATES = (
-    "ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = i.id ORDER BY d.id) AS duplicates"
-)
+
+
+def _with_duplicates(page: str) -> str:
+    """`page` (rows of incidents) with the ids folded into each: computed for the rows the
+    page keeps, after LIMIT and OFFSET (in the page's own select list, a deep OFFSET would
+    compute it for every row skipped)."""
+    folded = "SELECT d.id FROM incidents d WHERE d.duplicate_of = k.id ORDER BY d.id"
+    return f"SELECT k.*, ARRAY({folded}) AS duplicates FROM ({page}) k"
 
 
 def _word(sql: _Statement, word: str) -> str:
@@ -124,10 +129,12 @@ def _search_statement(
     )
     bound_arg = sql.arg(bound, "::bigint")
     limit_arg, offset_arg = sql.arg(limit), sql.arg(offset)
-    select = f"SELECT {_COLUMNS}, {_DUPLICATES} FROM incidents i"
+    select = f"SELECT {_COLUMNS} FROM incidents i"
     order = f"ORDER BY i.created_at DESC, i.id DESC LIMIT {limit_arg} OFFSET {offset_arg}"
-    few = f"{select} WHERE i.id IN (SELECT id FROM matched) AND {_where(sql, flt, after)} {order}"
-    many = f"{select} WHERE {_where(sql, flt, after)} {order}"
+    few = _with_duplicates(
+        f"{select} WHERE i.id IN (SELECT id FROM matched) AND {_where(sql, flt, after)} {order}"
+    )
+    many = _with_duplicates(f"{select} WHERE {_where(sql, flt, after)} {order}")
     return (
         f"WITH matched AS MATERIALIZED ({gathered}), "
         "total AS (SELECT count(*) AS total FROM matched) "
@@ -150,8 +157,8 @@ async def fetch_page(
     else:
         total = _total(sql, flt)
         where = _where(sql, flt, after)
-        page = (
-            f"SELECT {_COLUMNS}, {_DUPLICATES} FROM incidents i WHERE {where} "
+        page = _with_duplicates(
+            f"SELECT {_COLUMNS} FROM incidents i WHERE {where} "
             f"ORDER BY i.created_at DESC, i.id DESC "
             f"LIMIT {sql.arg(limit)} OFFSET {sql.arg(offset)}"
         )
