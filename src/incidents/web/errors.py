@@ -27,13 +27,22 @@ from incidents.domain.errors import (
     WrongCredentials,
 )
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Status
+from incidents.web.console import Console
 from incidents.web.security import secure_page
 
 if TYPE_CHECKING:
-    from incidents.web.console import Console
     from incidents.web.texts import Texts
 
 log = logging.getLogger(__name__)
+
+# Where the console keeps what it was built with, on the app it serves.
+CONSOLE_STATE = "console"
+
+
+def console_of(request: Request) -> Console:
+    """The console serving `request`, as `install_console` built it."""
+    console: Console = getattr(request.app.state, CONSOLE_STATE)
+    return console
 
 
 class SignInRequired(Exception):
@@ -162,7 +171,7 @@ def sign_in_url(next_path: str) -> str:
 
 def error_page(request: Request, error: Exception) -> Response:
     """A page saying what went wrong, with the status that fits."""
-    console: Console = request.app.state.console
+    console = console_of(request)
     status = status_of(error)
     if status >= 500 and not isinstance(error, StorageUnavailable):
         log.error("console error on %s %s", request.method, request.url.path, exc_info=error)

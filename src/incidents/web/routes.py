@@ -34,10 +34,10 @@ from incidents.domain.incident import (
     reported_text,
 )
 from incidents.service import incidents
-from incidents.web.console import Visit, VisitDep
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
 from incidents.web.views import choice, incident_rows, notes_in, timeline
+from incidents.web.visit import Visit, VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 

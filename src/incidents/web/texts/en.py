@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from incidents.domain.access import Role
 from incidents.domain.incident import Resolution, Source, Status
-from incidents.web.texts import Texts
+from incidents.web.texts.catalog import Texts
 
 TEXTS = Texts(
     lang="en",
