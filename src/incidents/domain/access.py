@@ -27,15 +27,26 @@ class Role(CaseInsensitiveEnum):
 
 
 class Permission(Enum):
-    """Things an actor may be allowed to do, each with the least role that may."""
+    """Things an actor may be allowed to do; each is its own member (`LEAST_ROLE` says who)."""
 
-    REPORT = Role.REPORTER  # create incidents
-    READ = Role.REPORTER  # read incidents and their events
-    CHANGE = Role.OPERATOR  # change status, append notes
-    MANAGE_ACCESS = Role.ADMIN  # manage keys and accounts
+    REPORT = "report"  # create incidents
+    READ = "read"  # read incidents and their events
+    CHANGE = "change"  # change status, append notes
+    MANAGE_ACCESS = "manage_access"  # manage keys and accounts
 
-    def __init__(self, least: Role) -> None:
-        self.least = least
+    @property
+    def least(self) -> Role:
+        """The least role granted this permission."""
+        return LEAST_ROLE[self]
+
+
+# Two permissions may share a least role; they stay two permissions.
+LEAST_ROLE: dict[Permission, Role] = {
+    Permission.REPORT: Role.REPORTER,
+    Permission.READ: Role.REPORTER,
+    Permission.CHANGE: Role.OPERATOR,
+    Permission.MANAGE_ACCESS: Role.ADMIN,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,22 @@
+"""Permissions: each one its own member, each with the least role that holds it."""
+
+from __future__ import annotations
+
+from incidents.domain.access import LEAST_ROLE, Actor, Permission, Role, allows
+
+
+def test_permissions_are_distinct() -> None:
+    assert len(list(Permission)) == 4
+    assert Permission.READ is not Permission.REPORT
+    assert set(LEAST_ROLE) == set(Permission)
+
+
+def test_each_role_holds_the_permissions_up_to_it() -> None:
+    reporter = Actor(name="key:r", role=Role.REPORTER)
+    operator = Actor(name="key:o", role=Role.OPERATOR)
+    assert allows(reporter, Permission.READ)
+    assert allows(reporter, Permission.REPORT)
+    assert not allows(reporter, Permission.CHANGE)
+    assert allows(operator, Permission.CHANGE)
+    assert not allows(operator, Permission.MANAGE_ACCESS)
+    assert allows(Actor.system("tests"), Permission.MANAGE_ACCESS)
