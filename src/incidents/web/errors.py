@@ -1,4 +1,5 @@
-"""How the console tells people what went wrong: every error mapped to a status and a text here."""
+"""How the console tells people what went wrong: a page with the error's status (from the one
+table of domain/error_meanings.py) and a text in the console's language."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from incidents.domain.error_meanings import meaning_of
 from incidents.domain.errors import (
     AccountDisabled,
+    DomainError,
     DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
@@ -75,23 +78,12 @@ class FormRefused(Exception):
         self.max_fields = max_fields
 
 
+# The console's own refusals; a domain error's status is its row in domain/error_meanings.py.
 STATUS_OF: dict[type[Exception], int] = {
-    WrongCredentials: 400,
     InvalidChoice: 400,
     FormRefused: 400,
-    AccountDisabled: 403,
-    Forbidden: 403,
     CsrfRefused: 403,
-    IncidentNotFound: 404,
     PageNotFound: 404,
-    IllegalTransition: 409,
-    DuplicateConflict: 409,
-    IdempotencyConflict: 409,
-    VersionMismatch: 409,
-    InvalidInput: 422,
-    TooManySignInFailures: 429,
-    RateLimited: 429,
-    StorageUnavailable: 503,
 }
 
 
@@ -99,6 +91,8 @@ def status_of(error: Exception) -> int:
     """The HTTP status a page showing `error` answers with."""
     if isinstance(error, HTTPException):
         return error.status_code
+    if isinstance(error, DomainError):
+        return meaning_of(error).on_page
     return STATUS_OF.get(type(error), 500)
 
 
