@@ -32,6 +32,7 @@ from incidents.domain.incident import (
     allowed_next,
     parse_id,
     reported_text,
+    verb_for,
 )
 from incidents.service import incidents
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
@@ -159,7 +160,7 @@ async def _incident_page(
             "incident": incident,
             "can_change": can_change,
             "transitions": [
-                (target, visit.t.actions[(incident.status, target)])
+                (target, visit.t.verbs[verb_for(incident.status, target)])
                 for target in (allowed_next(incident.status) if can_change else ())
             ],
             # Notes live in the history, with who added them and when; the description

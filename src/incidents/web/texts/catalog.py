@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from incidents.domain.access import Role
-from incidents.domain.incident import Resolution, Source, Status
+from incidents.domain.incident import Resolution, Source, Status, Verb
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +23,8 @@ class Texts:
     statuses: dict[Status, str]
     sources: dict[Source, str]
     roles: dict[Role, str]
-    # (from, to) of each transition -> the label of its button
-    actions: dict[tuple[Status, Status], str]
+    # The button of each move the domain names (a dismissal has its own form: dismiss_*).
+    verbs: dict[Verb, str]
 
     sign_in_title: str
     sign_in_intro: str
