@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from incidents.domain.access import LEAST_ROLE, Actor, Permission, Role, allows
+from incidents.domain.actors import ActorId
 
 
 def test_permissions_are_distinct() -> None:
@@ -12,8 +13,8 @@ def test_permissions_are_distinct() -> None:
 
 
 def test_each_role_holds_the_permissions_up_to_it() -> None:
-    reporter = Actor(name="key:r", role=Role.REPORTER)
-    operator = Actor(name="key:o", role=Role.OPERATOR)
+    reporter = Actor(who=ActorId.key("r"), role=Role.REPORTER)
+    operator = Actor(who=ActorId.key("o"), role=Role.OPERATOR)
     assert allows(reporter, Permission.READ)
     assert allows(reporter, Permission.REPORT)
     assert not allows(reporter, Permission.CHANGE)
