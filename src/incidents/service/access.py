@@ -134,7 +134,7 @@ async def authenticate_key(
             await keys.touch_key(conn, stored.id, now=now)
         runtime.keys.put(lookup, stored.used_at(now))
     return Actor(
-        name=stored.key.actor_name,
+        who=stored.key.who,
         role=stored.key.role,
         bound_source=stored.key.source,
         request_id=request_id,
