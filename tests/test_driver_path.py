@@ -13,6 +13,7 @@ from incidents.db import incidents as store
 from incidents.db.engine import Database
 from incidents.db.incidents import IncidentFilter
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.cursor import Position
 from incidents.domain.incident import Resolution, Source, Status
 from incidents.service import incidents as service
@@ -50,7 +51,7 @@ async def runtime(database_url: str) -> Runtime:
 
 
 async def _fill(runtime: Runtime) -> None:
-    actor = Actor(name="key:tests", role=Role.ADMIN)
+    actor = Actor(who=ActorId.key("tests"), role=Role.ADMIN)
     sources = list(Source)
     made = []
     for n, text in enumerate(DESCRIPTIONS):
@@ -101,7 +102,7 @@ async def test_driver_statements_answer_as_the_sqlalchemy_queries(runtime: Runti
             # Every read the service makes agrees with the rows themselves.
             for incident_id in range(1, len(DESCRIPTIONS) + 1):
                 stored = await store.get_incident(conn, incident_id)
-                actor = Actor(name="key:tests", role=Role.ADMIN)
+                actor = Actor(who=ActorId.key("tests"), role=Role.ADMIN)
                 read = await service.get_incident(runtime, actor=actor, incident_id=incident_id)
                 assert stored is not None
                 assert read == replace(stored)
