@@ -29,6 +29,7 @@ from incidents.api.webhook import (
 )
 from incidents.domain.clock import Clock
 from incidents.service import housekeeping
+from incidents.service.chat_jobs import chat_jobs
 from incidents.service.context import Registry
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.periodic import repeat
@@ -84,6 +85,14 @@ def create_app(
             ),
         ]
         if sink is not None:
+            # Reminders and the digest are for chats: only a process with the bot queues them.
+            chores += [
+                asyncio.create_task(
+                    repeat(job.work, period_seconds=job.period_seconds, what=job.what),
+                    name=job.what,
+                )
+                for job in chat_jobs(settings, registry)
+            ]
             await sink.start()
         try:
             yield

@@ -1,0 +1,297 @@
+"""Aggregates for the overview and the digest, computed by the database: counts per day and
+source, the order statistics percentiles are read from, open incidents by status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Float,
+    Integer,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from incidents.db.tables import incident_events, incidents
+from incidents.db.types import UTCDateTime
+from incidents.domain.digest import Waiting, first_line
+from incidents.domain.events import EventKind
+from incidents.domain.incident import OPEN_STATUSES, Resolution, Source, Status
+from incidents.domain.stats import Bucket
+
+# The events that move a status, and the fields they name the move by.
+_MOVES = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
+_TO = incident_events.c.data["to"].as_string()
+_FROM = incident_events.c.data["from"].as_string()
+_RESOLUTION = incident_events.c.data["resolution"].as_string()
+TAKE, RESOLVE = "take", "resolve"
+
+# (bucket number, source) -> count
+Counts = dict[tuple[int, Source], int]
+# (metric, bucket number, source or None for all) -> (how many, value at each rank read)
+Ranked = dict[tuple[str, int, Source | None], tuple[int, dict[int, float]]]
+
+
+def _buckets(buckets: Sequence[Bucket]) -> CTE:
+    """The buckets as a table (n, start, end) the statements join on."""
+    rows = [
+        select(
+            literal(n, Integer).label("n"),
+            literal(bucket.start, UTCDateTime).label("start"),
+            literal(bucket.end, UTCDateTime).label("end"),
+        )
+        for n, bucket in enumerate(buckets)
+    ]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).cte("buckets")
+
+
+def _of_sources(sources: Sequence[Source]) -> ColumnElement[bool]:
+    return incidents.c.source.in_([s.value for s in sources]) if sources else literal(True)
+
+
+def _seconds(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[float]:
+    """`later - earlier` in seconds, as each database computes it."""
+    if conn.dialect.name == "postgresql":
+        return cast(func.extract("epoch", later - earlier), Float)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+async def reported(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> Counts:
+    """How many incidents were reported in each bucket, by source."""
+    b = _buckets(buckets)
+    query = (
+        select(b.c.n, incidents.c.source, func.count())
+        .select_from(b)
+        .join(
+            incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
+        )
+        .where(_of_sources(sources))
+        .group_by(b.c.n, incidents.c.source)
+    )
+    return {(n, Source(source)): int(count) for n, source, count in await conn.execute(query)}
+
+
+async def moved(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> tuple[Counts, Counts]:
+    """How many incidents moved to resolved, and to closed, in each bucket, by source."""
+    b = _buckets(buckets)
+    resolved = func.count(func.distinct(case((Status.RESOLVED.value == _TO, incidents.c.id))))
+    closed = func.count(func.distinct(case((Status.CLOSED.value == _TO, incidents.c.id))))
+    query = (
+        select(b.c.n, incidents.c.source, resolved, closed)
+        .select_from(b)
+        .join(
+            incident_events,
+            and_(incident_events.c.created_at >= b.c.start, incident_events.c.created_at < b.c.end),
+        )
+        .join(incidents, incidents.c.id == incident_events.c.incident_id)
+        .where(
+            incident_events.c.kind.in_(_MOVES),
+            _TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
+            _of_sources(sources),
+        )
+        .group_by(b.c.n, incidents.c.source)
+    )
+    to_resolved: Counts = {}
+    to_closed: Counts = {}
+    for n, source, resolved_count, closed_count in await conn.execute(query):
+        to_resolved[(n, Source(source))] = int(resolved_count)
+        to_closed[(n, Source(source))] = int(closed_count)
+    return to_resolved, to_closed
+
+
+async def resolutions(
+    conn: AsyncConnection, start: datetime, end: datetime, sources: Sequence[Source]
+) -> dict[Resolution, int]:
+    """How the incidents reported in [start, end) ended so far, by resolution."""
+    query = (
+        select(incidents.c.resolution, func.count())
+        .where(
+            incidents.c.created_at >= start,
+            incidents.c.created_at < end,
+            incidents.c.resolution.is_not(None),
+            _of_sources(sources),
+        )
+        .group_by(incidents.c.resolution)
+    )
+    found = dict.fromkeys(Resolution, 0)
+    for resolution, count in await conn.execute(query):
+        found[Resolution(resolution)] = int(count)
+    return found
+
+
+def _spans(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Subquery:
+    """Per incident reported in a bucket: its bucket, source, and the seconds from its report
+    to its first take (new -> in_progress) and to its first move to resolved."""
+    cohort = (
+        select(b.c.n, incidents.c.id, incidents.c.source, incidents.c.created_at)
+        .select_from(b)
+        .join(
+            incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
+        )
+        .where(_of_sources(sources))
+        .cte("cohort")
+    )
+    taken = and_(Status.NEW.value == _FROM, Status.IN_PROGRESS.value == _TO)
+    firsts = (
+        select(
+            incident_events.c.incident_id,
+            func.min(case((taken, incident_events.c.created_at))).label("taken_at"),
+            func.min(case((Status.RESOLVED.value == _TO, incident_events.c.created_at))).label(
+                "resolved_at"
+            ),
+        )
+        .join(cohort, cohort.c.id == incident_events.c.incident_id)
+        .where(incident_events.c.kind.in_(_MOVES))
+        .group_by(incident_events.c.incident_id)
+        .cte("firsts")
+    )
+    joined = cohort.join(firsts, firsts.c.incident_id == cohort.c.id)
+    take = (
+        select(
+            literal(TAKE, String).label("metric"),
+            cohort.c.n,
+            cohort.c.source,
+            _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("secs"),
+        )
+        .select_from(joined)
+        .where(firsts.c.taken_at.is_not(None))
+    )
+    resolve = (
+        select(
+            literal(RESOLVE, String).label("metric"),
+            cohort.c.n,
+            cohort.c.source,
+            _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("secs"),
+        )
+        .select_from(joined)
+        .where(firsts.c.resolved_at.is_not(None))
+    )
+    return union_all(take, resolve).subquery("spans")
+
+
+def _around(rank: Any, count: Any) -> ColumnElement[bool]:
+    """Whether `rank` is one of the ranks the median and the 90th percentile are read from."""
+    median = (count - 1) // 2 + 1
+    p90 = (count - 1) * 9 // 10 + 1
+    return rank.in_([median, median + 1, p90, p90 + 1])  # type: ignore[no-any-return]
+
+
+async def order_statistics(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> Ranked:
+    """The values percentiles are read from: per metric (take, resolve) and bucket, overall
+    and per source, how many spans there are and the spans at the ranks around the median and
+    the 90th percentile. One statement; the database sorts, the caller interpolates."""
+    spans = _spans(conn, _buckets(buckets), sources)
+    by_source = (spans.c.metric, spans.c.n, spans.c.source)
+    overall = (spans.c.metric, spans.c.n)
+    ranked = select(
+        spans.c.metric,
+        spans.c.n,
+        spans.c.source,
+        spans.c.secs,
+        func.row_number().over(partition_by=by_source, order_by=spans.c.secs).label("rank_s"),
+        func.count().over(partition_by=by_source).label("count_s"),
+        func.row_number().over(partition_by=overall, order_by=spans.c.secs).label("rank_a"),
+        func.count().over(partition_by=overall).label("count_a"),
+    ).subquery("ranked")
+    query = select(ranked).where(
+        or_(_around(ranked.c.rank_s, ranked.c.count_s), _around(ranked.c.rank_a, ranked.c.count_a))
+    )
+    found: Ranked = {}
+    for row in await conn.execute(query):
+        seconds = float(row.secs)
+        for source, rank, count in (
+            (Source(row.source), row.rank_s, row.count_s),
+            (None, row.rank_a, row.count_a),
+        ):
+            _, values = found.setdefault((row.metric, row.n, source), (int(count), {}))
+            values[int(rank)] = seconds
+    return found
+
+
+async def open_by_status_and_source(conn: AsyncConnection) -> dict[tuple[Status, Source], int]:
+    """How many open incidents there are in each status and source."""
+    query = (
+        select(incidents.c.status, incidents.c.source, func.count())
+        .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]))
+        .group_by(incidents.c.status, incidents.c.source)
+    )
+    return {
+        (Status(status), Source(source)): int(count)
+        for status, source, count in await conn.execute(query)
+    }
+
+
+async def oldest_open(
+    conn: AsyncConnection, *, limit: int, sources: Sequence[Source] = ()
+) -> list[Waiting]:
+    """The open incidents reported longest ago, oldest first."""
+    query = (
+        select(
+            incidents.c.id,
+            incidents.c.description,
+            incidents.c.status,
+            incidents.c.source,
+            incidents.c.created_at,
+            incidents.c.assignee,
+        )
+        .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]), _of_sources(sources))
+        .order_by(incidents.c.created_at, incidents.c.id)
+        .limit(limit)
+    )
+    return [
+        Waiting(
+            id=row.id,
+            summary=first_line(row.description),
+            status=Status(row.status),
+            source=Source(row.source),
+            created_at=row.created_at,
+            owner=row.assignee,
+        )
+        for row in await conn.execute(query)
+    ]
+
+
+async def day_summary(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> tuple[int, int, dict[Resolution, int]]:
+    """Of [start, end): incidents reported, incidents resolved, and incidents dismissed (closed
+    as a false alarm or a duplicate) by resolution."""
+    reported_count = await conn.scalar(
+        select(func.count()).where(incidents.c.created_at >= start, incidents.c.created_at < end)
+    )
+    in_window = and_(
+        incident_events.c.created_at >= start,
+        incident_events.c.created_at < end,
+        incident_events.c.kind.in_(_MOVES),
+    )
+    dismissals = [Resolution.FALSE_ALARM.value, Resolution.DUPLICATE.value]
+    counted = func.count(func.distinct(incident_events.c.incident_id))
+    resolved_count = await conn.scalar(
+        select(counted).where(in_window, Status.RESOLVED.value == _TO)
+    )
+    dismissed_query = (
+        select(_RESOLUTION, counted)
+        .where(in_window, Status.CLOSED.value == _TO, _RESOLUTION.in_(dismissals))
+        .group_by(_RESOLUTION)
+    )
+    dismissed = {Resolution(r): int(n) for r, n in await conn.execute(dismissed_query)}
+    return int(reported_count or 0), int(resolved_count or 0), dismissed

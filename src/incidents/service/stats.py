@@ -1,0 +1,108 @@
+"""The overview: counts, spans and series of a period, computed by the database."""
+
+from __future__ import annotations
+
+from incidents.db import stats as stored
+from incidents.domain.access import Actor, Permission, require, visible_sources
+from incidents.domain.digest import Waiting
+from incidents.domain.incident import Resolution, Source
+from incidents.domain.stats import (
+    Bucket,
+    DayStats,
+    Period,
+    Spread,
+    Stats,
+    Timing,
+    WeekTiming,
+    spread,
+)
+from incidents.service.context import Registry
+
+NOTHING = Spread(0, None, None)
+
+
+async def overview(registry: Registry, *, actor: Actor, period: Period) -> Stats:
+    """Counts, spans and the per-day series of `period`, as far as `actor` may see."""
+    require(actor, Permission.READ)
+    sources = visible_sources(actor, period.sources)
+    days = period.days()
+    whole = [Bucket(period.since, period.start, period.end)]
+    if sources is None:  # a key bound to another source sees nothing of these
+        return _assemble(period, days, {}, ({}, {}), dict.fromkeys(Resolution, 0), {})
+    async with registry.database.transaction(write=False) as tx:
+        reported = await stored.reported(tx.connection, days, sources)
+        moved = await stored.moved(tx.connection, days, sources)
+        ended = await stored.resolutions(tx.connection, period.start, period.end, sources)
+        ranked = await stored.order_statistics(tx.connection, whole, sources)
+    return _assemble(period, days, reported, moved, ended, ranked)
+
+
+def _assemble(
+    period: Period,
+    days: list[Bucket],
+    reported: stored.Counts,
+    moved: tuple[stored.Counts, stored.Counts],
+    ended: dict[Resolution, int],
+    ranked: stored.Ranked,
+) -> Stats:
+    resolved, closed = moved
+    per_day = [
+        DayStats(
+            day=bucket.first_day,
+            reported=sum(reported.get((n, s), 0) for s in Source),
+            resolved=sum(resolved.get((n, s), 0) for s in Source),
+            reported_by_source={s: reported.get((n, s), 0) for s in Source},
+        )
+        for n, bucket in enumerate(days)
+    ]
+    by_source = {s: sum(day.reported_by_source[s] for day in per_day) for s in Source}
+    return Stats(
+        period=period,
+        reported=sum(by_source.values()),
+        resolved=sum(resolved.values()),
+        closed=sum(closed.values()),
+        by_source=by_source,
+        by_resolution=ended,
+        time_to_take=_timing(ranked, stored.TAKE, 0),
+        time_to_resolve=_timing(ranked, stored.RESOLVE, 0),
+        per_day=per_day,
+    )
+
+
+def _timing(ranked: stored.Ranked, metric: str, bucket: int) -> Timing:
+    def of(source: Source | None) -> Spread:
+        found = ranked.get((metric, bucket, source))
+        return NOTHING if found is None else spread(*found)
+
+    return Timing(overall=of(None), by_source={s: of(s) for s in Source})
+
+
+async def weekly(registry: Registry, *, actor: Actor, period: Period) -> list[WeekTiming]:
+    """The median time to take and to resolve of each week's reports in `period`."""
+    require(actor, Permission.READ)
+    sources = visible_sources(actor, period.sources)
+    weeks = period.weeks()
+    ranked: stored.Ranked = {}
+    if sources is not None:
+        async with registry.database.transaction(write=False) as tx:
+            ranked = await stored.order_statistics(tx.connection, weeks, sources)
+    return [
+        WeekTiming(
+            first_day=week.first_day,
+            take=_timing(ranked, stored.TAKE, n).overall,
+            resolve=_timing(ranked, stored.RESOLVE, n).overall,
+        )
+        for n, week in enumerate(weeks)
+    ]
+
+
+async def oldest_open(
+    registry: Registry, *, actor: Actor, sources: tuple[Source, ...] = (), limit: int
+) -> list[Waiting]:
+    """The open incidents reported longest ago that `actor` may see, oldest first."""
+    require(actor, Permission.READ)
+    visible = visible_sources(actor, sources)
+    if visible is None:
+        return []
+    async with registry.database.transaction(write=False) as tx:
+        return await stored.oldest_open(tx.connection, limit=limit, sources=visible)
