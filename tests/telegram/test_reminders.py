@@ -22,13 +22,9 @@ def reminders_in(chats: Chats, after: int = 0) -> list[Call]:
     """The reminders the bot sent among calls[after:]."""
     return [
         call
-        for call in chats.api.calls[after:]
-        if call.method == "sendMessage"
-        and call.ok
-        and "waited" in call.text
-        or call.method == "sendMessage"
-        and call.ok
-        and "with no change" in call.text
+        for call in chats.api.sent()
+        if call in chats.api.calls[after:]
+        and ("has waited" in call.text or "with no change" in call.text)
     ]
 
 
