@@ -104,8 +104,8 @@ def period_of(
     today: date,
     sources: tuple[Source, ...] = (),
 ) -> Period:
-    """The period a request asks for: by default the last DEFAULT_DAYS days up to `today`."""
-    last = until or (today if since is None else min(today, since + timedelta(DEFAULT_DAYS - 1)))
+    """The period a request asks for: by default the DEFAULT_DAYS days up to `today`."""
+    last = until or today
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise InvalidInput("since", f"since ({first}) is after until ({last}).")
