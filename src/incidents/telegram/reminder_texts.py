@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from incidents.domain.digest import Digest, Waiting
-from incidents.domain.incident import Incident, Status
+from incidents.domain.incident import OPEN_STATUSES, Incident, Source, Status
 from incidents.domain.reminders import telegram_handle
 from incidents.telegram.texts import ACTOR_BUDGET, Texts, clip, escape
 
@@ -138,11 +138,12 @@ class ReminderTexts:
         lines = [f"<b>{escape(w.digest_title.format(day=_day(digest.day)))}</b>", ""]
         if digest.open_total:
             lines.append(escape(w.digest_open.format(total=digest.open_total)))
-            for status, by_source in digest.open.items():
+            for status in OPEN_STATUSES:
+                by_source = digest.open.get(status, {})
                 count = sum(by_source.values())
                 if count:
                     sources = ", ".join(
-                        f"{t.words.sources[s]} {n}" for s, n in by_source.items() if n
+                        f"{t.words.sources[s]} {n}" for s in Source if (n := by_source.get(s, 0))
                     )
                     line = w.digest_status_line.format(
                         status=t.status(status), count=count, sources=sources
@@ -182,9 +183,12 @@ class ReminderTexts:
 
 
 def _owner_name(owner: str) -> str:
-    """A Telegram owner by username (no @: a digest mentions nobody), anyone else as named."""
+    """A Telegram owner by username (no @: a digest mentions nobody), a console user by name,
+    anyone else as the trail names them."""
     handle = telegram_handle(owner)
-    return owner if handle is None or handle[1] is None else handle[1]
+    if handle is not None and handle[1] is not None:
+        return handle[1]
+    return owner.removeprefix("user:")
 
 
 def _day(day: date) -> str:
