@@ -44,7 +44,7 @@ class Console:
 
 def install_console(app: FastAPI, settings: Settings) -> None:
     """Serve the console at `/` of `app`, next to the API."""
-    from incidents.web import routes, sign_in
+    from incidents.web import overview, routes, sign_in
 
     if settings.secret_key is None:
         secret = secrets.token_urlsafe(32)
@@ -65,6 +65,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", SecurityHeaders(StaticFiles(directory=HERE / "static")), name="static")
     app.include_router(sign_in.router)
     app.include_router(routes.router)
+    app.include_router(overview.router)
 
 
 @dataclass(slots=True)
