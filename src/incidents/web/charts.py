@@ -23,7 +23,7 @@ class Size:
 
 # The same chart twice: wide for screens, narrow (bigger type for its size) for phones.
 WIDE = Size(width=960, height=300, labels=15, font=13)
-NARROW = Size(width=360, height=250, labels=6, font=13)
+NARROW = Size(width=360, height=250, labels=4, font=13)
 LEFT, RIGHT, TOP, BOTTOM = 52, 8, 12, 30
 
 
