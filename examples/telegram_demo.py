@@ -24,7 +24,7 @@ from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Status
 from incidents.service import incidents
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from incidents.telegram.bot import TelegramDoor
 
@@ -50,7 +50,7 @@ def show_bot(call: Call) -> None:
     show(f"bot ({call.method})", text)
 
 
-async def converse(chats: Conversation, registry: Registry) -> None:
+async def converse(chats: Conversation, runtime: Runtime) -> None:
     """Play the script: reports, a button, a note, a change made elsewhere, and an untagged
     report recorded in one tap."""
     cards = []
@@ -74,7 +74,7 @@ async def converse(chats: Conversation, registry: Registry) -> None:
     mark = len(chats.api.calls)
     operator = Actor(name="key:ops-console", role=Role.OPERATOR)
     await incidents.change_incident(
-        registry, actor=operator, incident_id=first, status=Status.RESOLVED
+        runtime, actor=operator, incident_id=first, status=Status.RESOLVED
     )
     show_bot(await chats.api.wait_for("sendMessage", after=mark))
 
@@ -104,16 +104,16 @@ async def main(language: str) -> None:
             telegram_notify_chat=NOTIFY,
             language=language,
         )
-        registry = Registry.open(settings)
-        door = TelegramDoor(settings, registry, sender_interval=0.1)
+        runtime = Runtime.open(settings)
+        door = TelegramDoor(settings, runtime, sender_interval=0.1)
         polling = asyncio.create_task(door.poll())
         try:
             await fake.wait_for("getUpdates")
-            await converse(Conversation(fake), registry)
+            await converse(Conversation(fake), runtime)
         finally:
             await door.stop_polling()
             await polling
-            await registry.close()
+            await runtime.close()
     await fake.stop()
 
 

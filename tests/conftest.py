@@ -29,7 +29,7 @@ from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Source
 from incidents.service import access
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 INCIDENTS = [sys.executable, "-m", "incidents"]
@@ -177,7 +177,7 @@ async def app(settings: Settings, clock: TickingClock) -> AsyncIterator[FastAPI]
     application = create_app(settings, clock=clock)
     yield application
     # ASGITransport runs no lifespan: close the pool the lifespan would close.
-    await application.state.registry.close()
+    await application.state.runtime.close()
 
 
 KeyMaker = Callable[..., Awaitable[str]]
@@ -186,12 +186,12 @@ KeyMaker = Callable[..., Awaitable[str]]
 @pytest.fixture
 def make_key(app: FastAPI) -> KeyMaker:
     """Issue an API key (as the command line would) and return its secret."""
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     made = itertools.count(1)
 
     async def make(role: str, *, source: str | None = None, name: str | None = None) -> str:
         issued = await access.issue_key(
-            registry,
+            runtime,
             actor=Actor.system("tests"),
             name=name or f"{role}-{next(made)}",
             role=Role(role),

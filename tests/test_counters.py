@@ -16,10 +16,10 @@ from sqlalchemy import Connection, text
 
 from incidents.db.counters import has_counter
 from incidents.db.engine import Database, create_engine
+from incidents.db.incidents import IncidentFilter
 from incidents.db.migrate import alembic_config, upgrade_to_head
-from incidents.db.queries import IncidentFilter
 from incidents.domain.incident import Resolution, Source, Status
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from tests.conftest import report
 
 URL = "/api/v1/incidents"
@@ -34,18 +34,18 @@ SNAPSHOT = text(
 Tally = dict[tuple[str, str, str], int]
 
 
-async def _tallies(registry: Registry) -> tuple[Tally, Tally]:
+async def _tallies(runtime: Runtime) -> tuple[Tally, Tally]:
     """(count(*) per status and source, counter sums per status and source), at one instant."""
     tallies: dict[str, Tally] = {"rows": {}, "counters": {}}
-    async with registry.database.engine.connect() as conn:
+    async with runtime.database.engine.connect() as conn:
         for kind, status, source, resolution, count in await conn.execute(SNAPSHOT):
             if count:
                 tallies[kind][(status, source, resolution)] = int(count)
     return tallies["rows"], tallies["counters"]
 
 
-async def _assert_counters_exact(registry: Registry) -> Tally:
-    rows, counted = await _tallies(registry)
+async def _assert_counters_exact(runtime: Runtime) -> Tally:
+    rows, counted = await _tallies(runtime)
     assert counted == rows
     return rows
 
@@ -86,11 +86,11 @@ async def _walk(client: httpx.AsyncClient, incident_id: int, moves: list[str]) -
         assert response.status_code == 200, response.text
 
 
-async def _watch(registry: Registry, done: asyncio.Event) -> int:
+async def _watch(runtime: Runtime, done: asyncio.Event) -> int:
     """Compare counters with count(*) over and over while writes run; how many checks ran."""
     checks = 0
     while not done.is_set():
-        await _assert_counters_exact(registry)
+        await _assert_counters_exact(runtime)
         checks += 1
         await asyncio.sleep(0.005)
     return checks
@@ -99,16 +99,16 @@ async def _watch(registry: Registry, done: asyncio.Event) -> int:
 async def test_totals_stay_exact_under_concurrent_creates_and_moves(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     shuffle = random.Random(7).shuffle
     sources = [s.value for s in Source]
     done = asyncio.Event()
-    watcher = asyncio.create_task(_watch(registry, done))
+    watcher = asyncio.create_task(_watch(runtime, done))
 
     created = await asyncio.gather(
         *(report(client, f"flood {n}", sources[n % 3]) for n in range(48))
     )
-    await _assert_counters_exact(registry)
+    await _assert_counters_exact(runtime)
 
     # Opposite moves on one shard (in_progress <-> resolved) at once, plus more creates.
     paths = [
@@ -128,7 +128,7 @@ async def test_totals_stay_exact_under_concurrent_creates_and_moves(
     done.set()
 
     assert await watcher > 0
-    rows = await _assert_counters_exact(registry)
+    rows = await _assert_counters_exact(runtime)
     assert sum(rows.values()) == 72
     await _assert_every_total_exact(client, rows)
     metrics = (await client.get("/metrics")).text
@@ -137,9 +137,9 @@ async def test_totals_stay_exact_under_concurrent_creates_and_moves(
 
 
 async def test_plain_sql_writes_keep_the_counters_exact(app: FastAPI) -> None:
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     now = datetime(2026, 11, 23, tzinfo=UTC)
-    async with registry.database.engine.begin() as conn:
+    async with runtime.database.engine.begin() as conn:
         for n in range(20):
             await conn.execute(
                 text(
@@ -156,7 +156,7 @@ async def test_plain_sql_writes_keep_the_counters_exact(app: FastAPI) -> None:
         )
         await conn.execute(text("UPDATE incidents SET description = 'same counts'"))
         await conn.execute(text("DELETE FROM incidents WHERE id % 5 = 0"))
-    rows = await _assert_counters_exact(registry)
+    rows = await _assert_counters_exact(runtime)
     assert sum(rows.values()) == 16
 
 
@@ -197,12 +197,12 @@ async def test_the_migration_counts_incidents_already_there(database_url: str) -
     finally:
         await engine.dispose()
     await upgrade_to_head(database_url)
-    registry = Registry(database=Database.from_url(database_url))
+    runtime = Runtime(database=Database.from_url(database_url))
     try:
-        rows = await _assert_counters_exact(registry)
+        rows = await _assert_counters_exact(runtime)
         assert sum(rows.values()) == 30
     finally:
-        await registry.close()
+        await runtime.close()
 
 
 @dataclass(frozen=True, slots=True)

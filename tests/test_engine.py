@@ -14,7 +14,7 @@ FULL = 2  # PRAGMA synchronous: 1 is NORMAL, 2 is FULL
 
 
 async def _synchronous(database: Database) -> int:
-    async with database.transaction(write=True) as tx:
+    async with database.transaction() as tx:
         level: int = (await tx.connection.execute(text("PRAGMA synchronous"))).scalar_one()
         return level
 
@@ -37,8 +37,8 @@ async def test_sqlite_writes_are_fsynced_again_after_an_atomic_statement(tmp_pat
         assert await _synchronous(database) == FULL
 
         # The statement committed by itself: a new read finds its row.
-        async with database.transaction(write=False) as tx:
-            rows = (await tx.connection.execute(text("SELECT bucket FROM rate_limits"))).all()
+        async with database.reads() as conn:
+            rows = (await conn.execute(text("SELECT bucket FROM rate_limits"))).all()
         assert [row.bucket for row in rows] == ["key:a"]
     finally:
         await database.dispose()

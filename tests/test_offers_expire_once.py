@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from incidents.domain.notifications import ChatOrigin, Thread
 from incidents.service import suggestions
-from incidents.service.context import Registry
 from incidents.service.outbox import pending_notices
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.conftest import TickingClock
 
@@ -18,7 +18,7 @@ OFFERS = 30
 
 async def test_two_processes_expire_each_offer_once(database_url: str, clock: TickingClock) -> None:
     settings = Settings(database_url=database_url, _env_file=None)
-    first, second = Registry.open(settings, clock=clock), Registry.open(settings, clock=clock)
+    first, second = Runtime.open(settings, clock=clock), Runtime.open(settings, clock=clock)
     try:
         for message_id in range(1, OFFERS + 1):
             origin = ChatOrigin(CHAT, message_id)

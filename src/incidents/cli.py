@@ -27,7 +27,7 @@ from incidents.logs import configure_logging
 from incidents.private_note import write_privately
 from incidents.service import access, accounts
 from incidents.service.bootstrap import FirstAccess, first_access
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
 from incidents.settings import Settings
 
@@ -68,15 +68,15 @@ def _migrate(settings: Settings, *, announce: bool = False) -> None:
         log.info("database schema is up to date (%s)", shown_url(settings.database_url))
 
 
-def _run(settings: Settings, use_case: Callable[[Registry], Awaitable[T]]) -> T:
+def _run(settings: Settings, use_case: Callable[[Runtime], Awaitable[T]]) -> T:
     """Run one use case against a registry opened for it; domain errors end the command."""
 
     async def run() -> T:
-        registry = Registry.open(settings)
+        runtime = Runtime.open(settings)
         try:
-            return await use_case(registry)
+            return await use_case(runtime)
         finally:
-            await registry.close()
+            await runtime.close()
 
     try:
         with database_problems(settings):
@@ -206,8 +206,8 @@ def keys_create(
     settings = _prepare()
     issued = _run(
         settings,
-        lambda registry: access.issue_key(
-            registry, actor=CLI_ACTOR, name=name, role=role, source=source
+        lambda runtime: access.issue_key(
+            runtime, actor=CLI_ACTOR, name=name, role=role, source=source
         ),
     )
     bound = f", reports only {issued.key.source.value}" if issued.key.source else ""
@@ -220,7 +220,7 @@ def keys_create(
 def keys_list() -> None:
     """List API keys (never their secrets)."""
     settings = _prepare()
-    found = _run(settings, lambda registry: access.list_keys(registry, actor=CLI_ACTOR))
+    found = _run(settings, lambda runtime: access.list_keys(runtime, actor=CLI_ACTOR))
     if not found:
         typer.echo("No keys.")
         return
@@ -236,7 +236,7 @@ def keys_list() -> None:
 def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
     """Revoke an API key; it stops working at once."""
     settings = _prepare()
-    _run(settings, lambda registry: access.revoke_key(registry, actor=CLI_ACTOR, name=name))
+    _run(settings, lambda runtime: access.revoke_key(runtime, actor=CLI_ACTOR, name=name))
     typer.echo(f"Revoked key {name!r}.")
 
 
@@ -267,8 +267,8 @@ def users_create(
     password = _read_password(password_stdin)
     account = _run(
         settings,
-        lambda registry: accounts.create_account(
-            registry, actor=CLI_ACTOR, username=username, role=role, password=password
+        lambda runtime: accounts.create_account(
+            runtime, actor=CLI_ACTOR, username=username, role=role, password=password
         ),
     )
     typer.echo(f"Created account {account.username!r} ({account.role.value}).")
@@ -278,7 +278,7 @@ def users_create(
 def users_list() -> None:
     """List console accounts (never their passwords)."""
     settings = _prepare()
-    found = _run(settings, lambda registry: accounts.list_accounts(registry, actor=CLI_ACTOR))
+    found = _run(settings, lambda runtime: accounts.list_accounts(runtime, actor=CLI_ACTOR))
     if not found:
         typer.echo("No accounts.")
         return
@@ -295,7 +295,7 @@ def users_disable(username: Annotated[str, typer.Argument(help="The account's us
     settings = _prepare()
     _run(
         settings,
-        lambda registry: accounts.disable_account(registry, actor=CLI_ACTOR, username=username),
+        lambda runtime: accounts.disable_account(runtime, actor=CLI_ACTOR, username=username),
     )
     typer.echo(f"Disabled account {username!r}.")
 
@@ -310,8 +310,8 @@ def users_set_password(
     password = _read_password(password_stdin)
     _run(
         settings,
-        lambda registry: accounts.set_password(
-            registry, actor=CLI_ACTOR, username=username, password=password
+        lambda runtime: accounts.set_password(
+            runtime, actor=CLI_ACTOR, username=username, password=password
         ),
     )
     typer.echo(f"Set a new password for {username!r}.")

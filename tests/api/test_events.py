@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from tests.conftest import ClientMaker, KeyMaker, report
 
 
@@ -162,7 +162,7 @@ async def test_the_database_refuses_to_rewrite_history(
     app: FastAPI, client: httpx.AsyncClient, statement: str
 ) -> None:
     await report(client)
-    registry: Registry = app.state.registry
-    async with registry.database.engine.connect() as connection:
+    runtime: Runtime = app.state.runtime
+    async with runtime.database.engine.connect() as connection:
         with pytest.raises(Exception, match="append-only"):
             await connection.exec_driver_sql(statement)

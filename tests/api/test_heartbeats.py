@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from incidents.api.app import create_app
-from incidents.service.context import Registry
 from incidents.service.heartbeats import check_heartbeats
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.conftest import ClientMaker, KeyMaker, TickingClock
 
@@ -63,12 +63,12 @@ async def test_a_check_in_without_a_timeout_keeps_the_one_given_before(
 async def test_silence_opens_an_incident_and_a_check_in_resolves_it(
     app: FastAPI, client: httpx.AsyncClient, clock: TickingClock
 ) -> None:
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     await client.post(f"{URL}/nightly-report", json={"timeout_seconds": 3600})
-    assert await check_heartbeats(registry) == []
+    assert await check_heartbeats(runtime) == []
 
     clock.advance(timedelta(hours=1, seconds=1))
-    opened = await check_heartbeats(registry)
+    opened = await check_heartbeats(runtime)
 
     assert len(opened) == 1
     incident = (await client.get(f"/api/v1/incidents/{opened[0].id}")).json()
@@ -78,7 +78,7 @@ async def test_silence_opens_an_incident_and_a_check_in_resolves_it(
     assert incident["created_by"] == "system:heartbeats"
     assert incident["status"] == "new"
     assert (await _listed(client))["nightly-report"]["incident_id"] == incident["id"]
-    assert await check_heartbeats(registry) == []  # one silence, one incident
+    assert await check_heartbeats(runtime) == []  # one silence, one incident
 
     back = await client.post(f"{URL}/nightly-report")
 
@@ -95,7 +95,7 @@ async def test_silence_opens_an_incident_and_a_check_in_resolves_it(
     assert (await _listed(client))["nightly-report"]["incident_id"] is None
 
     clock.advance(timedelta(hours=2))
-    again = await check_heartbeats(registry)
+    again = await check_heartbeats(runtime)
     assert [i.id for i in again] == [incident["id"]]  # the fix did not hold: reopened
     reopened = (await client.get(f"/api/v1/incidents/{incident['id']}")).json()
     assert (reopened["status"], reopened["occurrences"]) == ("in_progress", 2)
@@ -107,12 +107,12 @@ async def test_a_silence_is_reported_once_however_many_checkers_look(
     for name in ("a", "b", "c"):
         await client.post(f"{URL}/{name}", json={"timeout_seconds": 60})
     clock.advance(timedelta(minutes=5))
-    other_process = Registry.open(settings, clock=clock)
+    other_process = Runtime.open(settings, clock=clock)
     try:
         found = await asyncio.gather(
-            check_heartbeats(app.state.registry),
+            check_heartbeats(app.state.runtime),
             check_heartbeats(other_process),
-            check_heartbeats(app.state.registry),
+            check_heartbeats(app.state.runtime),
         )
     finally:
         await other_process.close()

@@ -11,45 +11,45 @@ from sqlalchemy import Table, func, select
 from incidents.db.tables import outbox, rate_limits
 from incidents.domain.notifications import RETENTION
 from incidents.service import housekeeping
-from incidents.service.context import Registry
 from incidents.service.outbox import claim_notices, pending_notices
+from incidents.service.runtime import Runtime
 from tests.conftest import TickingClock, report
 
 
-async def _rows(registry: Registry, table: Table) -> int:
-    async with registry.database.transaction(write=False) as tx:
-        return (await tx.connection.execute(select(func.count()).select_from(table))).scalar_one()
+async def _rows(runtime: Runtime, table: Table) -> int:
+    async with runtime.database.reads() as conn:
+        return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 
 async def test_tidy_forgets_old_notices_and_drained_buckets(
     app: FastAPI, client: httpx.AsyncClient, clock: TickingClock
 ) -> None:
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     await report(client, "Old news")
-    assert await _rows(registry, rate_limits) == 1  # one bucket: the operator's key
-    assert await pending_notices(registry) == 1
+    assert await _rows(runtime, rate_limits) == 1  # one bucket: the operator's key
+    assert await pending_notices(runtime) == 1
 
     # Nothing is due yet: a fresh bucket and a fresh notice stay.
-    assert await housekeeping.tidy(registry) == housekeeping.Tidied(buckets=0, notices=0)
+    assert await housekeeping.tidy(runtime) == housekeeping.Tidied(buckets=0, notices=0)
 
     clock.advance(RETENTION + timedelta(minutes=1))
     await report(client, "Fresh news")
-    tidied = await housekeeping.tidy(registry)
+    tidied = await housekeeping.tidy(runtime)
 
     assert tidied == housekeeping.Tidied(buckets=0, notices=1)
-    assert await pending_notices(registry) == 1  # the fresh one
+    assert await pending_notices(runtime) == 1  # the fresh one
     clock.advance(timedelta(minutes=2))
-    assert (await housekeeping.tidy(registry)).buckets == 1
-    assert await _rows(registry, rate_limits) == 0
+    assert (await housekeeping.tidy(runtime)).buckets == 1
+    assert await _rows(runtime, rate_limits) == 0
 
 
 async def test_a_notice_being_sent_is_not_forgotten(
     app: FastAPI, client: httpx.AsyncClient, clock: TickingClock
 ) -> None:
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     await report(client, "Old but in flight")
     clock.advance(RETENTION + timedelta(minutes=1))
-    assert len(await claim_notices(registry)) == 1  # a sender holds it now
+    assert len(await claim_notices(runtime)) == 1  # a sender holds it now
 
-    assert (await housekeeping.tidy(registry)).notices == 0
-    assert await _rows(registry, outbox) == 1
+    assert (await housekeeping.tidy(runtime)).notices == 0
+    assert await _rows(runtime, outbox) == 1

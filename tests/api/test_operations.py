@@ -50,7 +50,7 @@ async def test_unreachable_database(kind: str) -> None:
     assert listed.headers["Retry-After"]
     assert listed.json()["type"] == "/problems/storage-unavailable"
     assert elapsed < 15
-    await app.state.registry.close()
+    await app.state.runtime.close()
 
 
 async def test_metrics_count_requests_by_route_template_and_incidents_by_status(
@@ -142,7 +142,7 @@ async def test_cors_opens_to_configured_origins(settings: Settings) -> None:
     assert "access-control-allow-origin" not in other.headers
     assert simple.headers["access-control-allow-origin"] == "https://ops.example.org"
     assert "access-control-allow-origin" not in stranger.headers
-    await app.state.registry.close()
+    await app.state.runtime.close()
 
 
 def test_cors_origins_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,7 +37,7 @@ async def second_app(settings: Settings, clock: TickingClock) -> AsyncIterator[F
     """Another server process on the same database, as far as the buckets can tell."""
     application = create_app(settings, clock=clock)
     yield application
-    await application.state.registry.close()
+    await application.state.runtime.close()
 
 
 def assert_rate_limited(response: httpx.Response) -> int:
@@ -158,7 +158,7 @@ async def test_zero_means_no_limit(database_url: str, clock: TickingClock) -> No
     )
     app = create_app(settings, clock=clock)
     issued = await access.issue_key(
-        app.state.registry, actor=Actor.system("tests"), name="busy", role=Role.REPORTER
+        app.state.runtime, actor=Actor.system("tests"), name="busy", role=Role.REPORTER
     )
     transport = httpx.ASGITransport(app=app)
     keyed = {"Authorization": f"Bearer {issued.secret}"}
@@ -168,7 +168,7 @@ async def test_zero_means_no_limit(database_url: str, clock: TickingClock) -> No
         with_key = {
             (await http.get("/api/v1/incidents", headers=keyed)).status_code for _ in range(20)
         }
-    await app.state.registry.close()
+    await app.state.runtime.close()
     assert anonymous == {401}
     assert with_key == {200}
 

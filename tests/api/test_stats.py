@@ -137,12 +137,12 @@ async def berlin(database_url: str, clock: TickingClock) -> AsyncIterator[FastAP
     settings = Settings(database_url=database_url, timezone="Europe/Berlin", _env_file=None)
     application = create_app(settings, clock=clock)
     yield application
-    await application.state.registry.close()
+    await application.state.runtime.close()
 
 
 async def test_days_are_counted_in_the_time_zone(berlin: FastAPI, clock: TickingClock) -> None:
     issued = await access.issue_key(
-        berlin.state.registry, actor=Actor.system("tests"), name="op", role=Role.OPERATOR
+        berlin.state.runtime, actor=Actor.system("tests"), name="op", role=Role.OPERATOR
     )
     transport = httpx.ASGITransport(app=berlin)
     headers = {"Authorization": f"Bearer {issued.secret}"}

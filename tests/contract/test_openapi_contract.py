@@ -24,7 +24,7 @@ from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
 from incidents.service import access
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.reliability.harness import record
 
@@ -36,13 +36,13 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(SETTINGS))
 
 async def _migrate_and_make_a_key() -> str:
     await upgrade_to_head(SETTINGS.database_url)
-    registry = Registry.open(SETTINGS)
+    runtime = Runtime.open(SETTINGS)
     try:
         issued = await access.issue_key(
-            registry, actor=Actor.system("tests"), name="fuzzer", role=Role.ADMIN
+            runtime, actor=Actor.system("tests"), name="fuzzer", role=Role.ADMIN
         )
     finally:
-        await registry.close()
+        await runtime.close()
     return issued.secret
 
 

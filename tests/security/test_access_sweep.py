@@ -285,4 +285,4 @@ async def test_the_telegram_webhook_needs_its_secret(database_url: str) -> None:
             refused = await http.request(method, path, json=update, headers=headers)
             assert refused.status_code == 403, (secret, refused.text)
             assert refused.headers["content-type"] == "application/problem+json"
-    await app.state.registry.close()
+    await app.state.runtime.close()

@@ -14,8 +14,8 @@ from aiogram.utils.backoff import BackoffConfig
 from incidents.api.app import create_app
 from incidents.domain.access import Actor, Role
 from incidents.service import access
-from incidents.service.context import Registry
 from incidents.service.outbox import pending_notices
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
@@ -61,16 +61,16 @@ class Chats(Conversation):
     """Drives the bot as chat members would, and the API as everyone else."""
 
     def __init__(
-        self, api: FakeBotAPI, api_client: httpx.AsyncClient | None, registry: Registry | None
+        self, api: FakeBotAPI, api_client: httpx.AsyncClient | None, runtime: Runtime | None
     ) -> None:
         super().__init__(api)
         self.http = api_client or httpx.AsyncClient()
-        self._registry = registry
+        self._runtime = runtime
 
     @property
-    def registry(self) -> Registry:
-        assert self._registry is not None, "this conversation has no registry"
-        return self._registry
+    def runtime(self) -> Runtime:
+        assert self._runtime is not None, "this conversation has no runtime"
+        return self._runtime
 
     async def say_unanswered(self, chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
         """Post a message and check the bot answers nothing: the bot handles updates in order,
@@ -87,7 +87,7 @@ class Chats(Conversation):
     async def notices_settled(self, timeout: float = 10.0) -> None:
         """Wait until the outbox is empty: every notice sent and recorded (with its link)."""
         deadline = time.monotonic() + timeout
-        while await pending_notices(self.registry):
+        while await pending_notices(self.runtime):
             assert time.monotonic() < deadline, "notices still pending"
             await asyncio.sleep(0.02)
 
@@ -173,11 +173,11 @@ async def chats(
     fake_api.reset()
     settings = telegram_settings(database_url, fake_api.url, **bot_settings)
     app = create_app(settings, clock=clock)
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     key = await access.issue_key(
-        registry, actor=Actor.system("tests"), name="api-operator", role=Role.OPERATOR
+        runtime, actor=Actor.system("tests"), name="api-operator", role=Role.OPERATOR
     )
-    door = TelegramDoor(settings, registry, sender_interval=0.05, backoff=QUICK_BACKOFF)
+    door = TelegramDoor(settings, runtime, sender_interval=0.05, backoff=QUICK_BACKOFF)
     polling = asyncio.create_task(door.poll())
     await fake_api.wait_for("getUpdates")
     transport = httpx.ASGITransport(app=app)
@@ -185,7 +185,7 @@ async def chats(
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=headers
     ) as http:
-        yield Chats(fake_api, http, registry)
+        yield Chats(fake_api, http, runtime)
     await door.stop_polling()
     await asyncio.wait_for(polling, 10)
-    await registry.close()
+    await runtime.close()

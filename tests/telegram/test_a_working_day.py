@@ -15,8 +15,8 @@ import httpx
 from incidents.app import create_app
 from incidents.domain.access import Actor, Role
 from incidents.service import access, incidents
-from incidents.service.context import Registry
 from incidents.service.outbox import pending_notices
+from incidents.service.runtime import Runtime
 from incidents.telegram.bot import TelegramDoor
 from tests.conftest import TickingClock
 from tests.telegram.conftest import (
@@ -104,7 +104,7 @@ class Day:
         """End the outage and let time pass until every queued message is out."""
         self.chats.api.failing = False
         for _ in range(300):
-            if not await pending_notices(self.chats.registry):
+            if not await pending_notices(self.chats.runtime):
                 return
             self.clock.advance(timedelta(seconds=10))
             await asyncio.sleep(0.05)
@@ -135,7 +135,7 @@ def _photo_fields(update: dict[str, Any]) -> dict[str, Any]:
 
 
 async def yesterday(day: Day) -> None:
-    """What is already in the registry: ids are in the forties by the morning."""
+    """What is already in the runtime: ids are in the forties by the morning."""
     for n in range(40):
         await day.post(f"yesterday-{n}", f"Yesterday's report {n}", "partner")
     await day.chats.notices_settled()
@@ -292,15 +292,15 @@ async def evening(day: Day) -> None:
 class Bot:
     """The bot process: started, stopped, started again on the same database."""
 
-    def __init__(self, settings: Any, registry: Registry, api: FakeBotAPI) -> None:
-        self.settings, self.registry, self.api = settings, registry, api
+    def __init__(self, settings: Any, runtime: Runtime, api: FakeBotAPI) -> None:
+        self.settings, self.runtime, self.api = settings, runtime, api
         self.door: TelegramDoor | None = None
         self.task: asyncio.Task[None] | None = None
 
     async def start(self, *, wait: bool = True) -> None:
         mark = len(self.api.calls)
         self.door = TelegramDoor(
-            self.settings, self.registry, sender_interval=0.05, backoff=QUICK_BACKOFF
+            self.settings, self.runtime, sender_interval=0.05, backoff=QUICK_BACKOFF
         )
         self.task = asyncio.create_task(self.door.poll())
         await self.api.wait_for("getUpdates" if wait else "getMe", after=mark, ok=wait)
@@ -318,11 +318,11 @@ async def test_a_working_day_in_the_chats(
     fake_api.reset()
     settings = telegram_settings(database_url, fake_api.url, telegram_users="111,222,444,555")
     app = create_app(settings, clock=clock)
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     key = await access.issue_key(
-        registry, actor=Actor.system("tests"), name="ops-console", role=Role.OPERATOR
+        runtime, actor=Actor.system("tests"), name="ops-console", role=Role.OPERATOR
     )
-    bot = Bot(settings, registry, fake_api)
+    bot = Bot(settings, runtime, fake_api)
     await bot.start()
     headers = {"Authorization": f"Bearer {key.secret}"}
     transport = httpx.ASGITransport(app=app)
@@ -330,7 +330,7 @@ async def test_a_working_day_in_the_chats(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", headers=headers
         ) as http:
-            day = Day(Chats(fake_api, http, registry), clock)
+            day = Day(Chats(fake_api, http, runtime), clock)
             await yesterday(day)
             await morning(day)
             await midday(day)
@@ -338,11 +338,9 @@ async def test_a_working_day_in_the_chats(
             await evening(day)
     finally:
         await bot.stop()
-        await registry.close()
+        await runtime.close()
 
-    page = await incidents.list_incidents(
-        registry, actor=Actor.system("tests"), limit=100, offset=0
-    )
+    page = await incidents.list_incidents(runtime, actor=Actor.system("tests"), limit=100, offset=0)
     from_chats = [i.description for i in page.items if i.created_by.startswith("telegram:")]
     from_chats = [d.split("\n")[0] if "Forwarded" not in d else d for d in from_chats]
     assert day.updates >= 50
@@ -361,11 +359,11 @@ async def test_a_working_day_in_the_chats(
     assert announced == Counter(dict.fromkeys(from_api, 1))
     assert len(from_api) == 43
     assert day.ids["locker"] == 42  # the number in the /new usage hint, answered by reply
-    assert await _description(registry, 42) == "Курьер не может открыть ячейку 12"
-    assert await _description(registry, day.ids["scooter"]) == (
+    assert await _description(runtime, 42) == "Курьер не может открыть ячейку 12"
+    assert await _description(runtime, day.ids["scooter"]) == (
         "Самокат 41 не заряжается на точке 3\nЗаменили батарею"
     )
-    assert (await _description(registry, day.ids["march"])).split("\n") == [
+    assert (await _description(runtime, day.ids["march"])).split("\n") == [
         "Отчёт за март не загрузился",
         "Спасибо, ждём",
         "edited: Отчёт за март и апрель не загрузился",
@@ -374,12 +372,12 @@ async def test_a_working_day_in_the_chats(
     ]
     assert "A photo is attached" in plain(day.cards["camera"].text)
     assert "A file is attached" in plain(day.cards["act"].text)
-    assert await pending_notices(registry) == 0
-    await registry.close()
+    assert await pending_notices(runtime) == 0
+    await runtime.close()
 
 
-async def _description(registry: Registry, incident_id: int) -> str:
+async def _description(runtime: Runtime, incident_id: int) -> str:
     incident = await incidents.get_incident(
-        registry, actor=Actor.system("tests"), incident_id=incident_id
+        runtime, actor=Actor.system("tests"), incident_id=incident_id
     )
     return incident.description

@@ -80,7 +80,7 @@ async def test_the_secret_is_checked_before_the_body(
             )
             assert with_secret.status_code in (413, 422), (body, with_secret.text)
             assert with_secret.headers["content-type"] == "application/problem+json"
-    await app.state.registry.close()
+    await app.state.runtime.close()
 
 
 async def test_a_private_chat_whose_id_is_not_the_senders_is_refused(chats: Chats) -> None:

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from incidents.service.context import Registry
 from incidents.service.digest import queue_due_digest
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.conftest import TickingClock
 from tests.telegram.conftest import NOTIFY, OPS, Chats
@@ -27,14 +27,14 @@ async def test_one_digest_a_day_with_any_number_of_processes(
     chats: Chats, clock: TickingClock, database_url: str
 ) -> None:
     clock.current = datetime(2026, 11, 23, 8, 59, tzinfo=UTC)
-    assert await queue_due_digest(chats.registry, at=NINE, zone=UTC_ZONE) is None
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is None
 
-    other = Registry.open(Settings(database_url=database_url, _env_file=None), clock=clock)
+    other = Runtime.open(Settings(database_url=database_url, _env_file=None), clock=clock)
     try:
         for day in (23, 24):
             clock.current = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
             rounds = await asyncio.gather(
-                queue_due_digest(chats.registry, at=NINE, zone=UTC_ZONE),
+                queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE),
                 queue_due_digest(other, at=NINE, zone=UTC_ZONE),
                 queue_due_digest(other, at=NINE, zone=UTC_ZONE),
             )
@@ -56,7 +56,7 @@ async def test_a_process_that_was_down_at_the_hour_sends_it_when_it_starts(
     chats: Chats, clock: TickingClock
 ) -> None:
     clock.current = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # started long after nine
-    assert await queue_due_digest(chats.registry, at=NINE, zone=UTC_ZONE) is not None
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is not None
     await chats.notices_settled()
     assert len(digests_in(chats)) == 1
 
@@ -64,15 +64,15 @@ async def test_a_process_that_was_down_at_the_hour_sends_it_when_it_starts(
 async def test_the_hour_is_the_registry_time_zones(chats: Chats, clock: TickingClock) -> None:
     new_york = ZoneInfo("America/New_York")  # UTC-5 in November: nine is 14:00 UTC
     clock.current = datetime(2026, 11, 23, 13, 59, tzinfo=UTC)
-    assert await queue_due_digest(chats.registry, at=NINE, zone=new_york) is None
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=new_york) is None
     clock.current = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 23:00 on the 23rd in New York
-    digest = await queue_due_digest(chats.registry, at=NINE, zone=new_york)
+    digest = await queue_due_digest(chats.runtime, at=NINE, zone=new_york)
     assert digest is not None
     assert digest.day.isoformat() == "2026-11-23"
     clock.current = datetime(2026, 11, 24, 13, 59, tzinfo=UTC)
-    assert await queue_due_digest(chats.registry, at=NINE, zone=new_york) is None
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=new_york) is None
     clock.current = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
-    assert await queue_due_digest(chats.registry, at=NINE, zone=new_york) is not None
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=new_york) is not None
 
 
 async def test_what_the_digest_tells(chats: Chats, clock: TickingClock) -> None:
@@ -99,7 +99,7 @@ async def test_what_the_digest_tells(chats: Chats, clock: TickingClock) -> None:
     await chats.notices_settled()
 
     clock.current = datetime(2026, 11, 23, 9, 0, 1, tzinfo=UTC)
-    assert await queue_due_digest(chats.registry, at=NINE, zone=UTC_ZONE) is not None
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is not None
     await chats.notices_settled()
     [digest] = digests_in(chats)
     text = plain(digest.text)

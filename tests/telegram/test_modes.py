@@ -34,7 +34,7 @@ async def test_webhook_mode_takes_updates_only_with_the_secret(
         telegram_webhook_secret=SECRET,
     )
     app = create_app(settings, clock=clock)
-    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.runtime)
     update = {"update_id": 1, **chats.message(OPS, "[monitoring] Scooter #9 offline")}
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -76,9 +76,9 @@ async def test_russian_replies(
     fake_api.reset()
     settings = telegram_settings(database_url, fake_api.url, language="ru")
     app = create_app(settings, clock=clock)
-    door = TelegramDoor(settings, app.state.registry, sender_interval=0.05)
+    door = TelegramDoor(settings, app.state.runtime, sender_interval=0.05)
     polling = asyncio.create_task(door.poll())
-    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.runtime)
     try:
         reply = await chats.say(OPS, "/new Самокат #42 не на связи")
         assert plain(reply.text).startswith("Инцидент #1 · новый")
@@ -95,14 +95,14 @@ async def test_russian_replies(
         mark = len(fake_api.calls)
         operator = Actor(name="key:ops", role=Role.OPERATOR)
         await incidents.change_incident(
-            app.state.registry, actor=operator, incident_id=1, status=Status.IN_PROGRESS
+            app.state.runtime, actor=operator, incident_id=1, status=Status.IN_PROGRESS
         )
         told = await fake_api.wait_for("sendMessage", after=mark)
         assert plain(told.text).startswith("Инцидент #1: новый → в работе · key:ops")
     finally:
         await door.stop_polling()
         await asyncio.wait_for(polling, 10)
-        await app.state.registry.close()
+        await app.state.runtime.close()
         await chats.http.aclose()
 
 
@@ -163,7 +163,7 @@ async def test_api_processes_deliver_notifications_too(
     fake_api.reset()
     app = create_app(telegram_settings(database_url, fake_api.url), clock=clock)
     key = await access.issue_key(
-        app.state.registry, actor=Actor.system("tests"), name="ops", role=Role.OPERATOR
+        app.state.runtime, actor=Actor.system("tests"), name="ops", role=Role.OPERATOR
     )
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -189,9 +189,9 @@ async def test_the_bot_starts_during_an_outage_and_answers_once_telegram_is_back
     fake_api.failing = True
     settings = telegram_settings(database_url, fake_api.url)
     app = create_app(settings, clock=clock)
-    door = TelegramDoor(settings, app.state.registry, sender_interval=0.05, backoff=QUICK_BACKOFF)
+    door = TelegramDoor(settings, app.state.runtime, sender_interval=0.05, backoff=QUICK_BACKOFF)
     polling = asyncio.create_task(door.poll())
-    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.runtime)
     try:
         await fake_api.wait_for("getMe", ok=False)
         update = await fake_api.push(chats.message(OPS, "[operator] Gate 2 does not open"))
@@ -201,5 +201,5 @@ async def test_the_bot_starts_during_an_outage_and_answers_once_telegram_is_back
     finally:
         await door.stop_polling()
         await asyncio.wait_for(polling, 10)
-        await app.state.registry.close()
+        await app.state.runtime.close()
         await chats.http.aclose()

@@ -35,7 +35,7 @@ async def _recover(chats: Chats, clock: TickingClock) -> None:
     """End an outage and let every notice out (time moves past each backoff)."""
     chats.api.failing = False
     for _ in range(200):
-        if not await pending_notices(chats.registry):
+        if not await pending_notices(chats.runtime):
             return
         clock.advance(timedelta(seconds=10))
         await asyncio.sleep(0.05)
@@ -130,7 +130,7 @@ async def test_a_webhook_update_is_recorded_while_telegram_fails(
         telegram_webhook_secret=secret,
     )
     app = create_app(settings, clock=clock)
-    chats = Chats(fake_api, httpx.AsyncClient(), app.state.registry)
+    chats = Chats(fake_api, httpx.AsyncClient(), app.state.runtime)
     update = chats.message(OPS, "[operator] Scooter #48 stuck at point 2")
     update["update_id"] = 1
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
@@ -152,6 +152,6 @@ async def test_a_webhook_update_is_recorded_while_telegram_fails(
         cards = [c for c in fake_api.sent() if "Scooter #48" in c.text]
         assert len(cards) == 2  # an answer to each delivery
         reader = Actor(name="tests", role=Role.REPORTER)
-        page = await incidents.list_incidents(app.state.registry, actor=reader, limit=10)
+        page = await incidents.list_incidents(app.state.runtime, actor=reader, limit=10)
         assert [i.description for i in page.items] == ["Scooter #48 stuck at point 2"]
     await chats.http.aclose()

@@ -40,7 +40,7 @@ async def test_changes_made_in_the_chat_are_not_echoed(chats: Chats) -> None:
     await chats.say(OPS, "/new Scooter #1")
     [incident] = await chats.incidents()
     await chats.say(OPS, f"/take {incident['id']}")
-    assert await pending_notices(chats.registry) == 0
+    assert await pending_notices(chats.runtime) == 0
     await asyncio.sleep(0.2)
     assert len(chats.api.sent()) == 2
 
@@ -76,7 +76,7 @@ async def test_an_outage_loses_nothing_and_doubles_nothing(
         assert (await chats.http.post("/api/v1/incidents", json=body)).status_code == 201
     await chats.api.wait_for("sendMessage", after=mark, ok=False)
     await asyncio.sleep(0.3)  # more rounds: all still backing off
-    assert await pending_notices(chats.registry) == 3
+    assert await pending_notices(chats.runtime) == 3
     assert chats.api.sent() == []
 
     chats.api.failing = False
@@ -87,11 +87,11 @@ async def test_an_outage_loses_nothing_and_doubles_nothing(
     await asyncio.sleep(0.3)
     announced = sorted(plain(call.text).split("\n")[-1] for call in chats.api.sent())
     assert announced == sorted(body["description"] for body in bodies)
-    assert await pending_notices(chats.registry) == 0
+    assert await pending_notices(chats.runtime) == 0
 
     # A restarted sender finds nothing left to send.
     settings = telegram_settings(database_url, chats.api.url)
-    restarted = TelegramDoor(settings, chats.registry, sender_interval=0.05)
+    restarted = TelegramDoor(settings, chats.runtime, sender_interval=0.05)
     await restarted.start_sender()
     await asyncio.sleep(0.3)
     await restarted.stop_sender()
@@ -103,7 +103,7 @@ async def test_two_senders_never_send_one_notification_twice(
     chats: Chats, database_url: str
 ) -> None:
     settings = telegram_settings(database_url, chats.api.url)
-    second = TelegramDoor(settings, chats.registry, sender_interval=0.01)
+    second = TelegramDoor(settings, chats.runtime, sender_interval=0.01)
     await second.start_sender()
     try:
         for n in range(10):
@@ -111,7 +111,7 @@ async def test_two_senders_never_send_one_notification_twice(
                 "/api/v1/incidents", json={"description": f"burst {n}", "source": "monitoring"}
             )
         for _ in range(50):
-            if await pending_notices(chats.registry) == 0:
+            if await pending_notices(chats.runtime) == 0:
                 break
             await asyncio.sleep(0.1)
     finally:

@@ -105,7 +105,7 @@ async def test_an_offer_nobody_answers_is_deleted_when_its_time_is_up(
 ) -> None:
     _, offer = await offered(chats, "Отчёт за вчера так и не выгрузился")
     clock.advance(TTL - timedelta(seconds=5))
-    assert await suggestions.expire_due(chats.registry) == 0
+    assert await suggestions.expire_due(chats.runtime) == 0
     mark = len(chats.api.calls)
     chats.api.failing = True  # Telegram is down when its time comes: deleted once it is back
 

@@ -7,8 +7,8 @@ import asyncio
 from datetime import timedelta
 
 from incidents.domain.reminders import MAX_REMINDERS, ReminderPolicy
-from incidents.service.context import Registry
 from incidents.service.reminders import check_reminders
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.conftest import TickingClock
 from tests.telegram.conftest import ANNA, NOTIFY, OPS, Chats
@@ -40,7 +40,7 @@ async def report(chats: Chats) -> tuple[int, Call]:
 
 async def remind(chats: Chats) -> int:
     """Run one round of the reminder check and wait until what it queued is sent."""
-    queued = await check_reminders(chats.registry, policy=POLICY)
+    queued = await check_reminders(chats.runtime, policy=POLICY)
     await chats.notices_settled()
     return len(queued)
 
@@ -104,7 +104,7 @@ async def test_taking_it_before_the_reminder_goes_out_cancels_it(
     chats.api.failing = True  # the reminder waits in the outbox
     clock.advance(timedelta(minutes=15))
     mark = len(chats.api.calls)
-    assert len(await check_reminders(chats.registry, policy=POLICY)) == 1
+    assert len(await check_reminders(chats.runtime, policy=POLICY)) == 1
     await chats.api.wait_for("sendMessage", after=mark, ok=False)
     taken = await chats.http.patch(f"{URL}/{incident_id}", json={"status": "in_progress"})
     assert taken.status_code == 200
@@ -125,9 +125,9 @@ async def test_an_outage_delays_a_reminder_without_losing_or_doubling_it(
     chats.api.failing = True
     clock.advance(timedelta(minutes=15))
     mark = len(chats.api.calls)
-    assert await check_reminders(chats.registry, policy=POLICY)
+    assert await check_reminders(chats.runtime, policy=POLICY)
     await chats.api.wait_for("sendMessage", after=mark, ok=False)
-    assert await check_reminders(chats.registry, policy=POLICY) == []  # queued, not again
+    assert await check_reminders(chats.runtime, policy=POLICY) == []  # queued, not again
     await asyncio.sleep(0.2)
 
     chats.api.failing = False
@@ -142,12 +142,12 @@ async def test_two_processes_queue_one_reminder_per_interval(
 ) -> None:
     await report(chats)
     await report(chats)
-    other = Registry.open(Settings(database_url=database_url, _env_file=None), clock=clock)
+    other = Runtime.open(Settings(database_url=database_url, _env_file=None), clock=clock)
     try:
         for _ in range(2):
             clock.advance(timedelta(minutes=15))
             rounds = await asyncio.gather(
-                check_reminders(chats.registry, policy=POLICY),
+                check_reminders(chats.runtime, policy=POLICY),
                 check_reminders(other, policy=POLICY),
                 check_reminders(other, policy=POLICY),
             )
@@ -189,4 +189,4 @@ async def test_zero_turns_reminders_off(chats: Chats, clock: TickingClock) -> No
     clock.advance(timedelta(days=1))
     off = ReminderPolicy(timedelta(0), timedelta(0))
     assert not off.active
-    assert await check_reminders(chats.registry, policy=off) == []
+    assert await check_reminders(chats.runtime, policy=off) == []

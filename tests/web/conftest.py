@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from incidents.domain.access import Actor, Role
 from incidents.service import accounts
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -39,12 +39,12 @@ def version_of(page: httpx.Response) -> str:
 @pytest.fixture
 def make_account(app: FastAPI) -> AccountMaker:
     """Create a console account (as `incidents users create` would) and return its username."""
-    registry: Registry = app.state.registry
+    runtime: Runtime = app.state.runtime
     made = itertools.count(1)
 
     async def make(role: str, *, username: str | None = None, password: str = PASSWORD) -> str:
         account = await accounts.create_account(
-            registry,
+            runtime,
             actor=Actor.system("tests"),
             username=username or f"{role}{next(made)}",
             role=Role(role),

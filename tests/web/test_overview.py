@@ -78,12 +78,12 @@ async def russian(database_url: str, clock: TickingClock) -> AsyncIterator[FastA
     settings = Settings(database_url=database_url, language="ru", _env_file=None)
     application = create_app(settings, clock=clock)
     yield application
-    await application.state.registry.close()
+    await application.state.runtime.close()
 
 
 async def test_the_overview_speaks_russian(russian: FastAPI) -> None:
     await accounts.create_account(
-        russian.state.registry,
+        russian.state.runtime,
         actor=Actor.system("tests"),
         username="olga",
         role=Role.OPERATOR,

@@ -13,7 +13,7 @@ import pytest
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Resolution, Source, Status
 from incidents.service import incidents
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.conftest import Server
 from tests.web.test_browser import PHONE, browser, make_account, shoot, signed_in_page
@@ -42,7 +42,7 @@ class SetClock:
 async def month_of_history(database_url: str) -> None:
     """About a hundred incidents over the last 30 days, most taken and resolved, some open."""
     clock = SetClock()
-    registry = Registry.open(Settings(database_url=database_url, _env_file=None), clock=clock)
+    runtime = Runtime.open(Settings(database_url=database_url, _env_file=None), clock=clock)
     operator = Actor(name="user:olga", role=Role.OPERATOR)
     chance = random.Random(20)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -55,13 +55,13 @@ async def month_of_history(database_url: str) -> None:
                     continue
                 text = chance.choice(SUMMARIES[source]).format(n=chance.randint(2, 90))
                 made = await incidents.create_incident(
-                    registry, actor=operator, description=text, source=source
+                    runtime, actor=operator, description=text, source=source
                 )
                 if day < 2 and chance.random() < 0.6:
                     continue  # still new
                 clock.current += timedelta(minutes=chance.randint(2, 25 + day * 2))
                 await incidents.change_incident(
-                    registry,
+                    runtime,
                     actor=operator,
                     incident_id=made.incident.id,
                     status=Status.IN_PROGRESS,
@@ -69,7 +69,7 @@ async def month_of_history(database_url: str) -> None:
                 if chance.random() < 0.08:
                     clock.current += timedelta(minutes=5)
                     await incidents.change_incident(
-                        registry,
+                        runtime,
                         actor=operator,
                         incident_id=made.incident.id,
                         status=Status.CLOSED,
@@ -80,15 +80,15 @@ async def month_of_history(database_url: str) -> None:
                     continue  # still in progress
                 clock.current += timedelta(minutes=chance.randint(30, 300 + day * 10))
                 await incidents.change_incident(
-                    registry, actor=operator, incident_id=made.incident.id, status=Status.RESOLVED
+                    runtime, actor=operator, incident_id=made.incident.id, status=Status.RESOLVED
                 )
                 if day > 3 or chance.random() < 0.5:
                     clock.current += timedelta(hours=1)
                     await incidents.change_incident(
-                        registry, actor=operator, incident_id=made.incident.id, status=Status.CLOSED
+                        runtime, actor=operator, incident_id=made.incident.id, status=Status.CLOSED
                     )
     finally:
-        await registry.close()
+        await runtime.close()
 
 
 async def test_the_overview_draws_its_charts_on_a_desktop_and_a_phone(

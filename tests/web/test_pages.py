@@ -282,7 +282,7 @@ async def test_the_list_in_russian(
         await sign_in(http, "olga")
         page = await http.get("/")
         incident = await http.get("/incidents/1")
-    await russian.state.registry.close()
+    await russian.state.runtime.close()
     for text in ("Инциденты", "Новый", "Источник", "Поиск по описанию", "Оператор", "1–1 из 1"):
         assert text in page.text, text
     for text in ("Инцидент №1", "Взять в работу", "История", "сообщил(а) об инциденте"):

@@ -62,7 +62,7 @@ async def test_the_cookie_is_secure_when_configured(
         transport=httpx.ASGITransport(app=secure), base_url="https://testserver"
     ) as http:
         response = await sign_in(http, "rita")
-    await secure.state.registry.close()
+    await secure.state.runtime.close()
     assert response.status_code == 303
     assert "secure" in response.headers["set-cookie"].lower()
 
@@ -103,7 +103,7 @@ async def test_repeated_failures_slow_sign_in_down(
         transport=httpx.ASGITransport(app=other), base_url="http://testserver"
     ) as elsewhere:
         assert (await sign_in(elsewhere, "olga")).status_code == 429
-    await other.state.registry.close()
+    await other.state.runtime.close()
 
     # Slowed down, not locked out: after the wait the owner gets in.
     clock.advance(timedelta(seconds=int(refused.headers["retry-after"]) + 1))
@@ -140,7 +140,7 @@ async def test_a_disabled_account_is_refused_and_its_session_ends_at_once(
     http = await open_console("olga")
     assert (await http.get("/")).status_code == 200
 
-    await accounts.disable_account(app.state.registry, actor=Actor.system("tests"), username="olga")
+    await accounts.disable_account(app.state.runtime, actor=Actor.system("tests"), username="olga")
     assert (await http.get("/")).status_code == 303
     refused = await sign_in(http, "olga")
     assert refused.status_code == 403
@@ -153,7 +153,7 @@ async def test_a_new_password_ends_sessions(
     await make_account("operator", username="olga")
     http = await open_console("olga")
     await accounts.set_password(
-        app.state.registry, actor=Actor.system("tests"), username="olga", password="a new one!"
+        app.state.runtime, actor=Actor.system("tests"), username="olga", password="a new one!"
     )
     assert (await http.get("/")).status_code == 303
     assert (await sign_in(http, "olga", PASSWORD)).status_code == 400
@@ -256,4 +256,4 @@ async def test_the_console_speaks_russian(
         home = await http.get("/")
         assert "Сообщить об инциденте" in home.text
         assert "Подходящих инцидентов нет." in home.text
-    await russian.state.registry.close()
+    await russian.state.runtime.close()

@@ -99,7 +99,7 @@ async def test_the_404_page_keeps_the_header(
 async def russian(settings: Settings, clock: TickingClock) -> AsyncIterator[FastAPI]:
     app = create_app(settings.model_copy(update={"language": "ru"}), clock=clock)
     yield app
-    await app.state.registry.close()
+    await app.state.runtime.close()
 
 
 async def test_russian_words(

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from incidents.api.deps import ActorDep, RegistryDep
+from incidents.api.deps import ActorDep, RuntimeDep
 from incidents.api.errors import problem_responses
 from incidents.api.fields import JsonInteger
 from incidents.domain.access import Actor
@@ -18,7 +18,7 @@ from incidents.domain.errors import InvalidInput
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source
 from incidents.service import alerts
 from incidents.service.alerts import Handled
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["monitoring"])
 ALERTMANAGER_PATH = "/api/v1/integrations/alertmanager"
@@ -121,15 +121,15 @@ def _details(alert: AlertmanagerAlert, notification: AlertmanagerNotification) -
 
 
 async def _apply(
-    registry: Registry,
+    runtime: Runtime,
     actor: Actor,
     alert: AlertmanagerAlert,
     notification: AlertmanagerNotification,
 ) -> Handled:
     if alert.status == "resolved":
-        return await alerts.resolve_alert(registry, actor=actor, dedup_key=alert.fingerprint)
+        return await alerts.resolve_alert(runtime, actor=actor, dedup_key=alert.fingerprint)
     return await alerts.trigger_alert(
-        registry,
+        runtime,
         actor=actor,
         dedup_key=alert.fingerprint,
         summary=describe(alert),
@@ -139,14 +139,14 @@ async def _apply(
 
 
 async def _handle(
-    registry: Registry,
+    runtime: Runtime,
     actor: Actor,
     alert: AlertmanagerAlert,
     notification: AlertmanagerNotification,
 ) -> AlertHandled:
     action = AlertAction.RESOLVE if alert.status == "resolved" else AlertAction.TRIGGER
     try:
-        result = await _apply(registry, actor, alert, notification)
+        result = await _apply(runtime, actor, alert, notification)
     except InvalidInput as error:
         # One bad alert must not hold back the others of its group.
         return AlertHandled(
@@ -171,12 +171,10 @@ async def _handle(
     summary="Receive an Alertmanager notification",
 )
 async def receive_notification(
-    notification: AlertmanagerNotification, registry: RegistryDep, actor: ActorDep
+    notification: AlertmanagerNotification, runtime: RuntimeDep, actor: ActorDep
 ) -> NotificationHandled:
     """Each alert triggers (`firing`) or resolves (`resolved`) the incident keyed by its
     fingerprint, as `POST /api/v1/events` would; the answer says what each one did."""
     return NotificationHandled(
-        alerts=[
-            await _handle(registry, actor, alert, notification) for alert in notification.alerts
-        ]
+        alerts=[await _handle(runtime, actor, alert, notification) for alert in notification.alerts]
     )

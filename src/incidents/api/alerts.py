@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from incidents.api.deps import ActorDep, RegistryDep
+from incidents.api.deps import ActorDep, RuntimeDep
 from incidents.api.errors import problem_responses
 from incidents.api.etags import etag_of
 from incidents.api.schemas import AlertIgnored, AlertIn, AlertTrigger, IncidentOut
@@ -36,14 +36,14 @@ STATUS_OF: dict[AlertOutcome, int] = {
     summary="Trigger or resolve an incident by dedup key",
 )
 async def receive_alert(
-    body: AlertIn, registry: RegistryDep, actor: ActorDep, request: Request, response: Response
+    body: AlertIn, runtime: RuntimeDep, actor: ActorDep, request: Request, response: Response
 ) -> IncidentOut | JSONResponse:
     """`trigger`: a new incident (`201`) or one more occurrence of the open one (`200`,
     reopening it when resolved). `resolve`: the open incident is resolved (`200`); `202` when
     there is none."""
     if isinstance(body, AlertTrigger):
         handled = await alerts.trigger_alert(
-            registry,
+            runtime,
             actor=actor,
             dedup_key=body.dedup_key,
             summary=body.summary,
@@ -51,7 +51,7 @@ async def receive_alert(
             details=body.details,
         )
     else:
-        handled = await alerts.resolve_alert(registry, actor=actor, dedup_key=body.dedup_key)
+        handled = await alerts.resolve_alert(runtime, actor=actor, dedup_key=body.dedup_key)
     status = STATUS_OF[handled.outcome]
     if handled.incident is None:
         ignored = AlertIgnored(dedup_key=body.dedup_key, outcome=handled.outcome.value)

@@ -30,9 +30,9 @@ from incidents.api.webhook import (
 from incidents.domain.clock import Clock
 from incidents.service import housekeeping
 from incidents.service.chat_jobs import chat_jobs
-from incidents.service.context import Registry
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.periodic import repeat
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 DESCRIPTION = """
@@ -61,15 +61,15 @@ def create_app(
     lifespan, and takes its updates when the bot has a webhook path.
     """
     require_webhook_secret(settings)
-    registry = Registry.open(settings, clock=clock)
-    sink = None if bot is None else bot(settings, registry)
+    runtime = Runtime.open(settings, clock=clock)
+    sink = None if bot is None else bot(settings, runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         chores = [
             asyncio.create_task(
                 repeat(
-                    partial(check_heartbeats, registry),
+                    partial(check_heartbeats, runtime),
                     period_seconds=settings.heartbeat_check_seconds,
                     what="checking heartbeats",
                 ),
@@ -77,7 +77,7 @@ def create_app(
             ),
             asyncio.create_task(
                 repeat(
-                    partial(housekeeping.tidy, registry),
+                    partial(housekeeping.tidy, runtime),
                     period_seconds=housekeeping.PERIOD_SECONDS,
                     what="housekeeping",
                 ),
@@ -91,7 +91,7 @@ def create_app(
                     repeat(job.work, period_seconds=job.period_seconds, what=job.what),
                     name=job.what,
                 )
-                for job in chat_jobs(settings, registry)
+                for job in chat_jobs(settings, runtime)
             ]
             await sink.start()
         try:
@@ -103,7 +103,7 @@ def create_app(
                 chore.cancel()
             with suppress(asyncio.CancelledError):
                 await asyncio.gather(*chores)
-            await registry.close()
+            await runtime.close()
 
     app = FastAPI(
         title="incidents",
@@ -115,7 +115,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.registry = registry
+    app.state.runtime = runtime
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

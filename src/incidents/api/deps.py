@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from incidents.domain.access import Actor
 from incidents.domain.errors import StorageUnavailable, Unauthenticated
 from incidents.service import access, ratelimits
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 _bearer = HTTPBearer(
@@ -21,13 +21,13 @@ _bearer = HTTPBearer(
 )
 
 
-def get_registry(request: Request) -> Registry:
-    """The registry the app was built with."""
-    registry: Registry = request.app.state.registry
-    return registry
+def get_runtime(request: Request) -> Runtime:
+    """The database and clock the app was built with."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-RegistryDep = Annotated[Registry, Depends(get_registry)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_settings(request: Request) -> Settings:
@@ -50,7 +50,7 @@ def client_address(request: Request) -> str:
 
 
 async def get_actor(
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     settings: SettingsDep,
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -64,7 +64,7 @@ async def get_actor(
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated()
         actor = await access.authenticate_key(
-            registry,
+            runtime,
             secret=credentials.credentials,
             request_id=get_request_id(request),
             client_request_id=getattr(request.state, "client_request_id", None),
@@ -74,11 +74,11 @@ async def get_actor(
         rate = settings.rate_limit_per_ip
         # Unable to count (the database is down), the request is refused all the same.
         with suppress(StorageUnavailable):
-            await ratelimits.spend(registry, bucket=f"ip:{address}", rate=rate, who=address)
+            await ratelimits.spend(runtime, bucket=f"ip:{address}", rate=rate, who=address)
         raise
     request.state.actor = actor.name  # for the request's log line
     rate = settings.rate_limit_per_key
-    await ratelimits.spend(registry, bucket=actor.name, rate=rate, who=actor.name)
+    await ratelimits.spend(runtime, bucket=actor.name, rate=rate, who=actor.name)
     return actor
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from incidents.api.deps import RegistryDep
+from incidents.api.deps import RuntimeDep
 from incidents.api.metrics import Metrics
 from incidents.domain.errors import StorageUnavailable
 from incidents.service import incidents as service
@@ -30,10 +30,10 @@ async def health() -> dict[str, str]:
     summary="Readiness: the database answers",
     responses={503: {"description": "The database does not answer"}},
 )
-async def ready(registry: RegistryDep) -> JSONResponse:
+async def ready(runtime: RuntimeDep) -> JSONResponse:
     """`200` when the database answers within a few seconds, `503` otherwise."""
     try:
-        await asyncio.wait_for(registry.check(), READY_TIMEOUT_SECONDS)
+        await asyncio.wait_for(runtime.check(), READY_TIMEOUT_SECONDS)
     except (StorageUnavailable, TimeoutError):
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ready", "database": "up"})
@@ -45,10 +45,10 @@ async def ready(registry: RegistryDep) -> JSONResponse:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-async def metrics(request: Request, registry: RegistryDep) -> Response:
+async def metrics(request: Request, runtime: RuntimeDep) -> Response:
     """Request counts and latencies by route and status, and incidents by status."""
     collected: Metrics = request.app.state.metrics
     # Without the database, still serve the request metrics; the gauge keeps its last values.
     with suppress(StorageUnavailable):
-        collected.set_incident_counts(await service.incidents_by_status(registry))
+        collected.set_incident_counts(await service.incidents_by_status(runtime))
     return Response(generate_latest(collected.registry), media_type=CONTENT_TYPE_LATEST)

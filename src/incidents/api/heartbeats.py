@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
-from incidents.api.deps import ActorDep, RegistryDep, SettingsDep
+from incidents.api.deps import ActorDep, RuntimeDep, SettingsDep
 from incidents.api.errors import problem_responses
 from incidents.api.schemas import HeartbeatIn, HeartbeatOut
 from incidents.domain.access import NAME_PATTERN
@@ -40,7 +40,7 @@ def _out(view: HeartbeatView) -> HeartbeatOut:
 )
 async def check_in(
     name: HeartbeatName,
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     settings: SettingsDep,
     body: Annotated[HeartbeatIn | None, Body()] = None,
@@ -50,7 +50,7 @@ async def check_in(
     A check-in resolves the incident an earlier silence opened.
     """
     view = await heartbeats.check_in(
-        registry,
+        runtime,
         actor=actor,
         name=name,
         timeout_seconds=None if body is None else body.timeout_seconds,
@@ -65,6 +65,6 @@ async def check_in(
     responses=problem_responses(401, 403, 503),
     summary="List heartbeats with their state",
 )
-async def list_heartbeats(registry: RegistryDep, actor: ActorDep) -> list[HeartbeatOut]:
+async def list_heartbeats(runtime: RuntimeDep, actor: ActorDep) -> list[HeartbeatOut]:
     """Every heartbeat by name: `up` or `overdue`, and the incident its silence opened."""
-    return [_out(view) for view in await heartbeats.list_heartbeats(registry, actor=actor)]
+    return [_out(view) for view in await heartbeats.list_heartbeats(runtime, actor=actor)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import StringConstraints
 
 from incidents.api.cursors import Cursor, next_cursor_headers, position_after
-from incidents.api.deps import ActorDep, RegistryDep
+from incidents.api.deps import ActorDep, RuntimeDep
 from incidents.api.errors import problem_responses
 from incidents.api.etags import IF_MATCH_PATTERN, etag_of, matches_none, versions_in
 from incidents.api.pagination import page_headers
@@ -44,7 +44,7 @@ def _with_etag(response: Response, incident: Incident) -> IncidentOut:
 )
 async def create_incident(
     body: IncidentCreate,
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     request: Request,
     response: Response,
@@ -61,7 +61,7 @@ async def create_incident(
 ) -> IncidentOut:
     """Record a new incident in status `new`; `Location` and `ETag` name it."""
     reported = await service.create_incident(
-        registry,
+        runtime,
         actor=actor,
         description=body.description,
         source=body.source,
@@ -81,7 +81,7 @@ async def create_incident(
     summary="List incidents, newest first",
 )
 async def list_incidents(
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     request: Request,
     response: Response,
@@ -126,7 +126,7 @@ async def list_incidents(
     """
     after = position_after(cursor)
     page = await service.list_incidents(
-        registry,
+        runtime,
         actor=actor,
         statuses=tuple(status or ()),
         sources=tuple(source or ()),
@@ -166,13 +166,13 @@ async def list_incidents(
 )
 async def get_incident(
     incident_id: IncidentId,
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     response: Response,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> IncidentOut | Response:
     """One incident with its `ETag`; `If-None-Match` with the current tag gives 304."""
-    incident = await service.get_incident(registry, actor=actor, incident_id=incident_id)
+    incident = await service.get_incident(runtime, actor=actor, incident_id=incident_id)
     if if_none_match is not None and matches_none(if_none_match, incident.version):
         return Response(status_code=304, headers={"ETag": etag_of(incident.version)})
     return _with_etag(response, incident)
@@ -187,7 +187,7 @@ async def get_incident(
 async def change_incident(
     incident_id: IncidentId,
     body: IncidentPatch,
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     response: Response,
     if_match: Annotated[
@@ -205,7 +205,7 @@ async def change_incident(
     #7 (or the incident #7 was folded into).
     """
     incident = await service.change_incident(
-        registry,
+        runtime,
         actor=actor,
         incident_id=incident_id,
         status=body.status,
@@ -226,7 +226,7 @@ async def change_incident(
 )
 async def list_events(
     incident_id: IncidentId,
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     request: Request,
     response: Response,
@@ -235,7 +235,7 @@ async def list_events(
 ) -> list[EventOut]:
     """Every change to the incident: who, when, in which request; paginated like the list."""
     page = await service.list_events(
-        registry, actor=actor, incident_id=incident_id, limit=limit, offset=offset
+        runtime, actor=actor, incident_id=incident_id, limit=limit, offset=offset
     )
     response.headers.update(
         page_headers(

@@ -27,7 +27,7 @@ from incidents.api.fields import (
     omittable,
 )
 from incidents.domain.access import ASSIGNEE_MAX_LENGTH, ASSIGNEE_PATTERN, NAME_PATTERN, Role
-from incidents.domain.events import Event, EventKind
+from incidents.domain.audit import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
 from incidents.domain.incident import MAX_ID, Resolution, Source, Status
 

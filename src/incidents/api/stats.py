@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from incidents.api.deps import ActorDep, RegistryDep, SettingsDep
+from incidents.api.deps import ActorDep, RuntimeDep, SettingsDep
 from incidents.api.errors import problem_responses
 from incidents.domain.incident import Resolution, Source
 from incidents.domain.stats import (
@@ -172,7 +172,7 @@ class StatsOut(BaseModel):
     summary="Overview of a period",
 )
 async def get_stats(
-    registry: RegistryDep,
+    runtime: RuntimeDep,
     actor: ActorDep,
     settings: SettingsDep,
     since: Annotated[
@@ -195,8 +195,8 @@ async def get_stats(
         since=parse_day(since, field="since"),
         until=parse_day(until, field="until"),
         zone=settings.zone,
-        today=registry.clock.now().astimezone(settings.zone).date(),
+        today=runtime.clock.now().astimezone(settings.zone).date(),
         sources=() if source is None else (source,),
     )
-    stats = await service.overview(registry, actor=actor, period=period)
+    stats = await service.overview(runtime, actor=actor, period=period)
     return StatsOut.of(stats, source=source)

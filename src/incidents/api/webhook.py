@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from incidents.api.errors import problem_response, send_problem
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 
@@ -41,7 +41,7 @@ class UpdateSink(Protocol):
         ...
 
 
-SinkFactory = Callable[[Settings, Registry], UpdateSink]
+SinkFactory = Callable[[Settings, Runtime], UpdateSink]
 # Telegram sends the webhook's secret back in this header with every update.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 

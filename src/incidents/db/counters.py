@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from incidents.db.queries import IncidentFilter, count_incidents
+from incidents.db.incidents import IncidentFilter, count_incidents
 from incidents.db.tables import incident_counters
 from incidents.domain.incident import Status
 

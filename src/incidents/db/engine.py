@@ -189,7 +189,7 @@ class Database:
         # Reads run each statement on its own, skipping BEGIN and ROLLBACK (round trips on
         # PostgreSQL, thread hops on SQLite). Under PostgreSQL's READ COMMITTED every statement
         # of a transaction takes a new snapshot anyway, so reads see what they saw before.
-        # A read "transaction" therefore must not write, lock or SET LOCAL.
+        # So `reads()` must not write, lock or SET LOCAL.
         self._read_engine = (
             engine.execution_options(**{_BEGIN_MODE: _NO_BEGIN})
             if self.is_sqlite
@@ -202,17 +202,9 @@ class Database:
         return cls(create_engine(url, options))
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[Transaction]:
-        """Open a transaction; it rolls back unless the caller commits it.
-
-        `write=False` is for reads only: on PostgreSQL each statement then commits on its own.
-        """
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Open a transaction; it rolls back unless the caller commits it."""
         with _unavailable_as_domain_error():
-            if not write:
-                # No BEGIN, no ROLLBACK: returning the connection to the pool resets it.
-                async with self._read_engine.connect() as connection:
-                    yield Transaction(connection)
-                return
             async with (
                 self._sqlite_writers or nullcontext(),
                 self._write_engine.connect() as connection,
@@ -224,6 +216,17 @@ class Database:
                 finally:
                     if not tx.committed:
                         await connection.rollback()
+
+    @asynccontextmanager
+    async def reads(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads only, not a transaction: each statement stands alone.
+
+        No BEGIN, no ROLLBACK: returning the connection to the pool resets it. Statements
+        must not write, lock or SET LOCAL, and two of them may see different snapshots.
+        """
+        with _unavailable_as_domain_error():
+            async with self._read_engine.connect() as connection:
+                yield connection
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[AsyncConnection]:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Row, and_, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from incidents.db import chats, queries
+from incidents.db import chats
+from incidents.db import incidents as incident_store
 from incidents.db.tables import outbox
 from incidents.domain.incident import Status
 from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind
@@ -107,7 +108,7 @@ async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | Non
     incident = None
     reply_to = None
     if row.incident_id is not None:
-        incident = await queries.get_incident(conn, row.incident_id)
+        incident = await incident_store.get_incident(conn, row.incident_id)
         assert incident is not None, "outbox rows refer to incidents by foreign key"
         chat = announce_chat if row.chat_id is None else row.chat_id
         if chat is not None:

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.tables import incident_events, incidents
 from incidents.db.types import UTCDateTime
+from incidents.domain.audit import EventKind
 from incidents.domain.digest import Waiting, first_line
-from incidents.domain.events import EventKind
 from incidents.domain.incident import OPEN_STATUSES, Resolution, Source, Status
 from incidents.domain.stats import Bucket
 

@@ -1,1 +1,1 @@
-"""Pure rules of the incident registry: no framework, database or network imports."""
+"""Pure rules of the incident runtime: no framework, database or network imports."""

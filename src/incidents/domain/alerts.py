@@ -26,7 +26,7 @@ class AlertAction(CaseInsensitiveEnum):
 
 
 class AlertOutcome(StrEnum):
-    """What an alert did to the registry."""
+    """What an alert did to the runtime."""
 
     CREATED = "created"  # no open incident had the key: a new one
     OCCURRED_AGAIN = "occurred_again"  # an open one counted one more occurrence

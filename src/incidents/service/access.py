@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from incidents.db import access as keys
+from incidents.db import api_keys as keys
 from incidents.db.accounts import count_accounts
 from incidents.db.engine import UniqueViolation
 from incidents.domain.access import (
@@ -22,7 +22,7 @@ from incidents.domain.access import (
 )
 from incidents.domain.errors import KeyNotFound, NameTaken, Unauthenticated
 from incidents.domain.incident import Source
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 KEY_PREFIX = "inc"
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
@@ -49,7 +49,7 @@ def _new_secret() -> tuple[str, str]:
 
 
 async def issue_key(
-    registry: Registry, *, actor: Actor, name: str, role: Role, source: Source | None = None
+    runtime: Runtime, *, actor: Actor, name: str, role: Role, source: Source | None = None
 ) -> IssuedKey:
     """Create a key; raises NameTaken when the name is in use (in any letter case).
 
@@ -60,7 +60,7 @@ async def issue_key(
     check_name(name)
     lookup, secret = _new_secret()
     try:
-        async with registry.database.transaction(write=True) as tx:
+        async with runtime.database.transaction() as tx:
             key = await keys.insert_key(
                 tx.connection,
                 name=name,
@@ -69,7 +69,7 @@ async def issue_key(
                 lookup=lookup,
                 secret_hash=_hash(secret),
                 created_by=actor.name,
-                now=registry.clock.now(),
+                now=runtime.clock.now(),
             )
             await tx.commit()
     except UniqueViolation:
@@ -77,25 +77,25 @@ async def issue_key(
     return IssuedKey(key=key, secret=secret)
 
 
-async def list_keys(registry: Registry, *, actor: Actor) -> list[ApiKey]:
+async def list_keys(runtime: Runtime, *, actor: Actor) -> list[ApiKey]:
     """Every key, revoked ones included, without secrets; a bound key sees its source's."""
     require(actor, Permission.MANAGE_ACCESS)
-    async with registry.database.transaction(write=False) as tx:
-        return await keys.list_keys(tx.connection, source=actor.bound_source)
+    async with runtime.database.reads() as conn:
+        return await keys.list_keys(conn, source=actor.bound_source)
 
 
-async def revoke_key(registry: Registry, *, actor: Actor, name: str) -> ApiKey:
+async def revoke_key(runtime: Runtime, *, actor: Actor, name: str) -> ApiKey:
     """Revoke a key at once; revoking a revoked key changes nothing. Raises KeyNotFound.
 
     A key bound to a source revokes only keys bound to that source.
     """
     require(actor, Permission.MANAGE_ACCESS)
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         found = await keys.find_key_named(tx.connection, name)
         if found is None:
             raise KeyNotFound(name)
         require_key_within(actor, found.role, found.source)
-        key = await keys.revoke_key(tx.connection, name, now=registry.clock.now())
+        key = await keys.revoke_key(tx.connection, name, now=runtime.clock.now())
         if key is None:
             raise KeyNotFound(name)
         await tx.commit()
@@ -103,7 +103,7 @@ async def revoke_key(registry: Registry, *, actor: Actor, name: str) -> ApiKey:
 
 
 async def authenticate_key(
-    registry: Registry,
+    runtime: Runtime,
     *,
     secret: str,
     request_id: str | None = None,
@@ -113,16 +113,16 @@ async def authenticate_key(
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthenticated("The API key is not one this registry issued.")
-    async with registry.database.transaction(write=False) as tx:
-        stored = await keys.find_key(tx.connection, parts[1])
+    async with runtime.database.reads() as conn:
+        stored = await keys.find_key(conn, parts[1])
     if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
         raise Unauthenticated("The API key is not one this registry issued.")
     if stored.key.revoked_at is not None:
         raise Unauthenticated("The API key has been revoked.")
-    now = registry.clock.now()
+    now = runtime.clock.now()
     last = stored.key.last_used_at
     if last is None or now - last >= LAST_USED_RESOLUTION:
-        async with registry.database.transaction(write=True) as tx:
+        async with runtime.database.transaction() as tx:
             await keys.touch_key(tx.connection, stored.id, now=now)
             await tx.commit()
     return Actor(
@@ -134,17 +134,17 @@ async def authenticate_key(
     )
 
 
-async def bootstrap_admin_key(registry: Registry) -> IssuedKey | None:
+async def bootstrap_admin_key(runtime: Runtime) -> IssuedKey | None:
     """On a registry with no key and no account yet, create an admin key so a newcomer can get in.
 
     Returns None when any key or account exists (or a concurrent process made the first key).
     """
-    async with registry.database.transaction(write=False) as tx:
-        if await keys.count_keys(tx.connection) + await count_accounts(tx.connection) > 0:
+    async with runtime.database.reads() as conn:
+        if await keys.count_keys(conn) + await count_accounts(conn) > 0:
             return None
     try:
         return await issue_key(
-            registry, actor=Actor.system("bootstrap"), name=BOOTSTRAP_KEY_NAME, role=Role.ADMIN
+            runtime, actor=Actor.system("bootstrap"), name=BOOTSTRAP_KEY_NAME, role=Role.ADMIN
         )
     except NameTaken:
         return None

@@ -26,26 +26,26 @@ from incidents.domain.errors import (
     Unauthenticated,
     WrongCredentials,
 )
-from incidents.service.context import Registry
 from incidents.service.passwords import hash_password, needs_rehash, password_matches
+from incidents.service.runtime import Runtime
 
 
 async def create_account(
-    registry: Registry, *, actor: Actor, username: str, role: Role, password: str
+    runtime: Runtime, *, actor: Actor, username: str, role: Role, password: str
 ) -> Account:
     """Create an account; raises NameTaken when the username is in use, InvalidInput."""
     require(actor, Permission.MANAGE_ACCESS)
     username = clean_username(username)
     password_hash = await hash_password(check_password(password))
     try:
-        async with registry.database.transaction(write=True) as tx:
+        async with runtime.database.transaction() as tx:
             account = await store.insert_account(
                 tx.connection,
                 username=username,
                 role=role,
                 password_hash=password_hash,
                 created_by=actor.name,
-                now=registry.clock.now(),
+                now=runtime.clock.now(),
             )
             await tx.commit()
     except UniqueViolation:
@@ -53,25 +53,25 @@ async def create_account(
     return account
 
 
-async def list_accounts(registry: Registry, *, actor: Actor) -> list[Account]:
+async def list_accounts(runtime: Runtime, *, actor: Actor) -> list[Account]:
     """Every account, disabled ones included, without password hashes."""
     require(actor, Permission.MANAGE_ACCESS)
-    async with registry.database.transaction(write=False) as tx:
-        return await store.list_accounts(tx.connection)
+    async with runtime.database.reads() as conn:
+        return await store.list_accounts(conn)
 
 
-async def has_accounts(registry: Registry) -> bool:
+async def has_accounts(runtime: Runtime) -> bool:
     """Whether anyone can sign in to the console yet (for the start-up hint; no actor)."""
-    async with registry.database.transaction(write=False) as tx:
-        return await store.count_accounts(tx.connection) > 0
+    async with runtime.database.reads() as conn:
+        return await store.count_accounts(conn) > 0
 
 
-async def disable_account(registry: Registry, *, actor: Actor, username: str) -> Account:
+async def disable_account(runtime: Runtime, *, actor: Actor, username: str) -> Account:
     """Disable an account; its sessions stop working at once. Raises AccountNotFound."""
     require(actor, Permission.MANAGE_ACCESS)
     username = clean_username(username)
-    async with registry.database.transaction(write=True) as tx:
-        await store.disable_account(tx.connection, username, now=registry.clock.now())
+    async with runtime.database.transaction() as tx:
+        await store.disable_account(tx.connection, username, now=runtime.clock.now())
         found = await store.find_account(tx.connection, username)
         if found is None:
             raise AccountNotFound(username)
@@ -79,19 +79,17 @@ async def disable_account(registry: Registry, *, actor: Actor, username: str) ->
     return found.account
 
 
-async def set_password(
-    registry: Registry, *, actor: Actor, username: str, password: str
-) -> Account:
+async def set_password(runtime: Runtime, *, actor: Actor, username: str, password: str) -> Account:
     """Give an account a new password, ending its sessions; raises AccountNotFound."""
     require(actor, Permission.MANAGE_ACCESS)
     username = clean_username(username)
     password_hash = await hash_password(check_password(password))
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         account = await store.update_account(
             tx.connection,
             username,
             password_hash=password_hash,
-            password_changed_at=registry.clock.now(),
+            password_changed_at=runtime.clock.now(),
         )
         if account is None:
             raise AccountNotFound(username)
@@ -101,7 +99,7 @@ async def set_password(
 
 
 async def authenticate_password(
-    registry: Registry, *, username: str, password: str, request_id: str | None = None
+    runtime: Runtime, *, username: str, password: str, request_id: str | None = None
 ) -> SignedIn:
     """The actor `user:<username>` and its session generation, when the password matches.
 
@@ -113,18 +111,18 @@ async def authenticate_password(
     except InvalidInput:
         await password_matches(None, password)
         raise WrongCredentials() from None
-    found = await _claim_attempt(registry, username)
+    found = await _claim_attempt(runtime, username)
     if not await password_matches(None if found is None else found.password_hash, password):
         raise WrongCredentials()  # the claimed attempt stays a failure
     assert found is not None
     if found.account.disabled_at is not None:
         raise AccountDisabled(username)
-    await _record_success(registry, found.account, found.password_hash, password)
+    await _record_success(runtime, found.account, found.password_hash, password)
     actor = Actor(name=found.account.actor_name, role=found.account.role, request_id=request_id)
     return SignedIn(actor=actor, generation=found.account.session_generation)
 
 
-async def _claim_attempt(registry: Registry, username: str) -> StoredAccount | None:
+async def _claim_attempt(runtime: Runtime, username: str) -> StoredAccount | None:
     """Claim a sign-in attempt for `username` before its password is checked.
 
     The claim is recorded as a failure (a success clears it), under a lock on the username
@@ -132,9 +130,9 @@ async def _claim_attempt(registry: Registry, username: str) -> StoredAccount | N
     at most one per wait window is checked, whichever server process takes it.
     Raises TooManySignInFailures.
     """
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         await store.lock_sign_ins(tx.connection, username)
-        now = registry.clock.now()
+        now = runtime.clock.now()
         forget_before = now - SIGN_IN_FAILURE_WINDOW
         failures = await store.recent_failures(tx.connection, username, since=forget_before)
         until = throttled_until(failures, now)
@@ -147,19 +145,19 @@ async def _claim_attempt(registry: Registry, username: str) -> StoredAccount | N
 
 
 async def _record_success(
-    registry: Registry, account: Account, password_hash: str, password: str
+    runtime: Runtime, account: Account, password_hash: str, password: str
 ) -> None:
-    values: dict[str, object] = {"last_sign_in_at": registry.clock.now()}
+    values: dict[str, object] = {"last_sign_in_at": runtime.clock.now()}
     if needs_rehash(password_hash):
         values["password_hash"] = await hash_password(password)
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         await store.update_account(tx.connection, account.username, **values)
         await store.clear_failures(tx.connection, account.username)
         await tx.commit()
 
 
 async def authenticate_session(
-    registry: Registry,
+    runtime: Runtime,
     *,
     username: str,
     signed_in_at: datetime,
@@ -170,14 +168,14 @@ async def authenticate_session(
     """The actor of a console session, checked afresh: raises Unauthenticated when the account
     is gone or disabled, its password changed or it signed out since, or the session is too
     old."""
-    async with registry.database.transaction(write=False) as tx:
-        found = await store.find_account(tx.connection, username)
+    async with runtime.database.reads() as conn:
+        found = await store.find_account(conn, username)
     if found is None or found.account.disabled_at is not None:
         raise Unauthenticated("The account is disabled; sign in with another one.")
     account = found.account
     if not session_is_current(
         signed_in_at=signed_in_at,
-        now=registry.clock.now(),
+        now=runtime.clock.now(),
         password_changed_at=account.password_changed_at,
         generation=generation,
         current_generation=account.session_generation,
@@ -191,8 +189,8 @@ async def authenticate_session(
     )
 
 
-async def sign_out(registry: Registry, *, username: str) -> None:
+async def sign_out(runtime: Runtime, *, username: str) -> None:
     """End every session of the account, in every server process (no actor: its own session)."""
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         await store.end_sessions(tx.connection, clean_username(username))
         await tx.commit()

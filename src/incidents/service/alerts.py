@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from incidents.db import queries
+from incidents.db import audit as trail
+from incidents.db import incidents as incident_store
 from incidents.db.engine import Transaction, UniqueViolation
-from incidents.domain import events
+from incidents.domain import audit
 from incidents.domain.access import Actor, Permission, require, require_source
 from incidents.domain.alerts import AlertOutcome, check_dedup_key, check_details
 from incidents.domain.incident import (
@@ -21,8 +22,8 @@ from incidents.domain.incident import (
     resolves_automatically,
     status_when_it_fires_again,
 )
-from incidents.service.context import Registry
 from incidents.service.outbox import announce_change, announce_created
+from incidents.service.runtime import Runtime
 
 # Status moves that follow from an alert are the registry's, not the reporter's.
 EVENTS_ACTOR = Actor.system("events")
@@ -54,12 +55,12 @@ class Trigger:
 
 
 async def in_transaction_with_retry(
-    registry: Registry, work: Callable[[Transaction], Awaitable[T]]
+    runtime: Runtime, work: Callable[[Transaction], Awaitable[T]]
 ) -> T:
     """Run `work` in a write transaction, again when an insert loses a unique-key race."""
     for _ in range(ATTEMPTS):
         try:
-            async with registry.database.transaction(write=True) as tx:
+            async with runtime.database.transaction() as tx:
                 result = await work(tx)
                 await tx.commit()
                 return result
@@ -69,7 +70,7 @@ async def in_transaction_with_retry(
 
 
 async def trigger_alert(
-    registry: Registry,
+    runtime: Runtime,
     *,
     actor: Actor,
     dedup_key: str,
@@ -96,17 +97,17 @@ async def trigger_alert(
         mover=EVENTS_ACTOR,
     )
     return await in_transaction_with_retry(
-        registry, lambda tx: apply_trigger(tx, trigger, now=registry.clock.now())
+        runtime, lambda tx: apply_trigger(tx, trigger, now=runtime.clock.now())
     )
 
 
-async def resolve_alert(registry: Registry, *, actor: Actor, dedup_key: str) -> Handled:
+async def resolve_alert(runtime: Runtime, *, actor: Actor, dedup_key: str) -> Handled:
     """Report that the problem `dedup_key` names is gone: its open incident is resolved."""
     require(actor, Permission.REPORT)
     key = check_dedup_key(dedup_key)
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         handled = await apply_resolve(
-            tx, key, reporter=actor, mover=EVENTS_ACTOR, now=registry.clock.now()
+            tx, key, reporter=actor, mover=EVENTS_ACTOR, now=runtime.clock.now()
         )
         await tx.commit()
     return handled
@@ -115,17 +116,17 @@ async def resolve_alert(registry: Registry, *, actor: Actor, dedup_key: str) -> 
 async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> Handled:
     """Apply a trigger inside `tx`; raises UniqueViolation when a concurrent one inserted."""
     conn = tx.connection
-    current = await queries.find_open_incident(conn, trigger.dedup_key)
+    current = await incident_store.find_open_incident(conn, trigger.dedup_key)
     if current is None:
         # The key of a duplicate counts toward the open incident it was folded into.
-        root = await queries.find_duplicate_root(conn, trigger.dedup_key)
+        root = await incident_store.find_duplicate_root(conn, trigger.dedup_key)
         if root is not None:
-            current = await queries.get_incident(conn, root, for_update=True)
+            current = await incident_store.get_incident(conn, root, for_update=True)
             bound = trigger.reporter.bound_source
             if current is not None and bound is not None and bound != current.source:
                 current = None  # a key bound elsewhere reports anew rather than fail
     if current is None:
-        incident = await queries.insert_incident(
+        incident = await incident_store.insert_incident(
             conn,
             description=trigger.summary,
             source=trigger.source,
@@ -136,13 +137,13 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
             details=trigger.details,
         )
         created = await _write(
-            tx, incident, events.created(), trigger.reporter, trigger.reporter, now
+            tx, incident, audit.created(), trigger.reporter, trigger.reporter, now
         )
         await announce_created(tx, incident, trigger.reporter, event_id=created, now=now)
         return Handled(AlertOutcome.CREATED, incident)
     require_source(trigger.reporter, current.source)
     target = status_when_it_fires_again(current.status)
-    incident = await queries.record_occurrence(
+    incident = await incident_store.record_occurrence(
         conn,
         current,
         status=target,
@@ -151,10 +152,10 @@ async def apply_trigger(tx: Transaction, trigger: Trigger, *, now: datetime) -> 
         resolution=current.resolution if target == current.status else None,
     )
     if target == current.status:
-        again = events.occurred_again(incident.occurrences)
+        again = audit.occurred_again(incident.occurrences)
         await _write(tx, incident, again, trigger.reporter, trigger.reporter, now)
         return Handled(AlertOutcome.OCCURRED_AGAIN, incident)
-    happened = events.reopened(
+    happened = audit.reopened(
         current.status, target, incident.occurrences, reported_by=trigger.reporter.name
     )
     event_id = await _write(tx, incident, happened, trigger.mover, trigger.reporter, now)
@@ -179,13 +180,13 @@ async def apply_resolve(
     now: datetime,
 ) -> Handled:
     """Resolve the open incident with `dedup_key` inside `tx`, if it is not resolved yet."""
-    current = await queries.find_open_incident(tx.connection, dedup_key)
+    current = await incident_store.find_open_incident(tx.connection, dedup_key)
     if current is None:
         return Handled(AlertOutcome.NOTHING_OPEN, None)
     require_source(reporter, current.source)
     if not resolves_automatically(current.status):
         return Handled(AlertOutcome.ALREADY_RESOLVED, current)
-    incident = await queries.update_incident(
+    incident = await incident_store.update_incident(
         tx.connection,
         current,
         description=current.description,
@@ -193,7 +194,7 @@ async def apply_resolve(
         now=now,
         resolution=Resolution.FIXED,
     )
-    happened = events.resolved(current.status, reported_by=reporter.name)
+    happened = audit.resolved(current.status, reported_by=reporter.name)
     event_id = await _write(tx, incident, happened, mover, reporter, now)
     await announce_change(
         tx, incident, mover, moved_from=current.status, note=None, event_id=event_id, now=now
@@ -204,13 +205,13 @@ async def apply_resolve(
 async def _write(
     tx: Transaction,
     incident: Incident,
-    event: events.NewEvent,
+    event: audit.NewEvent,
     actor: Actor,
     reporter: Actor,
     now: datetime,
 ) -> int:
     # The reporter's request id ties the event to its request, whoever the actor is.
-    [written] = await queries.insert_events(
+    [written] = await trail.insert_events(
         tx.connection,
         incident.id,
         [event],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from incidents.domain.access import Actor, Role
 from incidents.service import access, accounts
 from incidents.service.access import IssuedKey
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 FIRST_ACCOUNT = "admin"
 
@@ -22,17 +22,17 @@ class FirstAccess:
     password: str
 
 
-async def first_access(registry: Registry) -> FirstAccess | None:
+async def first_access(runtime: Runtime) -> FirstAccess | None:
     """On a registry with no key and no account, make an admin key and an admin account.
 
     Returns None when any exists (or a concurrent process made them first).
     """
-    issued = await access.bootstrap_admin_key(registry)
+    issued = await access.bootstrap_admin_key(runtime)
     if issued is None:
         return None
     password = secrets.token_urlsafe(12)
     await accounts.create_account(
-        registry,
+        runtime,
         actor=Actor.system("bootstrap"),
         username=FIRST_ACCOUNT,
         role=Role.ADMIN,

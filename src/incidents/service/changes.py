@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from incidents.db import chats, queries
+from incidents.db import audit as trail
+from incidents.db import chats
+from incidents.db import incidents as incident_store
 from incidents.db.engine import Transaction
-from incidents.domain import events
+from incidents.domain import audit
 from incidents.domain.access import Actor
 from incidents.domain.incident import (
     EARLY_CLOSE_RESOLUTIONS,
@@ -60,7 +62,7 @@ async def write_report(
     another's chat message). From a chat its message is tied to it as the report, so the
     chat follows it; reported elsewhere, it is announced.
     """
-    incident = await queries.insert_incident(
+    incident = await incident_store.insert_incident(
         tx.connection,
         description=description,
         source=source,
@@ -68,10 +70,10 @@ async def write_report(
         created_by=reporter,
         now=now,
     )
-    [created] = await queries.insert_events(
+    [created] = await trail.insert_events(
         tx.connection,
         incident.id,
-        [events.created(reported_by=None if reporter == actor.name else reporter)],
+        [audit.created(reported_by=None if reporter == actor.name else reporter)],
         actor=actor.name,
         request=actor,
         now=now,
@@ -112,17 +114,17 @@ async def apply_change(
         else wanted.assignee
     )
     told = resolution if resolution in EARLY_CLOSE_RESOLUTIONS else None
-    happened = events.changes(current.status, status, wanted.note, resolution=told)
+    happened = audit.changes(current.status, status, wanted.note, resolution=told)
     if assignee != had:
-        happened.append(events.assigned(had, assignee))
+        happened.append(audit.assigned(had, assignee))
     # Folded already (the same root: `lock` refuses another), it is not folded again.
     into = root if current.duplicate_of is None else None
     if into is not None:
-        happened.append(events.marked_duplicate(into.id))
+        happened.append(audit.marked_duplicate(into.id))
     if not happened:
         return current
     note = wanted.note
-    changed = await queries.update_incident(
+    changed = await incident_store.update_incident(
         tx.connection,
         current,
         description=current.description if note is None else append_note(current.description, note),
@@ -132,7 +134,7 @@ async def apply_change(
         resolution=resolution,
         duplicate_of=current.duplicate_of if into is None else into.id,
     )
-    written = await queries.insert_events(
+    written = await trail.insert_events(
         tx.connection, current.id, happened, actor=actor.name, request=actor, now=now
     )
     if into is not None:
@@ -190,9 +192,9 @@ async def _fold(
     tx: Transaction, duplicate: Incident, root: Incident, *, actor: Actor, now: datetime
 ) -> None:
     """Count `duplicate`'s occurrences on `root` and move its own duplicates there too."""
-    await queries.repoint_duplicates(tx.connection, former=duplicate.id, root=root.id)
+    await incident_store.repoint_duplicates(tx.connection, former=duplicate.id, root=root.id)
     occurrences = root.occurrences + duplicate.occurrences
-    await queries.update_incident(
+    await incident_store.update_incident(
         tx.connection,
         root,
         description=root.description,
@@ -200,7 +202,7 @@ async def _fold(
         now=now,
         occurrences=occurrences,
     )
-    added = events.duplicate_added(duplicate.id, occurrences)
-    await queries.insert_events(
+    added = audit.duplicate_added(duplicate.id, occurrences)
+    await trail.insert_events(
         tx.connection, root.id, [added], actor=actor.name, request=actor, now=now
     )

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from incidents.service.context import Registry
 from incidents.service.digest import queue_due_digest
 from incidents.service.reminders import check_reminders
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 # How often each process looks whether today's digest is due (a claim makes it one a day).
@@ -24,7 +24,7 @@ class Job:
     what: str
 
 
-def chat_jobs(settings: Settings, registry: Registry) -> list[Job]:
+def chat_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
     """The jobs the settings ask for: reminders unless both waits are 0, the digest when it has
     an hour and a notification chat to go to."""
     jobs = []
@@ -32,7 +32,7 @@ def chat_jobs(settings: Settings, registry: Registry) -> list[Job]:
     if policy.active:
         jobs.append(
             Job(
-                partial(check_reminders, registry, policy=policy),
+                partial(check_reminders, runtime, policy=policy),
                 policy.check_period_seconds(),
                 "reminders",
             )
@@ -40,7 +40,7 @@ def chat_jobs(settings: Settings, registry: Registry) -> list[Job]:
     if settings.digest_at is not None and settings.telegram_notify_chat is not None:
         jobs.append(
             Job(
-                partial(queue_due_digest, registry, at=settings.digest_at, zone=settings.zone),
+                partial(queue_due_digest, runtime, at=settings.digest_at, zone=settings.zone),
                 DIGEST_CHECK_SECONDS,
                 "digest",
             )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from incidents.db import chats, queries
+from incidents.db import chats
+from incidents.db import incidents as incident_store
 from incidents.db.engine import UniqueViolation
 from incidents.domain.access import Actor, Permission, require
 from incidents.domain.incident import Incident, clean_text
@@ -19,7 +20,7 @@ from incidents.domain.notifications import (
     Thread,
 )
 from incidents.service.changes import Wanted, apply_change
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 
 class EditOutcome(StrEnum):
@@ -39,32 +40,32 @@ class Edited:
     incident: Incident | None = None
 
 
-async def link_of(registry: Registry, message: Thread) -> Link | None:
+async def link_of(runtime: Runtime, message: Thread) -> Link | None:
     """What a chat message is tied to, if anything."""
-    async with registry.database.transaction(write=False) as tx:
-        return await chats.link_of(tx.connection, message)
+    async with runtime.database.reads() as conn:
+        return await chats.link_of(conn, message)
 
 
 async def link_message(
-    registry: Registry, message: Thread, *, incident_id: int | None, role: LinkRole
+    runtime: Runtime, message: Thread, *, incident_id: int | None, role: LinkRole
 ) -> None:
     """Tie a message the bot sent to an incident (a prompt to none); once is enough."""
     try:
-        async with registry.database.transaction(write=True) as tx:
+        async with runtime.database.transaction() as tx:
             link = Link(message, incident_id, role)
-            await chats.insert_link(tx.connection, link, now=registry.clock.now())
+            await chats.insert_link(tx.connection, link, now=runtime.clock.now())
             await tx.commit()
     except UniqueViolation:
         return
 
 
-async def files_of(registry: Registry, incident_id: int) -> list[Attachment]:
+async def files_of(runtime: Runtime, incident_id: int) -> list[Attachment]:
     """The photos and documents chat messages brought to an incident."""
-    async with registry.database.transaction(write=False) as tx:
-        return await chats.files_of(tx.connection, incident_id)
+    async with runtime.database.reads() as conn:
+        return await chats.files_of(conn, incident_id)
 
 
-async def record_edit(registry: Registry, *, actor: Actor, origin: ChatOrigin, text: str) -> Edited:
+async def record_edit(runtime: Runtime, *, actor: Actor, origin: ChatOrigin, text: str) -> Edited:
     """Append `edited: <text>` to the incident an edited message reported or annotated.
 
     What the reporter first wrote stays; the trail shows the correction. An edit is applied
@@ -74,7 +75,7 @@ async def record_edit(registry: Registry, *, actor: Actor, origin: ChatOrigin, t
     message, edit_date = origin.message, origin.edit_date or 0
     assert message is not None, "an edit is of a message"
     note = clean_text(EDITED_NOTE.format(text=text.strip()), field="description_append")
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         link = await chats.link_of(tx.connection, message)
         if link is None or link.incident_id is None:
             return Edited(EditOutcome.UNTIED)
@@ -82,9 +83,11 @@ async def record_edit(registry: Registry, *, actor: Actor, origin: ChatOrigin, t
             return Edited(EditOutcome.IGNORED)
         if link.edit_date is not None and edit_date <= link.edit_date:
             return Edited(EditOutcome.REPEATED)
-        current = await queries.get_incident(tx.connection, link.incident_id, for_update=True)
+        current = await incident_store.get_incident(
+            tx.connection, link.incident_id, for_update=True
+        )
         assert current is not None, "links refer to incidents by foreign key"
-        now = registry.clock.now()
+        now = runtime.clock.now()
         changed = await apply_change(
             tx, current, Wanted(note=note), actor=actor, origin=origin, now=now
         )

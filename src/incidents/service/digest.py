@@ -14,7 +14,7 @@ from incidents.domain.digest import OLDEST_SHOWN, DayCounts, Digest, due_day, em
 from incidents.domain.incident import Resolution
 from incidents.domain.notifications import NoticeKind
 from incidents.domain.stats import local_midnight
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 DIGEST_ACTOR = Actor.system("digest")
 
@@ -38,24 +38,24 @@ async def _gather(conn: AsyncConnection, *, now: datetime, zone: ZoneInfo) -> Di
     return Digest(at=now, day=today, open=open_counts, oldest=oldest, yesterday=counts)
 
 
-async def current_digest(registry: Registry, *, actor: Actor, zone: ZoneInfo) -> Digest:
+async def current_digest(runtime: Runtime, *, actor: Actor, zone: ZoneInfo) -> Digest:
     """The digest as it would read now (`/digest`)."""
     require(actor, Permission.READ)
-    async with registry.database.transaction(write=False) as tx:
-        return await _gather(tx.connection, now=registry.clock.now(), zone=zone)
+    async with runtime.database.reads() as conn:
+        return await _gather(conn, now=runtime.clock.now(), zone=zone)
 
 
-async def queue_due_digest(registry: Registry, *, at: time, zone: ZoneInfo) -> Digest | None:
+async def queue_due_digest(runtime: Runtime, *, at: time, zone: ZoneInfo) -> Digest | None:
     """Queue today's digest for the notification chat once its hour has come; None when it is
     not due or was queued already (by this or another process, before or after a restart)."""
-    now = registry.clock.now()
+    now = runtime.clock.now()
     day = due_day(now, at=at, zone=zone)
     if day is None:
         return None
-    async with registry.database.transaction(write=False) as tx:
-        if await digests.was_queued(tx.connection, day):
+    async with runtime.database.reads() as conn:
+        if await digests.was_queued(conn, day):
             return None
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         if not await digests.claim(tx.connection, day, now=now):
             return None
         digest = await _gather(tx.connection, now=now, zone=zone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from incidents.db import queries
+from incidents.db import incidents as incident_store
 from incidents.db.engine import Transaction
 from incidents.domain.errors import (
     DuplicateConflict,
@@ -52,21 +52,21 @@ async def lock(tx: Transaction, incident_id: int, duplicate_of: int | None) -> L
     """
     conn = tx.connection
     if duplicate_of is None:
-        current = await queries.get_incident(conn, incident_id, for_update=True)
+        current = await incident_store.get_incident(conn, incident_id, for_update=True)
         if current is None:
             raise IncidentNotFound(incident_id)
         return Locked(current)
-    target = await queries.get_incident(conn, duplicate_of)
+    target = await incident_store.get_incident(conn, duplicate_of)
     if target is None:
         raise InvalidInput("duplicate_of", f"duplicate_of: incident {duplicate_of} does not exist.")
     root_id = target.duplicate_of or target.id
     if root_id == incident_id:
-        if await queries.get_incident(conn, incident_id) is None:
+        if await incident_store.get_incident(conn, incident_id) is None:
             raise IncidentNotFound(incident_id)
         raise DuplicateConflict(incident_id, duplicate_of)
     rows: dict[int, Incident] = {}
     for row_id in sorted((incident_id, root_id)):
-        found = await queries.get_incident(conn, row_id, for_update=True)
+        found = await incident_store.get_incident(conn, row_id, for_update=True)
         if found is None:
             raise IncidentNotFound(incident_id)
         rows[row_id] = found

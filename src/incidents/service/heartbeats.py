@@ -31,7 +31,7 @@ from incidents.service.alerts import (
     apply_trigger,
     in_transaction_with_retry,
 )
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 HEARTBEATS_ACTOR = Actor.system("heartbeats")
 
@@ -45,7 +45,7 @@ class HeartbeatView:
 
 
 async def check_in(
-    registry: Registry,
+    runtime: Runtime,
     *,
     actor: Actor,
     name: str,
@@ -64,7 +64,7 @@ async def check_in(
         check_timeout(timeout_seconds)
 
     async def work(tx: Transaction) -> HeartbeatView:
-        now = registry.clock.now()
+        now = runtime.clock.now()
         known = await stored.get_heartbeat(tx.connection, name)
         if timeout_seconds is not None:
             timeout = timeout_seconds
@@ -78,40 +78,38 @@ async def check_in(
         await apply_resolve(tx, dedup_key_of(name), reporter=actor, mover=HEARTBEATS_ACTOR, now=now)
         return HeartbeatView(heartbeat, heartbeat.state(now))
 
-    return await in_transaction_with_retry(registry, work)
+    return await in_transaction_with_retry(runtime, work)
 
 
-async def list_heartbeats(registry: Registry, *, actor: Actor) -> list[HeartbeatView]:
+async def list_heartbeats(runtime: Runtime, *, actor: Actor) -> list[HeartbeatView]:
     """Every heartbeat by name, with its state now and its silence's unresolved incident."""
     require(actor, Permission.READ)
     if visible_sources(actor, (Source.MONITORING,)) is None:
         return []  # heartbeats report as monitoring: a key bound elsewhere sees none
-    async with registry.database.transaction(write=False) as tx:
-        found = await stored.list_heartbeats(tx.connection, key_prefix=HEARTBEAT_KEY_PREFIX)
-    now = registry.clock.now()
+    async with runtime.database.reads() as conn:
+        found = await stored.list_heartbeats(conn, key_prefix=HEARTBEAT_KEY_PREFIX)
+    now = runtime.clock.now()
     return [HeartbeatView(heartbeat, heartbeat.state(now)) for heartbeat in found]
 
 
-async def check_heartbeats(registry: Registry) -> list[Incident]:
+async def check_heartbeats(runtime: Runtime) -> list[Incident]:
     """Open (or reopen) an incident for every heartbeat that went silent; return them.
 
     Safe to run in several processes at once: each silence is claimed by one conditional
     update, and only the checker that claimed it reports it.
     """
-    async with registry.database.transaction(write=False) as tx:
-        names = await stored.overdue_names(tx.connection, now=registry.clock.now())
+    async with runtime.database.reads() as conn:
+        names = await stored.overdue_names(conn, now=runtime.clock.now())
     reported = []
     for name in names:
-        incident = await in_transaction_with_retry(
-            registry, partial(_report_silence, registry, name)
-        )
+        incident = await in_transaction_with_retry(runtime, partial(_report_silence, runtime, name))
         if incident is not None:
             reported.append(incident)
     return reported
 
 
-async def _report_silence(registry: Registry, name: str, tx: Transaction) -> Incident | None:
-    now = registry.clock.now()
+async def _report_silence(runtime: Runtime, name: str, tx: Transaction) -> Incident | None:
+    now = runtime.clock.now()
     heartbeat = await stored.claim_alert(tx.connection, name, now=now)
     if heartbeat is None:
         return None  # another checker claimed it, or the job checked in meanwhile

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from incidents.db import outbox, ratelimits
 from incidents.domain.notifications import RETENTION
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +23,10 @@ class Tidied:
     notices: int
 
 
-async def tidy(registry: Registry) -> Tidied:
+async def tidy(runtime: Runtime) -> Tidied:
     """Forget drained rate-limit buckets and notifications older than their retention."""
-    now = registry.clock.now()
-    async with registry.database.transaction(write=True) as tx:
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as tx:
         buckets = await ratelimits.forget_drained(tx.connection, now=now.timestamp())
         notices = await outbox.forget_before(tx.connection, before=now - RETENTION, now=now)
         await tx.commit()

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from incidents.db import chats, counters, idempotency, queries
+from incidents.db import audit, chats, counters, idempotency
+from incidents.db import incidents as incident_store
 from incidents.db.engine import UniqueViolation
-from incidents.db.queries import IncidentFilter
+from incidents.db.incidents import IncidentFilter
 from incidents.domain.access import (
     Actor,
     Permission,
@@ -22,9 +23,9 @@ from incidents.domain.access import (
     require_source,
     visible_sources,
 )
+from incidents.domain.audit import Event
 from incidents.domain.cursor import Position
 from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
-from incidents.domain.events import Event
 from incidents.domain.incident import (
     Incident,
     Resolution,
@@ -36,8 +37,8 @@ from incidents.domain.incident import (
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole
 from incidents.service.changes import KEEP, Keep, Wanted, apply_change, write_report
-from incidents.service.context import Registry
 from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
+from incidents.service.runtime import Runtime
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -66,7 +67,7 @@ class Reported:
 
 
 async def create_incident(
-    registry: Registry,
+    runtime: Runtime,
     *,
     actor: Actor,
     description: str,
@@ -88,29 +89,29 @@ async def create_incident(
     # finds that request's committed claim.
     for _ in range(2):
         try:
-            return await _create_once(registry, actor, description, source, idempotency_key, origin)
+            return await _create_once(runtime, actor, description, source, idempotency_key, origin)
         except UniqueViolation:
             continue
     raise RuntimeError("idempotency key claimed twice without a committed claim")
 
 
 async def _create_once(
-    registry: Registry,
+    runtime: Runtime,
     actor: Actor,
     description: str,
     source: Source,
     key: str | None,
     origin: ChatOrigin | None,
 ) -> Reported:
-    now = registry.clock.now()
+    now = runtime.clock.now()
     fingerprint = _fingerprint(description, source)
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         conn = tx.connection
         message = None if origin is None else origin.message
         if message is not None:
             earlier = await chats.link_of(conn, message)
             if earlier is not None and earlier.incident_id is not None:
-                incident = await queries.get_incident(conn, earlier.incident_id)
+                incident = await incident_store.get_incident(conn, earlier.incident_id)
                 assert incident is not None, "links refer to incidents by foreign key"
                 return Reported(incident, replayed=True)
         if key is not None:
@@ -121,7 +122,7 @@ async def _create_once(
                     raise IdempotencyConflict(key)
                 # The claim and its result commit together: a visible claim has its incident.
                 assert prior.incident_id is not None
-                incident = await queries.get_incident(conn, prior.incident_id)
+                incident = await incident_store.get_incident(conn, prior.incident_id)
                 assert incident is not None, "claims refer to incidents by foreign key"
                 return Reported(incident, replayed=True)
             await idempotency.claim(
@@ -149,11 +150,11 @@ def _fingerprint(description: str, source: Source) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def get_incident(registry: Registry, *, actor: Actor, incident_id: int) -> Incident:
+async def get_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> Incident:
     """One incident by id; raises IncidentNotFound."""
     require(actor, Permission.READ)
-    async with registry.database.transaction(write=False) as tx:
-        incident = await queries.get_incident(tx.connection, incident_id)
+    async with runtime.database.reads() as conn:
+        incident = await incident_store.get_incident(conn, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
     require_incident_source(actor, incident)
@@ -161,7 +162,7 @@ async def get_incident(registry: Registry, *, actor: Actor, incident_id: int) ->
 
 
 async def list_incidents(
-    registry: Registry,
+    runtime: Runtime,
     *,
     actor: Actor,
     statuses: tuple[Status, ...] = (),
@@ -192,12 +193,12 @@ async def list_incidents(
         resolutions=resolutions,
         assignees=tuple(assignee_meant(actor, name) for name in assignees),
     )
-    async with registry.database.transaction(write=False) as tx:
+    async with runtime.database.reads() as conn:
         # One row more than asked tells whether a next page exists, without counting.
-        items = await queries.list_incidents(
-            tx.connection, flt, limit=limit + 1, offset=offset, after=after
+        items = await incident_store.list_incidents(
+            conn, flt, limit=limit + 1, offset=offset, after=after
         )
-        total = await counters.total_of(tx.connection, flt)
+        total = await counters.total_of(conn, flt)
     if len(items) <= limit:
         return Page(items=items, total=total)
     del items[limit:]
@@ -205,7 +206,7 @@ async def list_incidents(
 
 
 async def change_incident(
-    registry: Registry,
+    runtime: Runtime,
     *,
     actor: Actor,
     incident_id: int,
@@ -239,7 +240,7 @@ async def change_incident(
     for _ in range(ATTEMPTS):
         try:
             return await _change_once(
-                registry,
+                runtime,
                 actor,
                 incident_id,
                 wanted,
@@ -262,7 +263,7 @@ class Expected:
 
 
 async def _change_once(
-    registry: Registry,
+    runtime: Runtime,
     actor: Actor,
     incident_id: int,
     wanted: Wanted,
@@ -272,7 +273,7 @@ async def _change_once(
     duplicate_of: int | None,
 ) -> Incident:
     message = None if origin is None else origin.message
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         locked = await lock(tx, incident_id, duplicate_of)
         current = locked.current
         require_incident_source(actor, current)
@@ -290,39 +291,39 @@ async def _change_once(
             wanted,
             actor=actor,
             origin=origin,
-            now=registry.clock.now(),
+            now=runtime.clock.now(),
             root=locked.root,
         )
         if message is not None:
             link = Link(message, incident_id, role, None if origin is None else origin.file)
-            await chats.insert_link(tx.connection, link, now=registry.clock.now())
+            await chats.insert_link(tx.connection, link, now=runtime.clock.now())
         await tx.commit()
     return changed
 
 
 async def list_events(
-    registry: Registry, *, actor: Actor, incident_id: int, limit: int, offset: int
+    runtime: Runtime, *, actor: Actor, incident_id: int, limit: int, offset: int
 ) -> Page[Event]:
     """A page of an incident's audit trail, oldest first; raises IncidentNotFound."""
     require(actor, Permission.READ)
-    async with registry.database.transaction(write=False) as tx:
-        incident = await queries.get_incident(tx.connection, incident_id)
+    async with runtime.database.reads() as conn:
+        incident = await incident_store.get_incident(conn, incident_id)
         if incident is None:
             raise IncidentNotFound(incident_id)
         require_incident_source(actor, incident)
-        items = await queries.list_events(tx.connection, incident_id, limit=limit, offset=offset)
-        total = await queries.count_events(tx.connection, incident_id)
+        items = await audit.list_events(conn, incident_id, limit=limit, offset=offset)
+        total = await audit.count_events(conn, incident_id)
     return Page(items=items, total=total)
 
 
-async def incidents_by_status(registry: Registry) -> dict[Status, int]:
+async def incidents_by_status(runtime: Runtime) -> dict[Status, int]:
     """How many incidents are in each status (for metrics: no actor needed)."""
-    async with registry.database.transaction(write=False) as tx:
-        return await counters.incidents_by_status(tx.connection)
+    async with runtime.database.reads() as conn:
+        return await counters.incidents_by_status(conn)
 
 
 async def count_by_status(
-    registry: Registry,
+    runtime: Runtime,
     *,
     actor: Actor,
     sources: tuple[Source, ...] = (),
@@ -334,5 +335,5 @@ async def count_by_status(
     if visible is None:
         return dict.fromkeys(Status, 0)
     flt = IncidentFilter(sources=visible, words=search_words(search or ""))
-    async with registry.database.transaction(write=False) as tx:
-        return await queries.incidents_by_status(tx.connection, flt)
+    async with runtime.database.reads() as conn:
+        return await incident_store.incidents_by_status(conn, flt)

@@ -20,7 +20,7 @@ from incidents.domain.notifications import (
     is_chat_actor,
     retry_delay,
 )
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 
 async def announce_created(
@@ -155,7 +155,7 @@ async def announce_reminder(
 
 
 async def queue_reply(
-    registry: Registry,
+    runtime: Runtime,
     *,
     chat_id: int,
     payload: dict[str, Any],
@@ -163,7 +163,7 @@ async def queue_reply(
     actor: str,
 ) -> None:
     """Queue an answer in a chat that Telegram did not take; the sender delivers it later."""
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         await outbox.enqueue(
             tx.connection,
             kind=NoticeKind.REPLY,
@@ -171,17 +171,17 @@ async def queue_reply(
             chat_id=chat_id,
             actor=actor,
             payload=payload,
-            now=registry.clock.now(),
+            now=runtime.clock.now(),
         )
         await tx.commit()
 
 
 async def claim_notices(
-    registry: Registry, *, announce_chat: int | None = None, limit: int = 20
+    runtime: Runtime, *, announce_chat: int | None = None, limit: int = 20
 ) -> list[Notice]:
     """Lease due notifications for delivery, in order; another sender will not get them."""
-    now = registry.clock.now()
-    async with registry.database.transaction(write=True) as tx:
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as tx:
         notices = await outbox.claim(
             tx.connection,
             now=now,
@@ -194,16 +194,16 @@ async def claim_notices(
 
 
 async def notice_sent(
-    registry: Registry,
+    runtime: Runtime,
     notice: Notice,
     *,
     posted: Thread | None,
     role: LinkRole | None = None,
 ) -> None:
     """Record a delivered notification, and what the message it posted is (`role`)."""
-    now = registry.clock.now()
+    now = runtime.clock.now()
     try:
-        async with registry.database.transaction(write=True) as tx:
+        async with runtime.database.transaction() as tx:
             await outbox.mark_sent(tx.connection, notice.id, now=now)
             if posted is not None and role is not None:
                 incident_id = None if notice.incident is None else notice.incident.id
@@ -211,15 +211,15 @@ async def notice_sent(
             await tx.commit()
     except UniqueViolation:
         # That message is tied to something already: keep that, still record the delivery.
-        await notice_sent(registry, notice, posted=None, role=None)
+        await notice_sent(runtime, notice, posted=None, role=None)
 
 
 async def notice_failed(
-    registry: Registry, notice: Notice, *, error: str, final: bool = False
+    runtime: Runtime, notice: Notice, *, error: str, final: bool = False
 ) -> None:
     """Record a failed delivery: retried later with backoff, or given up when `final`."""
-    now = registry.clock.now()
-    async with registry.database.transaction(write=True) as tx:
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as tx:
         await outbox.mark_failed(
             tx.connection,
             notice.id,
@@ -231,14 +231,14 @@ async def notice_failed(
         await tx.commit()
 
 
-async def release_notices(registry: Registry, notices: Sequence[Notice]) -> None:
+async def release_notices(runtime: Runtime, notices: Sequence[Notice]) -> None:
     """Hand claimed notifications back untried, to be claimed again in order."""
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         await outbox.release(tx.connection, [notice.id for notice in notices])
         await tx.commit()
 
 
-async def pending_notices(registry: Registry) -> int:
+async def pending_notices(runtime: Runtime) -> int:
     """How many notifications wait for delivery."""
-    async with registry.database.transaction(write=False) as tx:
-        return await outbox.pending_count(tx.connection)
+    async with runtime.database.reads() as conn:
+        return await outbox.pending_count(conn)

@@ -5,19 +5,19 @@ from __future__ import annotations
 from incidents.db import ratelimits
 from incidents.domain.errors import RateLimited
 from incidents.domain.ratelimit import Rate, retry_after
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 
-async def spend(registry: Registry, *, bucket: str, rate: Rate, who: str) -> None:
+async def spend(runtime: Runtime, *, bucket: str, rate: Rate, who: str) -> None:
     """Count one request against `bucket`; raises RateLimited when `rate` admits no more.
 
     `who` names the bucket's owner in the refusal ("this key", "this address").
     """
     if rate.unlimited:
         return
-    now = registry.clock.now().timestamp()
+    now = runtime.clock.now().timestamp()
     # One statement decides, atomically: no transaction around it (a bucket may be lost).
-    async with registry.database.atomic() as connection:
+    async with runtime.database.atomic() as connection:
         admitted = await ratelimits.take(
             connection, bucket, now=now, interval=rate.interval, period=rate.period_seconds
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from incidents.db import queries
+from incidents.db import audit as trail
+from incidents.db import incidents
 from incidents.db import reminders as stored
 from incidents.db.engine import Transaction
-from incidents.domain import events
+from incidents.domain import audit
 from incidents.domain.access import Actor
 from incidents.domain.reminders import (
     REMINDED_STATUSES,
@@ -17,8 +18,8 @@ from incidents.domain.reminders import (
     waiting_since,
 )
 from incidents.service.alerts import in_transaction_with_retry
-from incidents.service.context import Registry
 from incidents.service.outbox import announce_reminder
+from incidents.service.runtime import Runtime
 
 REMINDERS_ACTOR = Actor.system(REMINDERS_COMPONENT)
 
@@ -31,7 +32,7 @@ class Reminded:
     number: int
 
 
-async def check_reminders(registry: Registry, *, policy: ReminderPolicy) -> list[Reminded]:
+async def check_reminders(runtime: Runtime, *, policy: ReminderPolicy) -> list[Reminded]:
     """Queue every reminder due now. Safe in several processes at once: each reminder is
     claimed by one conditional write, and only the process that claimed it queues it."""
     queued = []
@@ -39,13 +40,11 @@ async def check_reminders(registry: Registry, *, policy: ReminderPolicy) -> list
         wait = policy.interval(status)
         if wait is None:
             continue
-        async with registry.database.transaction(write=False) as tx:
-            ids = await stored.due_ids(
-                tx.connection, status=status, wait=wait, now=registry.clock.now()
-            )
+        async with runtime.database.reads() as conn:
+            ids = await stored.due_ids(conn, status=status, wait=wait, now=runtime.clock.now())
         for incident_id in ids:
             reminded = await in_transaction_with_retry(
-                registry, partial(_remind, registry, incident_id, policy)
+                runtime, partial(_remind, runtime, incident_id, policy)
             )
             if reminded is not None:
                 queued.append(reminded)
@@ -53,15 +52,15 @@ async def check_reminders(registry: Registry, *, policy: ReminderPolicy) -> list
 
 
 async def _remind(
-    registry: Registry, incident_id: int, policy: ReminderPolicy, tx: Transaction
+    runtime: Runtime, incident_id: int, policy: ReminderPolicy, tx: Transaction
 ) -> Reminded | None:
-    incident = await queries.get_incident(tx.connection, incident_id, for_update=True)
+    incident = await incidents.get_incident(tx.connection, incident_id, for_update=True)
     if incident is None:
         return None
     wait = policy.interval(incident.status)
     if wait is None:
         return None  # it moved on meanwhile, to a status nobody is reminded of
-    now = registry.clock.now()
+    now = runtime.clock.now()
     since = waiting_since(incident)
     number = await stored.claim(
         tx.connection, incident.id, status=incident.status, waiting_since=since, wait=wait, now=now
@@ -69,8 +68,8 @@ async def _remind(
     if number is None:
         return None
     waited = int((now - since).total_seconds())
-    happened = events.reminded(incident.status, number=number, waited_seconds=waited)
-    [event_id] = await queries.insert_events(
+    happened = audit.reminded(incident.status, number=number, waited_seconds=waited)
+    [event_id] = await trail.insert_events(
         tx.connection,
         incident.id,
         [happened],

@@ -16,12 +16,12 @@ from incidents.domain.stats import (
     WeekTiming,
     spread,
 )
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 NOTHING = Spread(0, None, None)
 
 
-async def overview(registry: Registry, *, actor: Actor, period: Period) -> Stats:
+async def overview(runtime: Runtime, *, actor: Actor, period: Period) -> Stats:
     """Counts, spans and the per-day series of `period`, as far as `actor` may see."""
     require(actor, Permission.READ)
     sources = visible_sources(actor, period.sources)
@@ -29,11 +29,11 @@ async def overview(registry: Registry, *, actor: Actor, period: Period) -> Stats
     whole = [Bucket(period.since, period.start, period.end)]
     if sources is None:  # a key bound to another source sees nothing of these
         return _assemble(period, days, {}, ({}, {}), dict.fromkeys(Resolution, 0), {})
-    async with registry.database.transaction(write=False) as tx:
-        reported = await stored.reported(tx.connection, days, sources)
-        moved = await stored.moved(tx.connection, days, sources)
-        ended = await stored.resolutions(tx.connection, period.start, period.end, sources)
-        ranked = await stored.order_statistics(tx.connection, whole, sources)
+    async with runtime.database.reads() as conn:
+        reported = await stored.reported(conn, days, sources)
+        moved = await stored.moved(conn, days, sources)
+        ended = await stored.resolutions(conn, period.start, period.end, sources)
+        ranked = await stored.order_statistics(conn, whole, sources)
     return _assemble(period, days, reported, moved, ended, ranked)
 
 
@@ -77,15 +77,15 @@ def _timing(ranked: stored.Ranked, metric: str, bucket: int) -> Timing:
     return Timing(overall=of(None), by_source={s: of(s) for s in Source})
 
 
-async def weekly(registry: Registry, *, actor: Actor, period: Period) -> list[WeekTiming]:
+async def weekly(runtime: Runtime, *, actor: Actor, period: Period) -> list[WeekTiming]:
     """The median time to take and to resolve of each week's reports in `period`."""
     require(actor, Permission.READ)
     sources = visible_sources(actor, period.sources)
     weeks = period.weeks()
     ranked: stored.Ranked = {}
     if sources is not None:
-        async with registry.database.transaction(write=False) as tx:
-            ranked = await stored.order_statistics(tx.connection, weeks, sources)
+        async with runtime.database.reads() as conn:
+            ranked = await stored.order_statistics(conn, weeks, sources)
     return [
         WeekTiming(
             first_day=week.first_day,
@@ -97,12 +97,12 @@ async def weekly(registry: Registry, *, actor: Actor, period: Period) -> list[We
 
 
 async def oldest_open(
-    registry: Registry, *, actor: Actor, sources: tuple[Source, ...] = (), limit: int
+    runtime: Runtime, *, actor: Actor, sources: tuple[Source, ...] = (), limit: int
 ) -> list[Waiting]:
     """The open incidents reported longest ago that `actor` may see, oldest first."""
     require(actor, Permission.READ)
     visible = visible_sources(actor, sources)
     if visible is None:
         return []
-    async with registry.database.transaction(write=False) as tx:
-        return await stored.oldest_open(tx.connection, limit=limit, sources=visible)
+    async with runtime.database.reads() as conn:
+        return await stored.oldest_open(conn, limit=limit, sources=visible)

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 import snowballstemmer
 
-from incidents.db import chats, outbox, queries
+from incidents.db import chats, outbox
+from incidents.db import incidents as incident_store
 from incidents.db import suggestions as offers
 from incidents.db.engine import Transaction, UniqueViolation
 from incidents.domain.access import Actor, Permission, require, require_source
@@ -23,7 +24,7 @@ from incidents.domain.notifications import ChatOrigin, Link, LinkRole, NoticeKin
 from incidents.domain.reports import ReportRules, Stemmers
 from incidents.domain.suggestions import Suggestion, SuggestionState
 from incidents.service.changes import write_report
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 # Who takes back the offers nobody answered, as the trail and the outbox name it.
 EXPIRY_ACTOR = "system:suggestions"
@@ -57,17 +58,17 @@ class Recorded:
 
 
 async def offer(
-    registry: Registry, *, origin: ChatOrigin, author: str, text: str, ttl: timedelta
+    runtime: Runtime, *, origin: ChatOrigin, author: str, text: str, ttl: timedelta
 ) -> bool:
     """Note an offer about a person's message; False when it was answered or offered before."""
     message = origin.message
     assert message is not None, "an offer is about a message"
-    now = registry.clock.now()
+    now = runtime.clock.now()
     pending = Suggestion(
         message, author, text, origin.file, SuggestionState.PENDING, expires_at=now + ttl
     )
     try:
-        async with registry.database.transaction(write=True) as tx:
+        async with runtime.database.transaction() as tx:
             if await chats.link_of(tx.connection, message) is not None:
                 return False
             await offers.insert(tx.connection, pending, now=now)
@@ -77,39 +78,39 @@ async def offer(
     return True
 
 
-async def posted(registry: Registry, message: Thread, *, reply_id: int) -> None:
+async def posted(runtime: Runtime, message: Thread, *, reply_id: int) -> None:
     """Remember the bot's message making the offer; if it was closed meanwhile, take it back."""
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         current = await offers.get(tx.connection, message, for_update=True)
         if current is None:
             return
         await offers.set_reply(tx.connection, message, reply_id=reply_id)
         if current.state in (SuggestionState.DECLINED, SuggestionState.EXPIRED):
             await _take_back(
-                tx, message.chat_id, reply_id, actor=EXPIRY_ACTOR, now=registry.clock.now()
+                tx, message.chat_id, reply_id, actor=EXPIRY_ACTOR, now=runtime.clock.now()
             )
         await tx.commit()
 
 
 async def record(
-    registry: Registry, *, message: Thread, actor: Actor, source: Source, card: Thread
+    runtime: Runtime, *, message: Thread, actor: Actor, source: Source, card: Thread
 ) -> Recorded:
     """Record the offered message as an incident reported by its author, with `actor` (who
     pressed Record) named in the `created` event; `card` (the offer) becomes its card."""
     require(actor, Permission.REPORT)
     require_source(actor, source)
-    now = registry.clock.now()
-    async with registry.database.transaction(write=True) as tx:
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as tx:
         current = await offers.get(tx.connection, message, for_update=True)
         if current is None or current.state in (SuggestionState.DECLINED, SuggestionState.EXPIRED):
             return Recorded(Outcome.CLOSED)
         if current.state is SuggestionState.RECORDED:
             assert current.incident_id is not None, "a recorded offer names its incident"
-            incident = await queries.get_incident(tx.connection, current.incident_id)
+            incident = await incident_store.get_incident(tx.connection, current.incident_id)
             return Recorded(Outcome.REPEATED, incident)
         link = await chats.link_of(tx.connection, message)
         if link is not None and link.incident_id is not None:  # an edit tagged it meanwhile
-            incident = await queries.get_incident(tx.connection, link.incident_id)
+            incident = await incident_store.get_incident(tx.connection, link.incident_id)
             await _settle_recorded(tx, message, link.incident_id, card=card, by=actor, now=now)
             await tx.commit()
             return Recorded(Outcome.REPEATED, incident)
@@ -127,11 +128,11 @@ async def record(
     return Recorded(Outcome.RECORDED, incident)
 
 
-async def decline(registry: Registry, *, message: Thread, actor: Actor, reply: Thread) -> bool:
+async def decline(runtime: Runtime, *, message: Thread, actor: Actor, reply: Thread) -> bool:
     """Take back the offer about `message` (the bot's `reply`); False when it was not open."""
     require(actor, Permission.REPORT)
-    now = registry.clock.now()
-    async with registry.database.transaction(write=True) as tx:
+    now = runtime.clock.now()
+    async with runtime.database.transaction() as tx:
         current = await offers.get(tx.connection, message, for_update=True)
         if current is None or current.state is not SuggestionState.PENDING:
             return False
@@ -144,14 +145,14 @@ async def decline(registry: Registry, *, message: Thread, actor: Actor, reply: T
     return True
 
 
-async def expire_due(registry: Registry) -> int:
+async def expire_due(runtime: Runtime) -> int:
     """Take back every offer nobody answered in time; returns how many. Any number of
     processes may run this at once: each offer expires in exactly one of them."""
-    now = registry.clock.now()
-    async with registry.database.transaction(write=False) as tx:
-        if not await offers.any_due(tx.connection, now=now):
+    now = runtime.clock.now()
+    async with runtime.database.reads() as conn:
+        if not await offers.any_due(conn, now=now):
             return 0
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         expired = await offers.expire_due(tx.connection, now=now, by=EXPIRY_ACTOR)
         for offered in expired:
             if offered.reply_id is not None:
@@ -161,10 +162,10 @@ async def expire_due(registry: Registry) -> int:
     return len(expired)
 
 
-async def revise(registry: Registry, *, message: Thread, text: str) -> bool:
+async def revise(runtime: Runtime, *, message: Thread, text: str) -> bool:
     """An edit of a message: a pending offer takes its text. Returns whether the message was
     ever offered (then it is never offered again)."""
-    async with registry.database.transaction(write=True) as tx:
+    async with runtime.database.transaction() as tx:
         current = await offers.get(tx.connection, message, for_update=True)
         if current is None:
             return False

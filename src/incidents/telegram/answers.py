@@ -11,7 +11,7 @@ from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Incident
 from incidents.domain.notifications import Attachment, ChatOrigin, LinkRole
 from incidents.service import chats
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.telegram.keyboards import buttons
 from incidents.telegram.replies import Outgoing, Replier
 from incidents.telegram.texts import Texts
@@ -59,8 +59,8 @@ def origin_of(message: Message) -> ChatOrigin:
 class Answers:
     """Replies to people's messages through the Replier, cards tied to their incidents."""
 
-    def __init__(self, registry: Registry, texts: Texts, replier: Replier) -> None:
-        self.registry = registry
+    def __init__(self, runtime: Runtime, texts: Texts, replier: Replier) -> None:
+        self.runtime = runtime
         self.texts = texts
         self.replier = replier
 
@@ -105,7 +105,7 @@ class Answers:
 
     async def files(self, incident: Incident) -> list[Attachment]:
         """The photos and documents of an incident, for its card."""
-        return await chats.files_of(self.registry, incident.id)
+        return await chats.files_of(self.runtime, incident.id)
 
     async def _send(self, bot: Bot, message: Message, outgoing: Outgoing) -> None:
         await self.replier.send(bot, outgoing, actor=actor_of(message.from_user).name)

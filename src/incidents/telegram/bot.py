@@ -19,7 +19,7 @@ from aiogram.enums import ParseMode
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from incidents.service import suggestions
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from incidents.telegram.answers import Answers
 from incidents.telegram.handlers import build_router
@@ -49,7 +49,7 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
+def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
     """A dispatcher with the handlers, the chat policy and what handlers are handed."""
     chats = {chat_id: chat.source for chat_id, chat in settings.telegram_chats.items()}
     if settings.telegram_notify_chat is not None:
@@ -57,10 +57,10 @@ def build_dispatcher(settings: Settings, registry: Registry) -> Dispatcher:
         chats.setdefault(settings.telegram_notify_chat, None)
     policy = ChatPolicy(chats=chats, users=settings.telegram_users)
     texts = Texts(settings.language)
-    answers = Answers(registry, texts, Replier(registry))
+    answers = Answers(runtime, texts, Replier(runtime))
     offers = Offers.of(settings, texts)
     dispatcher = Dispatcher(
-        registry=registry,
+        runtime=runtime,
         texts=texts,
         policy=policy,
         answers=answers,
@@ -82,7 +82,7 @@ class TelegramDoor:
     def __init__(
         self,
         settings: Settings,
-        registry: Registry,
+        runtime: Runtime,
         *,
         sender_interval: float = 1.0,
         backoff: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
@@ -91,9 +91,9 @@ class TelegramDoor:
         self.sender_interval = sender_interval
         self.backoff = backoff
         self.bot = build_bot(settings)
-        self.dispatcher = build_dispatcher(settings, registry)
+        self.dispatcher = build_dispatcher(settings, runtime)
         self.sender = NotificationSender(
-            self.bot, registry, Texts(settings.language), notify_chat=settings.telegram_notify_chat
+            self.bot, runtime, Texts(settings.language), notify_chat=settings.telegram_notify_chat
         )
         self._stop = asyncio.Event()
         self._stop_polling = asyncio.Event()
@@ -103,13 +103,13 @@ class TelegramDoor:
     async def start_sender(self) -> None:
         """Start draining the outbox in the background."""
         self._stop.clear()
-        registry = self.sender.registry
+        runtime = self.sender.runtime
         self._sender_task = asyncio.create_task(
             self.sender.run(
                 self._stop,
                 interval=self.sender_interval,
                 # Offers nobody answered in time are taken back, by whichever process is first.
-                chores=[lambda: suggestions.expire_due(registry)],
+                chores=[lambda: suggestions.expire_due(runtime)],
             )
         )
 
@@ -230,8 +230,8 @@ class TelegramDoor:
 
 async def run_polling(settings: Settings) -> None:
     """`incidents bot`: poll Telegram and deliver notifications until interrupted."""
-    registry = Registry.open(settings)
-    door = TelegramDoor(settings, registry)
+    runtime = Runtime.open(settings)
+    door = TelegramDoor(settings, runtime)
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         # Stop taking updates, finish the ones in hand and the notification round, then exit.
@@ -240,4 +240,4 @@ async def run_polling(settings: Settings) -> None:
     try:
         await door.poll()
     finally:
-        await registry.close()
+        await runtime.close()

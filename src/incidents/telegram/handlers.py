@@ -21,8 +21,8 @@ from incidents.domain.incident import (
 )
 from incidents.domain.notifications import ChatOrigin, LinkRole
 from incidents.service import incidents
-from incidents.service.context import Registry
 from incidents.service.digest import current_digest
+from incidents.service.runtime import Runtime
 from incidents.telegram import reports
 from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
 from incidents.telegram.keyboards import IncidentAction, OfferAnswer
@@ -46,7 +46,7 @@ async def new(
     message: Message,
     bot: Bot,
     command: CommandObject,
-    registry: Registry,
+    runtime: Runtime,
     answers: Answers,
     policy: ChatPolicy,
 ) -> None:
@@ -56,7 +56,7 @@ async def new(
         return
     source = policy.default_source(message.chat.id)
     await reports.report(
-        message, bot, registry, answers, description=command.args or "", source=source
+        message, bot, runtime, answers, description=command.args or "", source=source
     )
 
 
@@ -64,7 +64,7 @@ async def list_(
     message: Message,
     bot: Bot,
     command: CommandObject,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
@@ -77,7 +77,7 @@ async def list_(
             await answers.text(bot, message, texts.words.bad_status)
             return
     page = await incidents.list_incidents(
-        registry, actor=actor_of(message.from_user), statuses=statuses, limit=15, offset=0
+        runtime, actor=actor_of(message.from_user), statuses=statuses, limit=15, offset=0
     )
     await answers.text(bot, message, texts.listing(page.items))
 
@@ -86,7 +86,7 @@ async def show(
     message: Message,
     bot: Bot,
     command: CommandObject,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
@@ -96,14 +96,14 @@ async def show(
         await answers.text(bot, message, texts.words.usage_id.format(command="show"))
         return
     actor = actor_of(message.from_user)
-    incident = await incidents.get_incident(registry, actor=actor, incident_id=incident_id)
+    incident = await incidents.get_incident(runtime, actor=actor, incident_id=incident_id)
     count = (
         await incidents.list_events(
-            registry, actor=actor, incident_id=incident_id, limit=1, offset=0
+            runtime, actor=actor, incident_id=incident_id, limit=1, offset=0
         )
     ).total
     trail = await incidents.list_events(
-        registry, actor=actor, incident_id=incident_id, limit=5, offset=max(0, count - 5)
+        runtime, actor=actor, incident_id=incident_id, limit=5, offset=max(0, count - 5)
     )
     details = texts.details(incident, trail.items, files=await answers.files(incident))
     await answers.card(bot, message, incident, details=details)
@@ -113,7 +113,7 @@ async def move(
     message: Message,
     bot: Bot,
     command: CommandObject,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
@@ -126,7 +126,7 @@ async def move(
     verb = Verb(command.command.lower())
     why = (command.args or "").split(maxsplit=1)[1:]
     changed = await incidents.change_incident(
-        registry,
+        runtime,
         actor=actor_of(message.from_user),
         incident_id=incident_id,
         status=VERB_TARGET[verb],
@@ -138,11 +138,11 @@ async def move(
 
 
 async def mine(
-    message: Message, bot: Bot, registry: Registry, texts: Texts, answers: Answers
+    message: Message, bot: Bot, runtime: Runtime, texts: Texts, answers: Answers
 ) -> None:
     """`/mine`: the open incidents assigned to the one who asks."""
     page = await incidents.list_incidents(
-        registry,
+        runtime,
         actor=actor_of(message.from_user),
         statuses=OPEN_STATUSES,
         assignees=("me",),
@@ -155,13 +155,13 @@ async def mine(
 async def digest(
     message: Message,
     bot: Bot,
-    registry: Registry,
+    runtime: Runtime,
     answers: Answers,
     reminder_texts: ReminderTexts,
     zone: ZoneInfo,
 ) -> None:
     """`/digest`: the morning digest, as it reads now."""
-    found = await current_digest(registry, actor=actor_of(message.from_user), zone=zone)
+    found = await current_digest(runtime, actor=actor_of(message.from_user), zone=zone)
     await answers.text(bot, message, reminder_texts.digest(found))
 
 
@@ -169,7 +169,7 @@ async def dup(
     message: Message,
     bot: Bot,
     command: CommandObject,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
@@ -182,7 +182,7 @@ async def dup(
     duplicate, original = ids
     assert duplicate is not None
     changed = await incidents.change_incident(
-        registry,
+        runtime,
         actor=actor_of(message.from_user),
         incident_id=duplicate,
         status=Status.CLOSED,
@@ -197,7 +197,7 @@ async def note(
     message: Message,
     bot: Bot,
     command: CommandObject,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
@@ -208,7 +208,7 @@ async def note(
         await answers.text(bot, message, texts.words.usage_note)
         return
     await reports.add_note(
-        message, bot, registry, answers, incident_id, parts[1], role=LinkRole.COMMAND
+        message, bot, runtime, answers, incident_id, parts[1], role=LinkRole.COMMAND
     )
 
 
@@ -216,7 +216,7 @@ async def pressed(
     query: CallbackQuery,
     bot: Bot,
     callback_data: IncidentAction,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
@@ -225,7 +225,7 @@ async def pressed(
     chat_id = query.message.chat.id if query.message is not None else None
     try:
         incident = await incidents.change_incident(
-            registry,
+            runtime,
             actor=actor,
             incident_id=callback_data.id,
             status=VERB_TARGET[callback_data.verb],
@@ -235,7 +235,7 @@ async def pressed(
         )
         answer = texts.words.done
     except (VersionMismatch, IllegalTransition):
-        incident = await incidents.get_incident(registry, actor=actor, incident_id=callback_data.id)
+        incident = await incidents.get_incident(runtime, actor=actor, incident_id=callback_data.id)
         answer = texts.words.changed_meanwhile
     if isinstance(query.message, Message):
         await answers.redraw(bot, query.message.chat.id, query.message.message_id, incident)

@@ -12,7 +12,7 @@ from incidents.domain.incident import parse_source_tag
 from incidents.domain.notifications import Thread
 from incidents.domain.reports import ReportRules
 from incidents.service import suggestions
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.service.suggestions import Outcome
 from incidents.settings import Settings
 from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
@@ -43,7 +43,7 @@ class Offers:
         )
         return cls(settings, rules, texts)
 
-    async def consider(self, bot: Bot, registry: Registry, message: Message) -> None:
+    async def consider(self, bot: Bot, runtime: Runtime, message: Message) -> None:
         """Offer to record `message` when it may be offered and reads like a report."""
         text = message.text or message.caption or ""
         me = await bot.me()  # cached after the first call
@@ -56,17 +56,17 @@ class Offers:
         origin = origin_of(message)
         author = actor_of(message.from_user).name
         ttl = self.settings.telegram_suggest_ttl
-        if not await suggestions.offer(registry, origin=origin, author=author, text=text, ttl=ttl):
+        if not await suggestions.offer(runtime, origin=origin, author=author, text=text, ttl=ttl):
             return
-        await self._post(bot, registry, message)
+        await self._post(bot, runtime, message)
 
-    async def edited(self, bot: Bot, registry: Registry, message: Message) -> None:
+    async def edited(self, bot: Bot, runtime: Runtime, message: Message) -> None:
         """An edit of an untied message: a pending offer takes the new text; a message never
         offered may be offered now; one offered before, never again."""
         here = Thread(message.chat.id, message.message_id)
         text = message.text or message.caption or ""
-        if not await suggestions.revise(registry, message=here, text=text):
-            await self.consider(bot, registry, message)
+        if not await suggestions.revise(runtime, message=here, text=text):
+            await self.consider(bot, runtime, message)
 
     def may_offer(self, message: Message, *, bot_id: int) -> bool:
         """A person's own words in a group chat with offers on, not addressed to the bot."""
@@ -88,7 +88,7 @@ class Offers:
             and (replied_user is None or replied_user.id != bot_id)
         )
 
-    async def _post(self, bot: Bot, registry: Registry, message: Message) -> None:
+    async def _post(self, bot: Bot, runtime: Runtime, message: Message) -> None:
         # An offer Telegram does not take now is not queued: offered late, it would be noise.
         # The message stays offered, so it is not offered again either.
         words = self.texts.words
@@ -105,14 +105,14 @@ class Offers:
             log.warning("offer in chat %s not made: %s", message.chat.id, error)
             return
         here = Thread(message.chat.id, message.message_id)
-        await suggestions.posted(registry, here, reply_id=where.message_id)
+        await suggestions.posted(runtime, here, reply_id=where.message_id)
 
 
 async def answered(
     query: CallbackQuery,
     bot: Bot,
     callback_data: OfferAnswer,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     answers: Answers,
     policy: ChatPolicy,
@@ -127,11 +127,11 @@ async def answered(
     reply = Thread(chat_id, offer.message_id)
     actor = actor_of(query.from_user)
     if not callback_data.record:
-        declined = await suggestions.decline(registry, message=message, actor=actor, reply=reply)
+        declined = await suggestions.decline(runtime, message=message, actor=actor, reply=reply)
         await answer_query(query, texts.words.declined if declined else texts.words.offer_closed)
         return
     done = await suggestions.record(
-        registry,
+        runtime,
         message=message,
         actor=actor,
         source=policy.default_source(chat_id),

@@ -17,7 +17,7 @@ from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyParameters
 
 from incidents.domain.notifications import LinkRole, Thread
 from incidents.service import chats, outbox
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,8 @@ async def post(bot: Bot, message: Outgoing) -> Thread:
 class Replier:
     """Answers in chats; what Telegram does not take now goes to the outbox, in order."""
 
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def send(self, bot: Bot, message: Outgoing, *, actor: str) -> None:
         """Send `message`, tie it to its incident, or queue it; never raises for Telegram."""
@@ -128,7 +128,7 @@ class Replier:
         except Exception as error:  # unreachable, 5xx, an HTML error page: try again later
             log.warning("reply in chat %s queued: %s", message.chat_id, error)
             await outbox.queue_reply(
-                self.registry,
+                self.runtime,
                 chat_id=message.chat_id,
                 payload=message.payload(),
                 incident_id=message.incident_id,
@@ -137,5 +137,5 @@ class Replier:
             return
         if message.role is not None:
             await chats.link_message(
-                self.registry, posted, incident_id=message.incident_id, role=message.role
+                self.runtime, posted, incident_id=message.incident_id, role=message.role
             )

@@ -11,7 +11,7 @@ from incidents.domain.incident import Source, parse_source_tag
 from incidents.domain.notifications import ABOUT_ONE_INCIDENT, LinkRole, Thread
 from incidents.service import chats, incidents
 from incidents.service.chats import EditOutcome
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.telegram.answers import Answers, actor_of, origin_of
 from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy
@@ -34,7 +34,7 @@ def report_form(text: str, default: Source) -> tuple[Source, str] | None:
 async def report(
     message: Message,
     bot: Bot,
-    registry: Registry,
+    runtime: Runtime,
     answers: Answers,
     *,
     description: str,
@@ -42,7 +42,7 @@ async def report(
 ) -> None:
     """Record a report made by `message` (once), and answer with its card."""
     reported = await incidents.create_incident(
-        registry,
+        runtime,
         actor=actor_of(message.from_user),
         description=description,
         source=source,
@@ -54,7 +54,7 @@ async def report(
 async def add_note(
     message: Message,
     bot: Bot,
-    registry: Registry,
+    runtime: Runtime,
     answers: Answers,
     incident_id: int,
     text: str,
@@ -63,7 +63,7 @@ async def add_note(
 ) -> None:
     """Append a note asked by `message` (once), and say so."""
     await incidents.change_incident(
-        registry,
+        runtime,
         actor=actor_of(message.from_user),
         incident_id=incident_id,
         note=text,
@@ -76,7 +76,7 @@ async def add_note(
 async def not_a_command(
     message: Message,
     bot: Bot,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     policy: ChatPolicy,
     answers: Answers,
@@ -88,28 +88,28 @@ async def not_a_command(
     default = policy.default_source(message.chat.id)
     replied = message.reply_to_message
     if replied is not None:
-        link = await chats.link_of(registry, Thread(message.chat.id, replied.message_id))
+        link = await chats.link_of(runtime, Thread(message.chat.id, replied.message_id))
         if link is not None and link.incident_id is not None and link.role in ABOUT_ONE_INCIDENT:
             await add_note(
-                message, bot, registry, answers, link.incident_id, text, role=LinkRole.NOTE
+                message, bot, runtime, answers, link.incident_id, text, role=LinkRole.NOTE
             )
             return
         if link is not None and link.role is LinkRole.PROMPT:
             source, description = report_form(text, default) or (default, text)
-            await report(message, bot, registry, answers, description=description, source=source)
+            await report(message, bot, runtime, answers, description=description, source=source)
             return
     if message.forward_origin is not None and message.chat.type == "private":
-        await forwarded(message, bot, registry, texts, answers)
+        await forwarded(message, bot, runtime, texts, answers)
         return
     form = parse_source_tag(text)
     if form is not None:
-        await report(message, bot, registry, answers, description=form[1], source=form[0])
+        await report(message, bot, runtime, answers, description=form[1], source=form[0])
         return
-    await offers.consider(bot, registry, message)
+    await offers.consider(bot, runtime, message)
 
 
 async def forwarded(
-    message: Message, bot: Bot, registry: Registry, texts: Texts, answers: Answers
+    message: Message, bot: Bot, runtime: Runtime, texts: Texts, answers: Answers
 ) -> None:
     """A message forwarded to the bot in private becomes an incident, crediting its author."""
     text = message.text or message.caption
@@ -118,7 +118,7 @@ async def forwarded(
         return
     author = _origin_name(message)
     description = f"{text}\n\n{texts.words.forwarded_from.format(name=author)}"
-    await report(message, bot, registry, answers, description=description, source=Source.OPERATOR)
+    await report(message, bot, runtime, answers, description=description, source=Source.OPERATOR)
 
 
 def _origin_name(message: Message) -> str:
@@ -135,7 +135,7 @@ def _origin_name(message: Message) -> str:
 async def edited(
     message: Message,
     bot: Bot,
-    registry: Registry,
+    runtime: Runtime,
     texts: Texts,
     policy: ChatPolicy,
     answers: Answers,
@@ -145,7 +145,7 @@ async def edited(
     text = message.text or message.caption or ""
     form = report_form(text, policy.default_source(message.chat.id))
     done = await chats.record_edit(
-        registry,
+        runtime,
         actor=actor_of(message.from_user),
         origin=origin_of(message),
         text=text if form is None else form[1],
@@ -153,6 +153,6 @@ async def edited(
     if done.outcome is EditOutcome.NOTED and done.incident is not None:
         await answers.text(bot, message, texts.words.note_added.format(id=done.incident.id))
     elif done.outcome is EditOutcome.UNTIED and form is not None:
-        await report(message, bot, registry, answers, description=form[1], source=form[0])
+        await report(message, bot, runtime, answers, description=form[1], source=form[0])
     elif done.outcome is EditOutcome.UNTIED:
-        await offers.edited(bot, registry, message)
+        await offers.edited(bot, runtime, message)

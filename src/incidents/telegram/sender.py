@@ -15,7 +15,7 @@ from incidents.domain.incident import Incident
 from incidents.domain.notifications import LinkRole, Notice, NoticeKind
 from incidents.domain.reminders import still_relevant
 from incidents.service import outbox
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.telegram.keyboards import buttons
 from incidents.telegram.reminder_texts import ReminderTexts
 from incidents.telegram.replies import REFUSED, Outgoing, post
@@ -35,17 +35,17 @@ class NotificationSender:
     """Drains the outbox: announcements, change notices to each following chat, replies."""
 
     def __init__(
-        self, bot: Bot, registry: Registry, texts: Texts, *, notify_chat: int | None
+        self, bot: Bot, runtime: Runtime, texts: Texts, *, notify_chat: int | None
     ) -> None:
         self.bot = bot
-        self.registry = registry
+        self.runtime = runtime
         self.texts = texts
         self.notify_chat = notify_chat
         self.reminder_texts = ReminderTexts(texts, texts.language)
 
     async def deliver_due(self) -> int:
         """Try every notification due now, each chat's in order; returns how many went out."""
-        notices = await outbox.claim_notices(self.registry, announce_chat=self.notify_chat)
+        notices = await outbox.claim_notices(self.runtime, announce_chat=self.notify_chat)
         delivered = 0
         stalled: set[int | None] = set()  # chats whose next notification failed this round
         posted: dict[tuple[int, int], int] = {}  # announcements made this round
@@ -61,15 +61,15 @@ class NotificationSender:
                 log.warning(
                     "notification %s not delivered (try %s): %s", notice.id, notice.attempts, error
                 )
-                await outbox.notice_failed(self.registry, notice, error=str(error), final=refused)
+                await outbox.notice_failed(self.runtime, notice, error=str(error), final=refused)
                 if refused:  # given up: the chat's next ones need not wait for it
                     continue
                 stalled.add(chat)
                 later = [n for n in notices[index + 1 :] if self._chat_of(n) == chat]
-                await outbox.release_notices(self.registry, later)
+                await outbox.release_notices(self.runtime, later)
                 continue
             await outbox.notice_sent(
-                self.registry, notice, posted=where, role=self._role(notice, message)
+                self.runtime, notice, posted=where, role=self._role(notice, message)
             )
             if where is not None and notice.kind is NoticeKind.CREATED and notice.incident:
                 posted[(notice.incident.id, where.chat_id)] = where.message_id

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape as escape_html
 
+from incidents.domain.audit import Event, EventKind
 from incidents.domain.bidi import isolate_bidi
 from incidents.domain.errors import (
     DomainError,
@@ -17,7 +18,6 @@ from incidents.domain.errors import (
     StorageUnavailable,
     VersionMismatch,
 )
-from incidents.domain.events import Event, EventKind
 from incidents.domain.incident import Incident, Resolution, Source, Status, Verb
 from incidents.domain.notifications import Attachment
 
@@ -112,7 +112,7 @@ EN = Catalogue(
     "/new Scooter #42 is offline",
     usage_id="Give the incident number: /{command} 42",
     usage_note="Give the number and the text: /note 42 Courier is on the way",
-    refused_chat="Sorry, this chat is not connected to the incident registry. "
+    refused_chat="Sorry, this chat is not connected to the incident runtime. "
     "Ask an administrator to add it.",
     nothing_open="No open incidents.",
     note_added="Note added to incident #{id}.",

@@ -19,7 +19,7 @@ from incidents.domain.access import Actor
 from incidents.domain.bidi import isolate_bidi
 from incidents.domain.errors import Unauthenticated
 from incidents.service import accounts
-from incidents.service.context import Registry
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from incidents.web.errors import CsrfRefused, FormRefused, SignInRequired
 from incidents.web.security import SecurityHeaders
@@ -74,7 +74,7 @@ class Visit:
 
     request: Request
     console: Console
-    registry: Registry
+    runtime: Runtime
     session: Session
     actor: Actor | None
     session_changed: bool
@@ -131,7 +131,7 @@ class Visit:
 async def get_visit(request: Request) -> Visit:
     """The visit of `request`: its session (a new one if none), and its account checked afresh."""
     console: Console = request.app.state.console
-    registry: Registry = request.app.state.registry
+    runtime: Runtime = request.app.state.runtime
     session = console.cookie.read(request)
     changed = session is None
     session = session or Session.anonymous()
@@ -139,7 +139,7 @@ async def get_visit(request: Request) -> Visit:
     if session.username is not None and session.signed_in_at is not None:
         try:
             actor = await accounts.authenticate_session(
-                registry,
+                runtime,
                 username=session.username,
                 signed_in_at=session.signed_in_at,
                 generation=session.generation,
@@ -150,7 +150,7 @@ async def get_visit(request: Request) -> Visit:
             session, changed = Session.anonymous(), True
     # An error page keeps the header (who is signed in, sign out) of the page that failed.
     request.state.console_actor, request.state.console_csrf = actor, session.csrf
-    return Visit(request, console, registry, session, actor, changed)
+    return Visit(request, console, runtime, session, actor, changed)
 
 
 VisitDep = Annotated[Visit, Depends(get_visit)]

@@ -52,7 +52,7 @@ async def overview_page(visit: VisitDep) -> Response:
     settings: Settings = visit.request.app.state.settings
     ot = overview_texts_for(settings.language)
     params = visit.request.query_params
-    today = visit.registry.clock.now().astimezone(settings.zone).date()
+    today = visit.runtime.clock.now().astimezone(settings.zone).date()
     message = None
     try:
         raw_source = params.get("source") or ""
@@ -67,13 +67,13 @@ async def overview_page(visit: VisitDep) -> Response:
     except (InvalidInput, InvalidChoice) as error:
         message = ot.bad_period.format(detail=str(error) or visit.t.error_invalid_choice)
         source, period = None, period_of(since=None, until=None, zone=settings.zone, today=today)
-    stats = await service.overview(visit.registry, actor=actor, period=period)
-    weekly = await service.weekly(visit.registry, actor=actor, period=period)
+    stats = await service.overview(visit.runtime, actor=actor, period=period)
+    weekly = await service.weekly(visit.runtime, actor=actor, period=period)
     oldest = await service.oldest_open(
-        visit.registry, actor=actor, sources=period.sources, limit=OLDEST_SHOWN
+        visit.runtime, actor=actor, sources=period.sources, limit=OLDEST_SHOWN
     )
-    counts = await incidents.count_by_status(visit.registry, actor=actor, sources=period.sources)
-    now = visit.registry.clock.now()
+    counts = await incidents.count_by_status(visit.runtime, actor=actor, sources=period.sources)
+    now = visit.runtime.clock.now()
     return visit.render(
         "overview.html",
         {

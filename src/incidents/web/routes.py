@@ -63,7 +63,7 @@ async def incident_list(visit: VisitDep) -> Response:
     # The Mine tab: the open incidents assigned to the one who looks.
     statuses = (query.status,) if query.status else (OPEN_STATUSES if query.mine else ())
     page = await incidents.list_incidents(
-        visit.registry,
+        visit.runtime,
         actor=actor,
         statuses=statuses,
         sources=sources,
@@ -73,9 +73,9 @@ async def incident_list(visit: VisitDep) -> Response:
         assignees=("me",) if query.mine else (),
     )
     counts = await incidents.count_by_status(
-        visit.registry, actor=actor, sources=sources, search=query.q or None
+        visit.runtime, actor=actor, sources=sources, search=query.q or None
     )
-    rows = incident_rows(page.items, now=visit.registry.clock.now(), t=visit.t)
+    rows = incident_rows(page.items, now=visit.runtime.clock.now(), t=visit.t)
     return visit.render(
         "list.html",
         {
@@ -127,7 +127,7 @@ async def report(visit: VisitDep) -> Response:
     form_key = _text(form, "form_key")
     try:
         reported = await incidents.create_incident(
-            visit.registry,
+            visit.runtime,
             actor=actor,
             description=description,
             source=choice(Source, source),
@@ -148,9 +148,9 @@ async def incident_page(incident_id: str, visit: VisitDep) -> Response:
 async def _incident_page(
     visit: Visit, actor: Actor, incident_id: int, *, error: Exception | None = None, note: str = ""
 ) -> Response:
-    incident = await incidents.get_incident(visit.registry, actor=actor, incident_id=incident_id)
+    incident = await incidents.get_incident(visit.runtime, actor=actor, incident_id=incident_id)
     trail = await incidents.list_events(
-        visit.registry, actor=actor, incident_id=incident_id, limit=TIMELINE_LIMIT, offset=0
+        visit.runtime, actor=actor, incident_id=incident_id, limit=TIMELINE_LIMIT, offset=0
     )
     can_change = allows(actor, Permission.CHANGE)
     return visit.render(
@@ -188,7 +188,7 @@ async def change_status(incident_id: str, visit: VisitDep) -> Response:
     form = await visit.form()
     try:
         await incidents.change_incident(
-            visit.registry,
+            visit.runtime,
             actor=actor,
             incident_id=number,
             status=choice(Status, _text(form, "status")),
@@ -208,7 +208,7 @@ async def add_note(incident_id: str, visit: VisitDep) -> Response:
     note = _text(form, "note")
     try:
         await incidents.change_incident(
-            visit.registry,
+            visit.runtime,
             actor=actor,
             incident_id=number,
             note=note,
@@ -279,7 +279,7 @@ async def _change(
 ) -> Response:
     try:
         await incidents.change_incident(
-            visit.registry,
+            visit.runtime,
             actor=actor,
             incident_id=number,
             status=status,

@@ -72,17 +72,17 @@ async def sign_in(visit: VisitDep) -> Response:
     try:
         # Every attempt counts against the address, as requests without a valid key do.
         await ratelimits.spend(
-            visit.registry, bucket=f"ip:{address}", rate=settings.rate_limit_per_ip, who=address
+            visit.runtime, bucket=f"ip:{address}", rate=settings.rate_limit_per_ip, who=address
         )
         signed_in = await accounts.authenticate_password(
-            visit.registry,
+            visit.runtime,
             username=username,
             password=password,
             request_id=getattr(visit.request.state, "request_id", None),
         )
     except (WrongCredentials, AccountDisabled, TooManySignInFailures, RateLimited) as error:
         return _page(visit, username=username, error=error)
-    now = visit.registry.clock.now()
+    now = visit.runtime.clock.now()
     session = visit.session.signed_in(clean_username(username), now, signed_in.generation)
     visit.begin(session, signed_in.actor)
     return visit.redirect(local_path(str(form.get("next") or "/")))
@@ -94,6 +94,6 @@ async def sign_out(visit: VisitDep) -> Response:
     cookie keeps only a new CSRF token."""
     if visit.actor is not None and visit.session.username is not None:
         await visit.form()
-        await accounts.sign_out(visit.registry, username=visit.session.username)
+        await accounts.sign_out(visit.runtime, username=visit.session.username)
         visit.begin(Session.anonymous(), None)
     return visit.redirect("/sign-in?signed-out")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from incidents.domain.events import Event, EventKind
+from incidents.domain.audit import Event, EventKind
 from incidents.domain.incident import Incident, Resolution, Source, Status
 from incidents.web.errors import InvalidChoice
 from incidents.web.listing import age, first_line, timestamp

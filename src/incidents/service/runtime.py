@@ -10,15 +10,15 @@ from incidents.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
-class Registry:
-    """The registry's storage and time, built once at start and handed to every door."""
+class Runtime:
+    """What every use case runs against: the database and the clock, built once at start."""
 
     database: Database
     clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
-    def open(cls, settings: Settings, *, clock: Clock | None = None) -> Registry:
-        """A registry over the database `settings` name; connections open on first use."""
+    def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
+        """The database `settings` name (connections open on first use) and the clock."""
         database = Database.from_url(settings.database_url, settings.engine_options())
         return cls(database=database, clock=clock or SystemClock())
 

@@ -1,4 +1,4 @@
-"""Queries on incidents and their audit trail."""
+"""Queries on incidents: insert, find, change, list and count them."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from sqlalchemy import ColumnElement, Row, and_, exc, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
-from incidents.db.tables import incident_events, incidents
+from incidents.db.tables import incidents
 from incidents.db.types import UTCDateTime
-from incidents.domain.access import Actor, stable_part
+from incidents.domain.access import stable_part
 from incidents.domain.cursor import Position
-from incidents.domain.events import Event, EventKind, NewEvent
 from incidents.domain.incident import Incident, Resolution, Source, Status, searchable_text
 
 # What `update_incident` leaves as it was.
@@ -307,69 +306,3 @@ async def incidents_by_status(
     for status, count in await conn.execute(query):
         counts[Status(status)] = int(count)
     return counts
-
-
-async def insert_events(
-    conn: AsyncConnection,
-    incident_id: int,
-    events: list[NewEvent],
-    *,
-    actor: str,
-    request: Actor,
-    now: datetime,
-) -> list[int]:
-    """Append events to the trail in the request `request` acts in; their ids, in order."""
-    if not events:
-        return []
-    result = await conn.execute(
-        incident_events.insert().returning(incident_events.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "incident_id": incident_id,
-                "kind": event.kind.value,
-                "actor": actor,
-                "request_id": request.request_id,
-                "client_request_id": request.client_request_id,
-                "created_at": now,
-                "data": event.data,
-            }
-            for event in events
-        ],
-    )
-    return [row.id for row in result]
-
-
-async def list_events(
-    conn: AsyncConnection, incident_id: int, *, limit: int, offset: int
-) -> list[Event]:
-    """A page of an incident's events, oldest first."""
-    query = (
-        select(incident_events)
-        .where(incident_events.c.incident_id == incident_id)
-        .order_by(incident_events.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [
-        Event(
-            id=row.id,
-            incident_id=row.incident_id,
-            kind=EventKind(row.kind),
-            actor=row.actor,
-            request_id=row.request_id,
-            client_request_id=row.client_request_id,
-            created_at=row.created_at,
-            data=row.data,
-        )
-        for row in await conn.execute(query)
-    ]
-
-
-async def count_events(conn: AsyncConnection, incident_id: int) -> int:
-    """How many events an incident has."""
-    query = (
-        select(func.count())
-        .select_from(incident_events)
-        .where(incident_events.c.incident_id == incident_id)
-    )
-    return int((await conn.execute(query)).scalar_one())
