@@ -28,15 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from incidents.db.tables import incident_events, incidents
 from incidents.db.types import UTCDateTime
 from incidents.domain.audit import EventKind
-from incidents.domain.digest import Waiting, first_line
-from incidents.domain.incident import OPEN_STATUSES, Resolution, Source, Status
+from incidents.domain.incident import Resolution, Source, Status
 from incidents.domain.stats import Bucket
 
 # The events that move a status, and the fields they name the move by.
-_MOVES = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
-_TO = incident_events.c.data["to"].as_string()
-_FROM = incident_events.c.data["from"].as_string()
-_RESOLUTION = incident_events.c.data["resolution"].as_string()
+MOVE_KINDS = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
+TO = incident_events.c.data["to"].as_string()
+FROM = incident_events.c.data["from"].as_string()
+RESOLUTION = incident_events.c.data["resolution"].as_string()
 TAKE, RESOLVE = "take", "resolve"
 
 # (bucket number, source) -> count
@@ -58,7 +57,7 @@ def _buckets(buckets: Sequence[Bucket]) -> CTE:
     return (rows[0] if len(rows) == 1 else union_all(*rows)).cte("buckets")
 
 
-def _of_sources(sources: Sequence[Source]) -> ColumnElement[bool]:
+def of_sources(sources: Sequence[Source]) -> ColumnElement[bool]:
     return incidents.c.source.in_([s.value for s in sources]) if sources else literal(True)
 
 
@@ -80,7 +79,7 @@ async def reported(
         .join(
             incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
         )
-        .where(_of_sources(sources))
+        .where(of_sources(sources))
         .group_by(b.c.n, incidents.c.source)
     )
     return {(n, Source(source)): int(count) for n, source, count in await conn.execute(query)}
@@ -91,8 +90,8 @@ async def moved(
 ) -> tuple[Counts, Counts]:
     """How many incidents moved to resolved, and to closed, in each bucket, by source."""
     b = _buckets(buckets)
-    resolved = func.count(func.distinct(case((Status.RESOLVED.value == _TO, incidents.c.id))))
-    closed = func.count(func.distinct(case((Status.CLOSED.value == _TO, incidents.c.id))))
+    resolved = func.count(func.distinct(case((Status.RESOLVED.value == TO, incidents.c.id))))
+    closed = func.count(func.distinct(case((Status.CLOSED.value == TO, incidents.c.id))))
     query = (
         select(b.c.n, incidents.c.source, resolved, closed)
         .select_from(b)
@@ -102,9 +101,9 @@ async def moved(
         )
         .join(incidents, incidents.c.id == incident_events.c.incident_id)
         .where(
-            incident_events.c.kind.in_(_MOVES),
-            _TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
-            _of_sources(sources),
+            incident_events.c.kind.in_(MOVE_KINDS),
+            TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
+            of_sources(sources),
         )
         .group_by(b.c.n, incidents.c.source)
     )
@@ -126,7 +125,7 @@ async def resolutions(
             incidents.c.created_at >= start,
             incidents.c.created_at < end,
             incidents.c.resolution.is_not(None),
-            _of_sources(sources),
+            of_sources(sources),
         )
         .group_by(incidents.c.resolution)
     )
@@ -145,20 +144,20 @@ def _spans(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Subquery
         .join(
             incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
         )
-        .where(_of_sources(sources))
+        .where(of_sources(sources))
         .cte("cohort")
     )
-    taken = and_(Status.NEW.value == _FROM, Status.IN_PROGRESS.value == _TO)
+    taken = and_(Status.NEW.value == FROM, Status.IN_PROGRESS.value == TO)
     firsts = (
         select(
             incident_events.c.incident_id,
             func.min(case((taken, incident_events.c.created_at))).label("taken_at"),
-            func.min(case((Status.RESOLVED.value == _TO, incident_events.c.created_at))).label(
+            func.min(case((Status.RESOLVED.value == TO, incident_events.c.created_at))).label(
                 "resolved_at"
             ),
         )
         .join(cohort, cohort.c.id == incident_events.c.incident_id)
-        .where(incident_events.c.kind.in_(_MOVES))
+        .where(incident_events.c.kind.in_(MOVE_KINDS))
         .group_by(incident_events.c.incident_id)
         .cte("firsts")
     )
@@ -225,73 +224,3 @@ async def order_statistics(
             _, values = found.setdefault((row.metric, row.n, source), (int(count), {}))
             values[int(rank)] = seconds
     return found
-
-
-async def open_by_status_and_source(conn: AsyncConnection) -> dict[tuple[Status, Source], int]:
-    """How many open incidents there are in each status and source."""
-    query = (
-        select(incidents.c.status, incidents.c.source, func.count())
-        .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]))
-        .group_by(incidents.c.status, incidents.c.source)
-    )
-    return {
-        (Status(status), Source(source)): int(count)
-        for status, source, count in await conn.execute(query)
-    }
-
-
-async def oldest_open(
-    conn: AsyncConnection, *, limit: int, sources: Sequence[Source] = ()
-) -> list[Waiting]:
-    """The open incidents reported longest ago, oldest first."""
-    query = (
-        select(
-            incidents.c.id,
-            incidents.c.description,
-            incidents.c.status,
-            incidents.c.source,
-            incidents.c.created_at,
-            incidents.c.assignee,
-        )
-        .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]), _of_sources(sources))
-        .order_by(incidents.c.created_at, incidents.c.id)
-        .limit(limit)
-    )
-    return [
-        Waiting(
-            id=row.id,
-            summary=first_line(row.description),
-            status=Status(row.status),
-            source=Source(row.source),
-            created_at=row.created_at,
-            owner=row.assignee,
-        )
-        for row in await conn.execute(query)
-    ]
-
-
-async def day_summary(
-    conn: AsyncConnection, start: datetime, end: datetime
-) -> tuple[int, int, dict[Resolution, int]]:
-    """Of [start, end): incidents reported, incidents resolved, and incidents dismissed (closed
-    as a false alarm or a duplicate) by resolution."""
-    reported_count = await conn.scalar(
-        select(func.count()).where(incidents.c.created_at >= start, incidents.c.created_at < end)
-    )
-    in_window = and_(
-        incident_events.c.created_at >= start,
-        incident_events.c.created_at < end,
-        incident_events.c.kind.in_(_MOVES),
-    )
-    dismissals = [Resolution.FALSE_ALARM.value, Resolution.DUPLICATE.value]
-    counted = func.count(func.distinct(incident_events.c.incident_id))
-    resolved_count = await conn.scalar(
-        select(counted).where(in_window, Status.RESOLVED.value == _TO)
-    )
-    dismissed_query = (
-        select(_RESOLUTION, counted)
-        .where(in_window, Status.CLOSED.value == _TO, _RESOLUTION.in_(dismissals))
-        .group_by(_RESOLUTION)
-    )
-    dismissed = {Resolution(r): int(n) for r, n in await conn.execute(dismissed_query)}
-    return int(reported_count or 0), int(resolved_count or 0), dismissed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from incidents.db import digests
 from incidents.db import stats as stored
 from incidents.domain.access import Actor, Permission, require, visible_sources
 from incidents.domain.digest import Waiting
@@ -105,4 +106,4 @@ async def oldest_open(
     if visible is None:
         return []
     async with runtime.database.reads() as conn:
-        return await stored.oldest_open(conn, limit=limit, sources=visible)
+        return await digests.oldest_open(conn, limit=limit, sources=visible)
