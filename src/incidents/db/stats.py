@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,7 +30,7 @@ from incidents.db.tables import incident_events, incidents
 from incidents.db.types import UTCDateTime
 from incidents.domain.audit import EventKind
 from incidents.domain.incident import Resolution, Source, Status
-from incidents.domain.stats import Bucket
+from incidents.domain.stats import MEDIAN, P90, Bucket, Spread, spread
 
 # The events that move a status, and the fields they name the move by.
 MOVE_KINDS = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
@@ -40,8 +41,8 @@ TAKE, RESOLVE = "take", "resolve"
 
 # (bucket number, source) -> count
 Counts = dict[tuple[int, Source], int]
-# (metric, bucket number, source or None for all) -> (how many, value at each rank read)
-Ranked = dict[tuple[str, int, Source | None], tuple[int, dict[int, float]]]
+# (metric, bucket number, source or None for all) -> how long the span took
+Spreads = dict[tuple[str, int, Source | None], Spread]
 
 
 def _buckets(buckets: Sequence[Bucket]) -> CTE:
@@ -101,6 +102,9 @@ async def moved(
         )
         .join(incidents, incidents.c.id == incident_events.c.incident_id)
         .where(
+            # The whole period first, so the events are found by their index, once.
+            incident_events.c.created_at >= buckets[0].start,
+            incident_events.c.created_at < buckets[-1].end,
             incident_events.c.kind.in_(MOVE_KINDS),
             TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
             of_sources(sources),
@@ -135,7 +139,7 @@ async def resolutions(
     return found
 
 
-def _spans(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Subquery:
+def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]) -> Subquery:
     """Per incident reported in a bucket: its bucket, source, and the seconds from its report
     to its first take (new -> in_progress) and to its first move to resolved."""
     cohort = (
@@ -157,7 +161,8 @@ def _spans(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Subquery
             ),
         )
         .join(cohort, cohort.c.id == incident_events.c.incident_id)
-        .where(incident_events.c.kind.in_(MOVE_KINDS))
+        # An incident moves after it is reported: none of its moves is older than the period.
+        .where(incident_events.c.created_at >= start, incident_events.c.kind.in_(MOVE_KINDS))
         .group_by(incident_events.c.incident_id)
         .cte("firsts")
     )
@@ -192,13 +197,15 @@ def _around(rank: Any, count: Any) -> ColumnElement[bool]:
     return rank.in_([median, median + 1, p90, p90 + 1])  # type: ignore[no-any-return]
 
 
-async def order_statistics(
+async def spreads(
     conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
-) -> Ranked:
-    """The values percentiles are read from: per metric (take, resolve) and bucket, overall
-    and per source, how many spans there are and the spans at the ranks around the median and
-    the 90th percentile. One statement; the database sorts, the caller interpolates."""
-    spans = _spans(conn, _buckets(buckets), sources)
+) -> Spreads:
+    """Per metric (take, resolve) and bucket, overall and per source: how many incidents have
+    the span, its median and its 90th percentile. One statement: PostgreSQL's percentile_cont;
+    SQLite ranks the spans and returns those around each percentile, interpolated here."""
+    spans = _spans(conn, _buckets(buckets), buckets[0].start, sources)
+    if conn.dialect.name == "postgresql":
+        return await _percentiles(conn, spans)
     by_source = (spans.c.metric, spans.c.n, spans.c.source)
     overall = (spans.c.metric, spans.c.n)
     ranked = select(
@@ -214,7 +221,7 @@ async def order_statistics(
     query = select(ranked).where(
         or_(_around(ranked.c.rank_s, ranked.c.count_s), _around(ranked.c.rank_a, ranked.c.count_a))
     )
-    found: Ranked = {}
+    found: dict[tuple[str, int, Source | None], tuple[int, dict[int, float]]] = {}
     for row in await conn.execute(query):
         seconds = float(row.secs)
         for source, rank, count in (
@@ -223,4 +230,32 @@ async def order_statistics(
         ):
             _, values = found.setdefault((row.metric, row.n, source), (int(count), {}))
             values[int(rank)] = seconds
+    return {key: spread(count, values) for key, (count, values) in found.items()}
+
+
+async def _percentiles(conn: AsyncConnection, spans: Subquery) -> Spreads:
+    """PostgreSQL's own percentiles, per source and overall (grouping sets), in one pass."""
+    median = func.percentile_cont(MEDIAN[0] / MEDIAN[1]).within_group(spans.c.secs)
+    p90 = func.percentile_cont(P90[0] / P90[1]).within_group(spans.c.secs)
+    query = select(
+        spans.c.metric,
+        spans.c.n,
+        spans.c.source,
+        func.grouping(spans.c.source).label("overall"),
+        func.count(),
+        median,
+        p90,
+    ).group_by(
+        func.grouping_sets(
+            tuple_(spans.c.metric, spans.c.n, spans.c.source), tuple_(spans.c.metric, spans.c.n)
+        )
+    )
+    found: Spreads = {}
+    for metric, n, source, overall, count, mid, high in await conn.execute(query):
+        key = (metric, n, None if overall else Source(source))
+        found[key] = Spread(int(count), _rounded(mid), _rounded(high))
     return found
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds), 3)

@@ -146,6 +146,8 @@ incident_events = Table(
     Column("data", Json, nullable=False),
     Column("client_request_id", String(128), nullable=True),
     Index(None, "incident_id", "id"),
+    # The overview and the digest count moves by when they happened.
+    Index(None, "created_at"),
 )
 
 api_keys = Table(

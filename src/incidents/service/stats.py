@@ -15,7 +15,6 @@ from incidents.domain.stats import (
     Stats,
     Timing,
     WeekTiming,
-    spread,
 )
 from incidents.service.runtime import Runtime
 
@@ -34,7 +33,7 @@ async def overview(runtime: Runtime, *, actor: Actor, period: Period) -> Stats:
         reported = await stored.reported(conn, days, sources)
         moved = await stored.moved(conn, days, sources)
         ended = await stored.resolutions(conn, period.start, period.end, sources)
-        ranked = await stored.order_statistics(conn, whole, sources)
+        ranked = await stored.spreads(conn, whole, sources)
     return _assemble(period, days, reported, moved, ended, ranked)
 
 
@@ -44,7 +43,7 @@ def _assemble(
     reported: stored.Counts,
     moved: tuple[stored.Counts, stored.Counts],
     ended: dict[Resolution, int],
-    ranked: stored.Ranked,
+    ranked: stored.Spreads,
 ) -> Stats:
     resolved, closed = moved
     per_day = [
@@ -70,10 +69,9 @@ def _assemble(
     )
 
 
-def _timing(ranked: stored.Ranked, metric: str, bucket: int) -> Timing:
+def _timing(ranked: stored.Spreads, metric: str, bucket: int) -> Timing:
     def of(source: Source | None) -> Spread:
-        found = ranked.get((metric, bucket, source))
-        return NOTHING if found is None else spread(*found)
+        return ranked.get((metric, bucket, source), NOTHING)
 
     return Timing(overall=of(None), by_source={s: of(s) for s in Source})
 
@@ -83,10 +81,10 @@ async def weekly(runtime: Runtime, *, actor: Actor, period: Period) -> list[Week
     require(actor, Permission.READ)
     sources = visible_sources(actor, period.sources)
     weeks = period.weeks()
-    ranked: stored.Ranked = {}
+    ranked: stored.Spreads = {}
     if sources is not None:
         async with runtime.database.reads() as conn:
-            ranked = await stored.order_statistics(conn, weeks, sources)
+            ranked = await stored.spreads(conn, weeks, sources)
     return [
         WeekTiming(
             first_day=week.first_day,

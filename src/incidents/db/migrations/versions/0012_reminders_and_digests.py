@@ -1,4 +1,5 @@
-"""Reminders and digests: each incident's series of reminders, and the days digested.
+"""Reminders and digests: each incident's series of reminders, the days digested, and the
+audit trail indexed by time (the overview and the digest count moves by when they happened).
 
 Revision ID: 0012
 Revises: 0011
@@ -38,8 +39,12 @@ def upgrade() -> None:
         sa.Column("queued_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_digests")),
     )
+    op.create_index(
+        op.f("ix_incident_events_created_at"), "incident_events", ["created_at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_incident_events_created_at"), table_name="incident_events")
     op.drop_table("digests")
     op.drop_table("reminders")
