@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
-    String,
     Subquery,
     and_,
     case,
@@ -37,12 +36,12 @@ MOVE_KINDS = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
 TO = incident_events.c.data["to"].as_string()
 FROM = incident_events.c.data["from"].as_string()
 RESOLUTION = incident_events.c.data["resolution"].as_string()
-TAKE, RESOLVE = "take", "resolve"
+TAKE, RESOLVE = 0, 1  # the spans measured: report to take, report to resolve
 
 # (bucket number, source) -> count
 Counts = dict[tuple[int, Source], int]
 # (metric, bucket number, source or None for all) -> how long the span took
-Spreads = dict[tuple[str, int, Source | None], Spread]
+Spreads = dict[tuple[int, int, Source | None], Spread]
 
 
 def _buckets(buckets: Sequence[Bucket]) -> CTE:
@@ -88,35 +87,31 @@ async def reported(
 
 async def moved(
     conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
-) -> tuple[Counts, Counts]:
-    """How many incidents moved to resolved, and to closed, in each bucket, by source."""
+) -> dict[int, tuple[int, int]]:
+    """Per bucket: how many incidents moved to resolved, and to closed, in it."""
     b = _buckets(buckets)
-    resolved = func.count(func.distinct(case((Status.RESOLVED.value == TO, incidents.c.id))))
-    closed = func.count(func.distinct(case((Status.CLOSED.value == TO, incidents.c.id))))
+    incident = incident_events.c.incident_id
+    resolved = func.count(func.distinct(case((Status.RESOLVED.value == TO, incident))))
+    closed = func.count(func.distinct(case((Status.CLOSED.value == TO, incident))))
     query = (
-        select(b.c.n, incidents.c.source, resolved, closed)
+        select(b.c.n, resolved, closed)
         .select_from(b)
         .join(
             incident_events,
             and_(incident_events.c.created_at >= b.c.start, incident_events.c.created_at < b.c.end),
         )
-        .join(incidents, incidents.c.id == incident_events.c.incident_id)
         .where(
             # The whole period first, so the events are found by their index, once.
             incident_events.c.created_at >= buckets[0].start,
             incident_events.c.created_at < buckets[-1].end,
             incident_events.c.kind.in_(MOVE_KINDS),
             TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
-            of_sources(sources),
         )
-        .group_by(b.c.n, incidents.c.source)
+        .group_by(b.c.n)
     )
-    to_resolved: Counts = {}
-    to_closed: Counts = {}
-    for n, source, resolved_count, closed_count in await conn.execute(query):
-        to_resolved[(n, Source(source))] = int(resolved_count)
-        to_closed[(n, Source(source))] = int(closed_count)
-    return to_resolved, to_closed
+    if sources:  # the incidents' source is needed only to filter by it
+        query = query.join(incidents, incidents.c.id == incident).where(of_sources(sources))
+    return {n: (int(r), int(c)) for n, r, c in await conn.execute(query)}
 
 
 async def resolutions(
@@ -169,7 +164,7 @@ def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Sou
     joined = cohort.join(firsts, firsts.c.incident_id == cohort.c.id)
     take = (
         select(
-            literal(TAKE, String).label("metric"),
+            literal(TAKE, Integer).label("metric"),
             cohort.c.n,
             cohort.c.source,
             _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("secs"),
@@ -179,7 +174,7 @@ def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Sou
     )
     resolve = (
         select(
-            literal(RESOLVE, String).label("metric"),
+            literal(RESOLVE, Integer).label("metric"),
             cohort.c.n,
             cohort.c.source,
             _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("secs"),
@@ -221,7 +216,7 @@ async def spreads(
     query = select(ranked).where(
         or_(_around(ranked.c.rank_s, ranked.c.count_s), _around(ranked.c.rank_a, ranked.c.count_a))
     )
-    found: dict[tuple[str, int, Source | None], tuple[int, dict[int, float]]] = {}
+    found: dict[tuple[int, int, Source | None], tuple[int, dict[int, float]]] = {}
     for row in await conn.execute(query):
         seconds = float(row.secs)
         for source, rank, count in (

@@ -28,7 +28,7 @@ async def overview(runtime: Runtime, *, actor: Actor, period: Period) -> Stats:
     days = period.days()
     whole = [Bucket(period.since, period.start, period.end)]
     if sources is None:  # a key bound to another source sees nothing of these
-        return _assemble(period, days, {}, ({}, {}), dict.fromkeys(Resolution, 0), {})
+        return _assemble(period, days, {}, {}, dict.fromkeys(Resolution, 0), {})
     async with runtime.database.reads() as conn:
         reported = await stored.reported(conn, days, sources)
         moved = await stored.moved(conn, days, sources)
@@ -41,16 +41,15 @@ def _assemble(
     period: Period,
     days: list[Bucket],
     reported: stored.Counts,
-    moved: tuple[stored.Counts, stored.Counts],
+    moved: dict[int, tuple[int, int]],
     ended: dict[Resolution, int],
     ranked: stored.Spreads,
 ) -> Stats:
-    resolved, closed = moved
     per_day = [
         DayStats(
             day=bucket.first_day,
             reported=sum(reported.get((n, s), 0) for s in Source),
-            resolved=sum(resolved.get((n, s), 0) for s in Source),
+            resolved=moved.get(n, (0, 0))[0],
             reported_by_source={s: reported.get((n, s), 0) for s in Source},
         )
         for n, bucket in enumerate(days)
@@ -59,8 +58,8 @@ def _assemble(
     return Stats(
         period=period,
         reported=sum(by_source.values()),
-        resolved=sum(resolved.values()),
-        closed=sum(closed.values()),
+        resolved=sum(r for r, _ in moved.values()),
+        closed=sum(c for _, c in moved.values()),
         by_source=by_source,
         by_resolution=ended,
         time_to_take=_timing(ranked, stored.TAKE, 0),
@@ -69,7 +68,7 @@ def _assemble(
     )
 
 
-def _timing(ranked: stored.Spreads, metric: str, bucket: int) -> Timing:
+def _timing(ranked: stored.Spreads, metric: int, bucket: int) -> Timing:
     def of(source: Source | None) -> Spread:
         return ranked.get((metric, bucket, source), NOTHING)
 
