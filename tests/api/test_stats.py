@@ -175,6 +175,8 @@ async def test_the_default_period_is_the_last_thirty_days(
         ({"since": "2026-11-25", "until": "2026-11-23"}, "since"),
         ({"since": "2024-01-01", "until": "2026-11-23"}, "until"),
         ({"source": "elsewhere"}, "source"),
+        ({"since": "0001-01-01", "until": "0001-01-02"}, "since"),
+        ({"since": "9999-12-30", "until": "9999-12-31"}, "until"),
         ({"from": "2026-11-01"}, "from"),
     ],
 )

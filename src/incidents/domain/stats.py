@@ -13,6 +13,8 @@ from incidents.domain.incident import Resolution, Source
 DEFAULT_DAYS = 30
 # Longest period one request covers: a year, leap or not.
 MAX_DAYS = 366
+# Days a period may name: any the registry could hold, and a time zone can shift by a day.
+FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)
 # The percentiles the overview reports, as exact fractions: the median and the 90th.
 MEDIAN = (1, 2)
 P90 = (9, 10)
@@ -89,11 +91,14 @@ def parse_day(text: str | None, *, field: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
             field, f"{field} must be a date written as YYYY-MM-DD (e.g. 2026-11-30); got {text!r}."
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(field, f"{field} must be between {FIRST_DAY} and {LAST_DAY}.")
+    return day
 
 
 def period_of(
