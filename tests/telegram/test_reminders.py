@@ -172,7 +172,7 @@ async def test_an_incident_in_progress_with_no_change_reminds_its_owner(
     assert await remind(chats) == 1
     [reminder] = reminders_in(chats, mark)
     assert plain(reminder.text).startswith("@anna, #")
-    assert "in progress for 4 h 30 min with no change" in plain(reminder.text)
+    assert "in progress for 4 h with no change" in plain(reminder.text)
     assert reminder.buttons[0] == "Resolve"
 
     # A note is a change: the wait starts again.

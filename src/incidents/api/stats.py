@@ -16,14 +16,12 @@ from incidents.domain.stats import (
     Spread,
     Stats,
     Timing,
-    parse_day,
+    check_day,
     period_of,
 )
 from incidents.service import stats as service
 
 router = APIRouter(prefix="/api/v1/stats", tags=["overview"])
-
-DAY = r"YYYY-MM-DD"
 
 
 class SpreadOut(BaseModel):
@@ -176,24 +174,22 @@ async def get_stats(
     actor: ActorDep,
     settings: SettingsDep,
     since: Annotated[
-        str | None,
+        date | None,
         Query(
-            max_length=32,
-            description=f"First day ({DAY}, in INCIDENTS_TIMEZONE); default: {DEFAULT_DAYS} "
-            "days before `until`.",
+            description="First day (YYYY-MM-DD, in INCIDENTS_TIMEZONE); default: "
+            f"{DEFAULT_DAYS - 1} days before `until`.",
         ),
     ] = None,
     until: Annotated[
-        str | None,
-        Query(max_length=32, description=f"Last day ({DAY}), included; default: today."),
+        date | None, Query(description="Last day (YYYY-MM-DD), included; default: today.")
     ] = None,
     source: Annotated[Source | None, Query(description="Only this source.")] = None,
 ) -> StatsOut:
     """Counts, time to take and to resolve (median and 90th percentile, overall and per
     source) and a per-day series, computed by the database. At most 366 days."""
     period = period_of(
-        since=parse_day(since, field="since"),
-        until=parse_day(until, field="until"),
+        since=check_day(since, field="since"),
+        until=check_day(until, field="until"),
         zone=settings.zone,
         today=runtime.clock.now().astimezone(settings.zone).date(),
         sources=() if source is None else (source,),

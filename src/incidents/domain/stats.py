@@ -96,7 +96,12 @@ def parse_day(text: str | None, *, field: str) -> date | None:
         raise InvalidInput(
             field, f"{field} must be a date written as YYYY-MM-DD (e.g. 2026-11-30); got {text!r}."
         ) from None
-    if not FIRST_DAY <= day <= LAST_DAY:
+    return check_day(day, field=field)
+
+
+def check_day(day: date | None, *, field: str) -> date | None:
+    """`day`, unless it lies outside FIRST_DAY..LAST_DAY (InvalidInput)."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidInput(field, f"{field} must be between {FIRST_DAY} and {LAST_DAY}.")
     return day
 

@@ -67,7 +67,8 @@ async def _remind(
     )
     if number is None:
         return None
-    waited = int((now - since).total_seconds())
+    # In whole intervals: "15 min", not "15 min 2 s" (more after a pause: the real wait).
+    waited = int(((now - since) // wait) * wait.total_seconds())
     happened = audit.reminded(incident.status, number=number, waited_seconds=waited)
     [event_id] = await trail.insert_events(
         tx.connection,
