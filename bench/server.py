@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-INCIDENTS = [sys.executable, "-m", "incidents"]
+from tests.serving import create_key, free_port, secret_of, start_serve, wait_until_up
 
 
 def environment(database_url: str) -> dict[str, str]:
@@ -34,21 +30,10 @@ def environment(database_url: str) -> dict[str, str]:
 
 def make_key(database_url: str) -> str:
     """Migrate the database and make an admin key for the load; its secret."""
-    result = subprocess.run(
-        [*INCIDENTS, "keys", "create", "--name", "bench", "--role", "admin"],
-        env=environment(database_url),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip().splitlines()[-1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    created = create_key(environment(database_url), "bench", "admin")
+    if created.returncode != 0:
+        raise RuntimeError(f"`incidents keys create` failed:\n{created.stderr}")
+    return secret_of(created)
 
 
 @dataclass
@@ -91,13 +76,10 @@ def _rss_kib(pid: int) -> int:
 @contextmanager
 def serving(database_url: str, *, workers: int, log: Path) -> Iterator[Served]:
     """`incidents serve --workers N` until the block ends; then SIGTERM."""
-    port = _free_port()
-    command = [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers)]
+    port = free_port()
     with log.open("ab") as out:
-        process = subprocess.Popen(
-            command, env=environment(database_url), stdout=out, stderr=subprocess.STDOUT
-        )
+        options = ("--workers", str(workers))
+        process = start_serve(port, *options, env=environment(database_url), log=out)
     served = Served(f"http://127.0.0.1:{port}", process)
     try:
         _wait_until_ready(served, workers)
@@ -111,15 +93,8 @@ def serving(database_url: str, *, workers: int, log: Path) -> Iterator[Served]:
 
 
 def _wait_until_ready(served: Served, workers: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            raise RuntimeError("`incidents serve` exited; see its log")
-        try:
-            with urllib.request.urlopen(f"{served.url}/ready", timeout=2) as answer:  # noqa: S310
-                if answer.status == 200 and len(served.worker_rss_kib()) >= workers:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("`incidents serve` did not get ready in 60 s")
+    def all_workers() -> bool:
+        return len(served.worker_rss_kib()) >= workers
+
+    if not wait_until_up(served.url, served.process, path="/ready", ready=all_workers):
+        raise RuntimeError("`incidents serve` exited or did not get ready in 60 s; see its log")

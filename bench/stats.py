@@ -30,6 +30,7 @@ from bench.fill import RECOUNT
 from incidents.db.engine import Database
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.stats import period_of, time_zone
 from incidents.service import stats
 from incidents.service.runtime import Runtime
@@ -137,7 +138,9 @@ async def database_time(sqlalchemy_url: str, since: date, until: date) -> tuple[
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)
     zone = time_zone("UTC")
     period = period_of(since=since, until=until, zone=zone, today=until)
-    await stats.overview(runtime, actor=Actor(name="key:bench", role=Role.ADMIN), period=period)
+    await stats.overview(
+        runtime, actor=Actor(who=ActorId.key("bench"), role=Role.ADMIN), period=period
+    )
     event.remove(database.engine.sync_engine, "before_cursor_execute", record)
     total = 0.0
     async with database.engine.connect() as conn:

@@ -22,6 +22,7 @@ from tests.telegram.fake_bot_api import TOKEN, Call, FakeBotAPI, plain
 
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.incident import Status
 from incidents.service import incidents
 from incidents.service.runtime import Runtime
@@ -72,7 +73,7 @@ async def converse(chats: Conversation, runtime: Runtime) -> None:
 
     print("\n-- meanwhile an operator resolves it in the API --")
     mark = len(chats.api.calls)
-    operator = Actor(name="key:ops-console", role=Role.OPERATOR)
+    operator = Actor(who=ActorId.key("ops-console"), role=Role.OPERATOR)
     await incidents.change_incident(
         runtime, actor=operator, incident_id=first, status=Status.RESOLVED
     )

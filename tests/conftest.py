@@ -9,8 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager, suppress
@@ -31,8 +29,15 @@ from incidents.domain.incident import Source
 from incidents.service import access
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
+from tests.serving import (
+    INCIDENTS,
+    create_key,
+    free_port,
+    secret_of,
+    start_serve,
+    wait_until_up,
+)
 
-INCIDENTS = [sys.executable, "-m", "incidents"]
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 # The log line naming the file that holds the first admin key and password.
 FIRST_START_NOTE = re.compile(r"console password are in (\S+) \(readable only")
@@ -244,13 +249,6 @@ async def report(
     return body
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Server:
     """An `incidents serve` process of a test."""
@@ -269,9 +267,9 @@ class Server:
 
     def make_key(self, name: str, role: str = "operator") -> str:
         """A new API key's secret, made by `incidents keys create` (its last line)."""
-        made = self.cli("keys", "create", "--name", name, "--role", role)
+        made = create_key(self.env, name, role)
         assert made.returncode == 0, made.stderr
-        secret = made.stdout.strip().splitlines()[-1]
+        secret = secret_of(made)
         assert re.fullmatch(r"inc_[0-9a-f]{12}_[\w-]+", secret), made.stdout
         return secret
 
@@ -306,7 +304,7 @@ def serving(
 
     `env` adds or overrides environment variables (settings) of the server process.
     """
-    port = _free_port()
+    port = free_port()
     # TMPDIR: the first-start banner's private file stays in the test's folder.
     env = {
         **os.environ,
@@ -316,17 +314,8 @@ def serving(
     }
     server = Server(f"http://127.0.0.1:{port}", folder / f"serve-{port}.log", env)
     with server.log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*INCIDENTS, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
-            env=env,
-            cwd=folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own process group, so that worker processes never outlive a failed test, and
-            # no controlling terminal, as under a service manager: the first-start banner goes
-            # to a private file (see Server.banner).
-            start_new_session=True,
-        )
+        # Its own process group, so that worker processes never outlive a failed test.
+        process = start_serve(port, *options, env=env, log=log, cwd=folder)
         try:
             _wait_until_healthy(server, process)
             yield server
@@ -348,14 +337,8 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes]) -> None:
-    # Generous, as it is only waited out when something is wrong (or the machine is loaded).
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
+    if wait_until_up(server.url, process):
+        return
     _kill_group(process)
     pytest.fail(f"`incidents serve` did not come up:\n{server.log()}")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import INCIDENTS, Server, serving
+from tests.conftest import Server, serving
+from tests.serving import INCIDENTS
 
 SECRET = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 

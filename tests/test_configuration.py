@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from incidents.settings import Settings
-from tests.conftest import INCIDENTS, serving
+from tests.conftest import serving
+from tests.serving import INCIDENTS
 
 ROOT = Path(__file__).parents[1]
 

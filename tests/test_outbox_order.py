@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.incident import Source, Status
 from incidents.domain.notifications import ChatOrigin, NoticeKind
 from incidents.service import incidents
@@ -16,8 +17,8 @@ from tests.conftest import TickingClock
 
 NOTIFY = -500
 PARTNERS = -600
-OPERATOR = Actor(name="key:ops", role=Role.OPERATOR)
-PARTNER = Actor(name="telegram:444", role=Role.OPERATOR)
+OPERATOR = Actor(who=ActorId.key("ops"), role=Role.OPERATOR)
+PARTNER = Actor(who=ActorId.telegram(444), role=Role.OPERATOR)
 
 
 async def test_each_chat_in_order_none_held_by_another(app: FastAPI, clock: TickingClock) -> None:

@@ -1,21 +1,78 @@
-"""The whole application: the JSON API, the web console and, when configured, the bot."""
+"""The one composition root: settings, the database handle, the clock, the background jobs,
+and the doors (API, console, the bot's webhook) side by side, each handed what it needs."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass
+from functools import partial
+
 from fastapi import FastAPI
 
-from incidents.api.app import create_app as create_api
-from incidents.api.webhook import SinkFactory
+from incidents.api.app import install_api
+from incidents.api.webhook import UpdateSink, require_webhook_secret
 from incidents.domain.clock import Clock
 from incidents.logs import configure_logging
+from incidents.service import housekeeping
+from incidents.service.chat_jobs import chat_jobs
+from incidents.service.heartbeats import check_heartbeats
+from incidents.service.periodic import repeat
+from incidents.service.runtime import Runtime
 from incidents.settings import Settings
-from incidents.web.console import install_console
+from incidents.web.door import install_console
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work the server repeats while it runs, every `period_seconds`."""
+
+    name: str
+    work: Callable[[], Awaitable[object]]
+    period_seconds: float
+    what: str
+
+
+def background_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
+    """Every server process's repeated work; a new job is one more line here."""
+    jobs = [
+        Job(
+            "watch-heartbeats",
+            partial(check_heartbeats, runtime),
+            settings.heartbeat_check_seconds,
+            "checking heartbeats",
+        ),
+        Job(
+            "housekeeping",
+            partial(housekeeping.tidy, runtime),
+            housekeeping.PERIOD_SECONDS,
+            "housekeeping",
+        ),
+    ]
+    # Reminders and the digest are for chats: only a process with the bot queues them.
+    if settings.telegram_token is not None:
+        jobs += [
+            Job(job.what, job.work, job.period_seconds, job.what)
+            for job in chat_jobs(settings, runtime)
+        ]
+    return jobs
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The API with the console at `/`, and the Telegram bot when it has a token."""
-    app = create_api(settings, clock=clock, bot=_telegram(settings))
-    install_console(app, settings)
+    """The API, the console at `/`, and the Telegram bot when it has a token, over one
+    database handle; connections open on first use, the jobs run in the app's lifespan."""
+    require_webhook_secret(settings)
+    runtime = Runtime.open(settings, clock=clock)
+    bot = _telegram(settings, runtime)
+    app = FastAPI(
+        lifespan=_lifespan(runtime, background_jobs(settings, runtime), bot),
+        # The API serves its documents from local files (install_docs), not from a CDN.
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_api(app, settings=settings, runtime=runtime, webhook=bot)
+    install_console(app, settings=settings, runtime=runtime)
     return app
 
 
@@ -27,12 +84,41 @@ def app_from_environment() -> FastAPI:
     return create_app(settings)
 
 
-def _telegram(settings: Settings) -> SinkFactory | None:
-    """The bot in every API process: it delivers notifications (leased, so several processes
+def _lifespan(
+    runtime: Runtime, jobs: Sequence[Job], bot: UpdateSink | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the jobs and the bot with the app; stop them and close the database after."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks = [
+            asyncio.create_task(
+                repeat(job.work, period_seconds=job.period_seconds, what=job.what), name=job.name
+            )
+            for job in jobs
+        ]
+        if bot is not None:
+            await bot.start()
+        try:
+            yield
+        finally:
+            if bot is not None:
+                await bot.stop()
+            for task in tasks:
+                task.cancel()
+            with suppress(asyncio.CancelledError):
+                await asyncio.gather(*tasks)
+            await runtime.close()
+
+    return lifespan
+
+
+def _telegram(settings: Settings, runtime: Runtime) -> UpdateSink | None:
+    """The bot in every server process: it delivers notifications (leased, so several processes
     and `incidents bot` never send one twice) and, in webhook mode, takes updates."""
     if settings.telegram_token is None:
         return None
     # aiogram takes seconds to import: only a configured bot pays for it.
     from incidents.telegram.bot import TelegramDoor
 
-    return TelegramDoor
+    return TelegramDoor(settings, runtime)

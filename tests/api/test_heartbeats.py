@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from incidents.api.app import create_app
+from incidents.app import create_app
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings

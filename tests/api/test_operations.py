@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from incidents.api.app import create_app
+from incidents.app import create_app
 from incidents.settings import Settings
 from tests.conftest import report
 

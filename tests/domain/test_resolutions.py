@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incidents.domain.access import Actor, Role, assignee_meant, check_assignee
+from incidents.domain.actors import ActorId
 from incidents.domain.errors import IllegalTransition, InvalidInput
 from incidents.domain.incident import (
     Resolution,
@@ -78,7 +79,7 @@ def test_taking_assigns_a_person_or_a_key_never_the_registry() -> None:
 
 
 def test_assignees_are_actor_names_and_me_and_none_mean_what_they_say() -> None:
-    olga = Actor(name="user:olga", role=Role.OPERATOR)
+    olga = Actor(who=ActorId.user("olga"), role=Role.OPERATOR)
     assert check_assignee(" telegram:4242 (@olga_ops) ") == "telegram:4242 (@olga_ops)"
     assert assignee_meant(olga, "ME") == "user:olga"
     assert assignee_meant(olga, "none") is None

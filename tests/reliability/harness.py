@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import httpx
 
-from tests.conftest import INCIDENTS, _free_port
+from tests.serving import INCIDENTS, create_key, free_port, secret_of, start_serve, wait_until_up
 
 # INCIDENTS_RELIABILITY_FULL=1: the full size (`make reliability`); otherwise the CI size.
 FULL = os.environ.get("INCIDENTS_RELIABILITY_FULL") == "1"
@@ -57,7 +57,7 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         port: int | None = None,
     ) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.options = options
         self.folder = folder
@@ -86,30 +86,12 @@ class ServerProcess:
             log.write(f"\n--- start {self.starts} ---\n".encode())
             log.flush()
             # Popen returns at once; the process is waited for below without blocking.
-            self.process = subprocess.Popen(  # noqa: ASYNC220
-                [
-                    *INCIDENTS,
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    *self.options,
-                ],
-                env=self.env,
-                cwd=self.folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # no controlling terminal, as under a service manager
-            )
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=1) as http:
-            while time.monotonic() < deadline and self.process.poll() is None:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get(f"{self.url}/health")).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-        self.process.kill()
+            process = start_serve(self.port, *self.options, env=self.env, log=log, cwd=self.folder)
+        self.process = process
+        # In a thread: the event loop may be running the proxy the server needs to start.
+        if await asyncio.to_thread(wait_until_up, self.url, process, timeout=timeout):
+            return
+        process.kill()
         raise AssertionError(f"`incidents serve` did not come up:\n{self.log()}")
 
     def kill(self) -> None:
@@ -149,8 +131,9 @@ class ServerProcess:
 
         In a thread: the event loop may be running the proxy the command needs.
         """
-        out = await asyncio.to_thread(self.cli, "keys", "create", "--name", name, "--role", role)
-        return out.strip().splitlines()[-1]
+        created = await asyncio.to_thread(create_key, self.env, name, role)
+        assert created.returncode == 0, created.stderr
+        return secret_of(created)
 
 
 @contextlib.asynccontextmanager
@@ -203,7 +186,7 @@ class Proxy:
 
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
-        self.port = _free_port()
+        self.port = free_port()
         self.mode: ProxyMode = "up"
         self._server: asyncio.Server | None = None
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter | None]] = set()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import FIRST_START_NOTE, INCIDENTS, Server, _free_port
+from tests.conftest import FIRST_START_NOTE, Server
+from tests.serving import INCIDENTS, free_port
 
 KEY = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 
@@ -46,7 +47,7 @@ def test_with_a_terminal_the_banner_goes_there_and_not_to_the_log(
     database_url: str, tmp_path: Path
 ) -> None:
     controller, terminal = os.openpty()
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "serve.log"
     env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url}
     with log_path.open("wb") as log:

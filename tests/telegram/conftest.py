@@ -11,7 +11,7 @@ import httpx
 import pytest
 from aiogram.utils.backoff import BackoffConfig
 
-from incidents.api.app import create_app
+from incidents.app import create_app
 from incidents.domain.access import Actor, Role
 from incidents.service import access
 from incidents.service.outbox import pending_notices

@@ -13,8 +13,9 @@ import pytest
 
 from incidents.api.webhook import WebhookWithoutSecret
 from incidents.app import create_app
-from tests.conftest import INCIDENTS, TickingClock
+from tests.conftest import TickingClock
 from tests.domain.test_bidi import still_open
+from tests.serving import INCIDENTS
 from tests.telegram.conftest import ANNA, OPS, Chats, telegram_settings
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 

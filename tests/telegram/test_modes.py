@@ -13,6 +13,7 @@ import httpx
 from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.incident import Status
 from incidents.service import access, incidents
 from incidents.telegram.bot import TelegramDoor
@@ -93,7 +94,7 @@ async def test_russian_replies(
         hint = await chats.say(OPS, "/new")
         assert plain(hint.text).startswith("Что случилось?")
         mark = len(fake_api.calls)
-        operator = Actor(name="key:ops", role=Role.OPERATOR)
+        operator = Actor(who=ActorId.key("ops"), role=Role.OPERATOR)
         await incidents.change_incident(
             app.state.runtime, actor=operator, incident_id=1, status=Status.IN_PROGRESS
         )

@@ -10,6 +10,7 @@ import httpx
 
 from incidents.app import create_app
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.service import incidents
 from incidents.service.outbox import pending_notices
 from tests.conftest import TickingClock
@@ -151,7 +152,7 @@ async def test_a_webhook_update_is_recorded_while_telegram_fails(
         await chats.notices_settled()
         cards = [c for c in fake_api.sent() if "Scooter #48" in c.text]
         assert len(cards) == 2  # an answer to each delivery
-        reader = Actor(name="tests", role=Role.REPORTER)
+        reader = Actor(who=ActorId.system("tests"), role=Role.REPORTER)
         page = await incidents.list_incidents(app.state.runtime, actor=reader, limit=10)
         assert [i.description for i in page.items] == ["Scooter #48 stuck at point 2"]
     await chats.http.aclose()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.incident import Resolution, Source, Status
 from incidents.service import incidents
 from incidents.service.runtime import Runtime
@@ -43,7 +44,7 @@ async def month_of_history(database_url: str) -> None:
     """About a hundred incidents over the last 30 days, most taken and resolved, some open."""
     clock = SetClock()
     runtime = Runtime.open(Settings(database_url=database_url, _env_file=None), clock=clock)
-    operator = Actor(name="user:olga", role=Role.OPERATOR)
+    operator = Actor(who=ActorId.user("olga"), role=Role.OPERATOR)
     chance = random.Random(20)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     try:

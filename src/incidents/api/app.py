@@ -1,11 +1,6 @@
-"""The application factory: builds a FastAPI app from settings, with no work at import time."""
+"""The API door: routes, documents, error answers and HTTP guards, put on the app it is handed."""
 
 from __future__ import annotations
-
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
-from functools import partial
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -21,17 +16,7 @@ from incidents.api.metrics import Metrics, MetricsMiddleware
 from incidents.api.no_sniff import NoSniffNoStoreMiddleware
 from incidents.api.request_id import RequestIdMiddleware
 from incidents.api.validation import known_query_only
-from incidents.api.webhook import (
-    SinkFactory,
-    WebhookSecretGate,
-    add_webhook_route,
-    require_webhook_secret,
-)
-from incidents.domain.clock import Clock
-from incidents.service import housekeeping
-from incidents.service.chat_jobs import chat_jobs
-from incidents.service.heartbeats import check_heartbeats
-from incidents.service.periodic import repeat
+from incidents.api.webhook import UpdateSink, WebhookSecretGate, add_webhook_route
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
@@ -52,68 +37,13 @@ append notes), `admin` (also manage keys).
 """
 
 
-def create_app(
-    settings: Settings, *, clock: Clock | None = None, bot: SinkFactory | None = None
-) -> FastAPI:
-    """An app over the database `settings` name; connections open on first use.
-
-    With `bot`, the app runs the chat bot's background work (notifications) in its
-    lifespan, and takes its updates when the bot has a webhook path.
-    """
-    require_webhook_secret(settings)
-    runtime = Runtime.open(settings, clock=clock)
-    sink = None if bot is None else bot(settings, runtime)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        chores = [
-            asyncio.create_task(
-                repeat(
-                    partial(check_heartbeats, runtime),
-                    period_seconds=settings.heartbeat_check_seconds,
-                    what="checking heartbeats",
-                ),
-                name="watch-heartbeats",
-            ),
-            asyncio.create_task(
-                repeat(
-                    partial(housekeeping.tidy, runtime),
-                    period_seconds=housekeeping.PERIOD_SECONDS,
-                    what="housekeeping",
-                ),
-                name="housekeeping",
-            ),
-        ]
-        if sink is not None:
-            # Reminders and the digest are for chats: only a process with the bot queues them.
-            chores += [
-                asyncio.create_task(
-                    repeat(job.work, period_seconds=job.period_seconds, what=job.what),
-                    name=job.what,
-                )
-                for job in chat_jobs(settings, runtime)
-            ]
-            await sink.start()
-        try:
-            yield
-        finally:
-            if sink is not None:
-                await sink.stop()
-            for chore in chores:
-                chore.cancel()
-            with suppress(asyncio.CancelledError):
-                await asyncio.gather(*chores)
-            await runtime.close()
-
-    app = FastAPI(
-        title="incidents",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        # Served by install_docs from local files, not from a CDN.
-        docs_url=None,
-        redoc_url=None,
-    )
+def install_api(
+    app: FastAPI, *, settings: Settings, runtime: Runtime, webhook: UpdateSink | None = None
+) -> None:
+    """Put the API on `app`: its routes, documents, error answers and HTTP guards, over
+    `runtime`; with `webhook`, also the bot's update route when the bot has a webhook path."""
+    app.title, app.version, app.description = "incidents", __version__, DESCRIPTION
+    sink = webhook
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.metrics = Metrics()
@@ -148,4 +78,3 @@ def create_app(
     install_docs(app)
     if sink is not None and sink.webhook_path is not None:
         add_webhook_route(app, sink, sink.webhook_path)
-    return app

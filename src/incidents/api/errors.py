@@ -1,4 +1,5 @@
-"""Every error the API returns, as RFC 9457 problem+json, mapped in one table."""
+"""Every error the API returns, as RFC 9457 problem+json; what a domain error means (its
+status) is domain/error_meanings.py's table, rendered here."""
 
 from __future__ import annotations
 
@@ -17,43 +18,17 @@ from starlette.types import Scope, Send
 
 from incidents.api.openapi import PROBLEM_JSON, exact_openapi
 from incidents.api.validation import explained, json_problem
+from incidents.domain.error_meanings import meaning_of
 from incidents.domain.errors import (
     DomainError,
-    DuplicateConflict,
-    Forbidden,
-    IdempotencyConflict,
     IllegalTransition,
-    IncidentNotFound,
     InvalidInput,
-    KeyNotFound,
-    NameTaken,
     RateLimited,
-    SourceNotAllowed,
     StorageUnavailable,
     Unauthenticated,
-    VersionMismatch,
 )
 
 log = logging.getLogger(__name__)
-
-
-# Domain error -> HTTP status. Problem `type` is `/problems/<code>` of the error.
-STATUS_OF: dict[type[DomainError], int] = {
-    Unauthenticated: 401,
-    Forbidden: 403,
-    SourceNotAllowed: 403,
-    IncidentNotFound: 404,
-    KeyNotFound: 404,
-    IllegalTransition: 409,
-    NameTaken: 409,
-    DuplicateConflict: 409,
-    VersionMismatch: 412,
-    InvalidInput: 422,
-    # The request is well formed; it conflicts with the earlier one under the same key.
-    IdempotencyConflict: 409,
-    RateLimited: 429,
-    StorageUnavailable: 503,
-}
 
 
 def _headers_of(error: DomainError) -> dict[str, str] | None:
@@ -198,7 +173,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     return problem_response(
         request,
-        STATUS_OF.get(type(error), 400),
+        meaning_of(error).status,
         code=error.code,
         detail=error.detail,
         headers=_headers_of(error),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -12,7 +11,6 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from incidents.api.errors import problem_response, send_problem
-from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 
@@ -41,7 +39,6 @@ class UpdateSink(Protocol):
         ...
 
 
-SinkFactory = Callable[[Settings, Runtime], UpdateSink]
 # Telegram sends the webhook's secret back in this header with every update.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 

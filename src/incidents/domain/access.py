@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from incidents.domain.actors import ActorId
 from incidents.domain.errors import Forbidden, InvalidInput, SourceNotAllowed
 from incidents.domain.incident import CaseInsensitiveEnum, Incident, Source
 
@@ -27,36 +28,58 @@ class Role(CaseInsensitiveEnum):
 
 
 class Permission(Enum):
-    """Things an actor may be allowed to do, each with the least role that may."""
+    """Things an actor may be allowed to do; each is its own member (`LEAST_ROLE` says who)."""
 
-    REPORT = Role.REPORTER  # create incidents
-    READ = Role.REPORTER  # read incidents and their events
-    CHANGE = Role.OPERATOR  # change status, append notes
-    MANAGE_ACCESS = Role.ADMIN  # manage keys and accounts
+    REPORT = "report"  # create incidents
+    READ = "read"  # read incidents and their events
+    CHANGE = "change"  # change status, append notes
+    MANAGE_ACCESS = "manage_access"  # manage keys and accounts
 
-    def __init__(self, least: Role) -> None:
-        self.least = least
+    @property
+    def least(self) -> Role:
+        """The least role granted this permission."""
+        return LEAST_ROLE[self]
+
+
+# Two permissions may share a least role; they stay two permissions.
+LEAST_ROLE: dict[Permission, Role] = {
+    Permission.REPORT: Role.REPORTER,
+    Permission.READ: Role.REPORTER,
+    Permission.CHANGE: Role.OPERATOR,
+    Permission.MANAGE_ACCESS: Role.ADMIN,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The party acting in a use case, and the request it acts in (for the audit trail).
+    """The party acting in a use case, its role, and the request it acts in (for the trail)."""
 
-    `name` is what the trail records: `key:<name>`, `user:<name>`,
-    `telegram:<user id> (@username)` or `system:<component>`.
-    """
-
-    name: str
+    who: ActorId
     role: Role
     bound_source: Source | None = None
     request_id: str | None = None
     # What the client sent as X-Request-ID: recorded beside `request_id`, never instead of it.
     client_request_id: str | None = None
 
+    @property
+    def name(self) -> str:
+        """What the audit trail records: `key:<name>`, `user:<name>`,
+        `telegram:<user id> (@username)` or `system:<component>`."""
+        return str(self.who)
+
     @classmethod
     def system(cls, component: str) -> Actor:
         """The registry itself acting, e.g. `system:cli`."""
-        return cls(name=f"system:{component}", role=Role.ADMIN)
+        return cls(who=ActorId.system(component), role=Role.ADMIN)
+
+
+# Anyone in a chat the registry admits may move incidents there: the chat is the boundary.
+CHAT_MEMBER_ROLE = Role.OPERATOR
+
+
+def chat_member(user_id: int | None, username: str | None) -> Actor:
+    """A person in an admitted chat, acting with the role every chat member has."""
+    return Actor(who=ActorId.telegram(user_id, username), role=CHAT_MEMBER_ROLE)
 
 
 # What an assignee may be: an actor name as the audit trail writes it (a person or a key).
@@ -76,13 +99,12 @@ def check_assignee(value: str) -> str:
     return cleaned
 
 
-_TELEGRAM_ACTOR = re.compile(r"^(telegram:\d+)(?: \(@[^)]*\))?$")
-
-
 def stable_part(name: str) -> str:
     """What names an actor for good: a Telegram user is its id, whatever its @username now."""
-    match = _TELEGRAM_ACTOR.match(name)
-    return name if match is None else match.group(1)
+    try:
+        return ActorId.parse(name).stable
+    except ValueError:
+        return name
 
 
 def assignee_meant(actor: Actor, name: str) -> str | None:
@@ -173,6 +195,11 @@ class ApiKey:
     revoked_at: datetime | None
 
     @property
+    def who(self) -> ActorId:
+        """The key as a party that acts."""
+        return ActorId.key(self.name)
+
+    @property
     def actor_name(self) -> str:
         """How the audit trail names this key."""
-        return f"key:{self.name}"
+        return str(self.who)

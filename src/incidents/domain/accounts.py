@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from incidents.domain.access import Actor, Role
+from incidents.domain.actors import ActorId
 from incidents.domain.errors import InvalidInput
 
 PASSWORD_MIN_LENGTH = 8
@@ -97,9 +98,14 @@ class Account:
     session_generation: int = 0
 
     @property
+    def who(self) -> ActorId:
+        """The account as a party that acts."""
+        return ActorId.user(self.username)
+
+    @property
     def actor_name(self) -> str:
         """How the audit trail names this account."""
-        return f"user:{self.username}"
+        return str(self.who)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
+from incidents.domain.actors import ActorKind, kind_of
 from incidents.domain.errors import IllegalTransition, InvalidInput
 
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -178,7 +179,7 @@ def assignee_after(current: Status, target: Status, *, had: str | None, actor: s
     Only a person or a key takes: the registry's own moves (`system:...`) never assign.
     """
     taken = current == Status.NEW and target == Status.IN_PROGRESS
-    if taken and had is None and not actor.startswith("system:"):
+    if taken and had is None and kind_of(actor) is not ActorKind.SYSTEM:
         return actor
     return had
 

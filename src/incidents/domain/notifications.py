@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from incidents.domain.actors import ActorKind, kind_of
 from incidents.domain.incident import Incident, Status
 
 # After this many failed attempts a notification is given up (and kept, marked failed).
@@ -131,4 +132,4 @@ def retry_delay(attempts: int) -> timedelta:
 
 def is_chat_actor(actor: str) -> bool:
     """Whether an actor is a person in a chat (who reported there, so no announcement)."""
-    return actor.startswith("telegram:")
+    return kind_of(actor) is ActorKind.TELEGRAM

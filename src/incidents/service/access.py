@@ -126,7 +126,7 @@ async def authenticate_key(
             await keys.touch_key(tx.connection, stored.id, now=now)
             await tx.commit()
     return Actor(
-        name=stored.key.actor_name,
+        who=stored.key.who,
         role=stored.key.role,
         bound_source=stored.key.source,
         request_id=request_id,

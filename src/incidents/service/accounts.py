@@ -118,7 +118,7 @@ async def authenticate_password(
     if found.account.disabled_at is not None:
         raise AccountDisabled(username)
     await _record_success(runtime, found.account, found.password_hash, password)
-    actor = Actor(name=found.account.actor_name, role=found.account.role, request_id=request_id)
+    actor = Actor(who=found.account.who, role=found.account.role, request_id=request_id)
     return SignedIn(actor=actor, generation=found.account.session_generation)
 
 
@@ -182,7 +182,7 @@ async def authenticate_session(
     ):
         raise Unauthenticated("The session has ended; sign in again.")
     return Actor(
-        name=account.actor_name,
+        who=account.who,
         role=account.role,
         request_id=request_id,
         client_request_id=client_request_id,

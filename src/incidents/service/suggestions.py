@@ -19,6 +19,7 @@ from incidents.db import incidents as incident_store
 from incidents.db import suggestions as offers
 from incidents.db.engine import Transaction, UniqueViolation
 from incidents.domain.access import Actor, Permission, require, require_source
+from incidents.domain.actors import ActorId
 from incidents.domain.incident import Incident, Source, clean_text
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole, NoticeKind, Thread
 from incidents.domain.reports import ReportRules, Stemmers
@@ -27,7 +28,7 @@ from incidents.service.changes import write_report
 from incidents.service.runtime import Runtime
 
 # Who takes back the offers nobody answered, as the trail and the outbox name it.
-EXPIRY_ACTOR = "system:suggestions"
+EXPIRY_ACTOR = str(ActorId.system("suggestions"))
 
 
 def report_rules(

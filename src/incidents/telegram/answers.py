@@ -7,7 +7,8 @@ import logging
 from aiogram import Bot
 from aiogram.types import CallbackQuery, ForceReply, Message, User
 
-from incidents.domain.access import Actor, Role
+from incidents.domain.access import Actor, chat_member
+from incidents.domain.actors import ActorId, ActorKind
 from incidents.domain.incident import Incident
 from incidents.domain.notifications import Attachment, ChatOrigin, LinkRole
 from incidents.service import chats
@@ -18,13 +19,15 @@ from incidents.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
 
+# The bot itself, as the trail names what it sends of its own accord.
+BOT = ActorId(ActorKind.TELEGRAM, "bot")
+
 
 def actor_of(user: User | None) -> Actor:
-    """The audit-trail actor of a Telegram user; people in admitted chats act as operators."""
+    """The actor of a Telegram user, with the role domain/access.py gives chat members."""
     if user is None:
-        return Actor(name="telegram:unknown", role=Role.OPERATOR)
-    handle = f" (@{user.username})" if user.username else ""
-    return Actor(name=f"telegram:{user.id}{handle}", role=Role.OPERATOR)
+        return chat_member(None, None)
+    return chat_member(user.id, user.username or None)
 
 
 async def answer_query(query: CallbackQuery, text: str, *, alert: bool = False) -> None:
@@ -101,7 +104,7 @@ class Answers:
         """Show an incident's current state in the card a button was pressed on."""
         text = self.texts.card(incident, files=await self.files(incident))
         outgoing = Outgoing(chat_id, text, markup=buttons(incident, self.texts), edit=message_id)
-        await self.replier.send(bot, outgoing, actor="telegram:bot")
+        await self.replier.send(bot, outgoing, actor=str(BOT))
 
     async def files(self, incident: Incident) -> list[Attachment]:
         """The photos and documents of an incident, for its card."""

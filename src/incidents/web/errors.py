@@ -1,4 +1,5 @@
-"""How the console tells people what went wrong: every error mapped to a status and a text here."""
+"""How the console tells people what went wrong: a page with the error's status (from the one
+table of domain/error_meanings.py) and a text in the console's language."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from incidents.domain.error_meanings import meaning_of
 from incidents.domain.errors import (
     AccountDisabled,
+    DomainError,
     DuplicateConflict,
     Forbidden,
     IdempotencyConflict,
@@ -27,13 +30,22 @@ from incidents.domain.errors import (
     WrongCredentials,
 )
 from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Status
+from incidents.web.console import Console
 from incidents.web.security import secure_page
 
 if TYPE_CHECKING:
-    from incidents.web.console import Console
     from incidents.web.texts import Texts
 
 log = logging.getLogger(__name__)
+
+# Where the console keeps what it was built with, on the app it serves.
+CONSOLE_STATE = "console"
+
+
+def console_of(request: Request) -> Console:
+    """The console serving `request`, as `install_console` built it."""
+    console: Console = getattr(request.app.state, CONSOLE_STATE)
+    return console
 
 
 class SignInRequired(Exception):
@@ -66,23 +78,12 @@ class FormRefused(Exception):
         self.max_fields = max_fields
 
 
+# The console's own refusals; a domain error's status is its row in domain/error_meanings.py.
 STATUS_OF: dict[type[Exception], int] = {
-    WrongCredentials: 400,
     InvalidChoice: 400,
     FormRefused: 400,
-    AccountDisabled: 403,
-    Forbidden: 403,
     CsrfRefused: 403,
-    IncidentNotFound: 404,
     PageNotFound: 404,
-    IllegalTransition: 409,
-    DuplicateConflict: 409,
-    IdempotencyConflict: 409,
-    VersionMismatch: 409,
-    InvalidInput: 422,
-    TooManySignInFailures: 429,
-    RateLimited: 429,
-    StorageUnavailable: 503,
 }
 
 
@@ -90,6 +91,8 @@ def status_of(error: Exception) -> int:
     """The HTTP status a page showing `error` answers with."""
     if isinstance(error, HTTPException):
         return error.status_code
+    if isinstance(error, DomainError):
+        return meaning_of(error).on_page
     return STATUS_OF.get(type(error), 500)
 
 
@@ -162,7 +165,7 @@ def sign_in_url(next_path: str) -> str:
 
 def error_page(request: Request, error: Exception) -> Response:
     """A page saying what went wrong, with the status that fits."""
-    console: Console = request.app.state.console
+    console = console_of(request)
     status = status_of(error)
     if status >= 500 and not isinstance(error, StorageUnavailable):
         log.error("console error on %s %s", request.method, request.url.path, exc_info=error)

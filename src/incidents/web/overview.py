@@ -17,12 +17,12 @@ from incidents.service import incidents
 from incidents.service import stats as service
 from incidents.settings import Settings
 from incidents.web.charts import NARROW, WIDE, Chart, Series, Size, bars
-from incidents.web.console import VisitDep
 from incidents.web.errors import ConsoleRoute, InvalidChoice
 from incidents.web.listing import age
 from incidents.web.texts import Texts
 from incidents.web.texts.overview import OverviewTexts, overview_texts_for
 from incidents.web.views import choice
+from incidents.web.visit import VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -49,7 +49,7 @@ class Figure:
 async def overview_page(visit: VisitDep) -> Response:
     """The overview of a period (by default the last 30 days), for anyone signed in."""
     actor = visit.require_sign_in()
-    settings: Settings = visit.request.app.state.settings
+    settings: Settings = visit.console.settings
     ot = overview_texts_for(settings.language)
     params = visit.request.query_params
     today = visit.runtime.clock.now().astimezone(settings.zone).date()

@@ -32,12 +32,13 @@ from incidents.domain.incident import (
     allowed_next,
     parse_id,
     reported_text,
+    verb_for,
 )
 from incidents.service import incidents
-from incidents.web.console import Visit, VisitDep
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
 from incidents.web.views import choice, incident_rows, notes_in, timeline
+from incidents.web.visit import Visit, VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -159,7 +160,7 @@ async def _incident_page(
             "incident": incident,
             "can_change": can_change,
             "transitions": [
-                (target, visit.t.actions[(incident.status, target)])
+                (target, visit.t.verbs[verb_for(incident.status, target)])
                 for target in (allowed_next(incident.status) if can_change else ())
             ],
             # Notes live in the history, with who added them and when; the description

@@ -13,10 +13,9 @@ from incidents.domain.errors import (
     WrongCredentials,
 )
 from incidents.service import accounts, ratelimits
-from incidents.settings import Settings
-from incidents.web.console import Visit, VisitDep
 from incidents.web.errors import ConsoleRoute, message_for, status_of
 from incidents.web.sessions import Session
+from incidents.web.visit import Visit, VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -68,7 +67,7 @@ async def sign_in(visit: VisitDep) -> Response:
     password = str(form.get("password") or "")
     request = visit.request
     address = request.client.host if request.client else "unknown"
-    settings: Settings = request.app.state.settings
+    settings = visit.console.settings
     try:
         # Every attempt counts against the address, as requests without a valid key do.
         await ratelimits.spend(

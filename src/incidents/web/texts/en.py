@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from incidents.domain.access import Role
-from incidents.domain.incident import Resolution, Source, Status
-from incidents.web.texts import Texts
+from incidents.domain.incident import Resolution, Source, Status, Verb
+from incidents.web.texts.catalog import Texts
 
 TEXTS = Texts(
     lang="en",
@@ -28,11 +28,11 @@ TEXTS = Texts(
         Source.PARTNER: "Partner",
     },
     roles={Role.REPORTER: "reporter", Role.OPERATOR: "operator", Role.ADMIN: "administrator"},
-    actions={
-        (Status.NEW, Status.IN_PROGRESS): "Take",
-        (Status.IN_PROGRESS, Status.RESOLVED): "Resolve",
-        (Status.RESOLVED, Status.IN_PROGRESS): "Reopen",
-        (Status.RESOLVED, Status.CLOSED): "Close",
+    verbs={
+        Verb.TAKE: "Take",
+        Verb.RESOLVE: "Resolve",
+        Verb.REOPEN: "Reopen",
+        Verb.CLOSE: "Close",
     },
     sign_in_title="Sign in",
     sign_in_intro="Sign in with the account an admin made for you.",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from incidents.domain.access import Role
-from incidents.domain.incident import Resolution, Source, Status
-from incidents.web.texts import Texts
+from incidents.domain.incident import Resolution, Source, Status, Verb
+from incidents.web.texts.catalog import Texts
 
 TEXTS = Texts(
     lang="ru",
@@ -28,11 +28,11 @@ TEXTS = Texts(
         Source.PARTNER: "Партнёр",
     },
     roles={Role.REPORTER: "автор", Role.OPERATOR: "оператор", Role.ADMIN: "администратор"},
-    actions={
-        (Status.NEW, Status.IN_PROGRESS): "Взять в работу",
-        (Status.IN_PROGRESS, Status.RESOLVED): "Решить",
-        (Status.RESOLVED, Status.IN_PROGRESS): "Вернуть в работу",
-        (Status.RESOLVED, Status.CLOSED): "Закрыть",
+    verbs={
+        Verb.TAKE: "Взять в работу",
+        Verb.RESOLVE: "Решить",
+        Verb.REOPEN: "Вернуть в работу",
+        Verb.CLOSE: "Закрыть",
     },
     sign_in_title="Вход",
     sign_in_intro="Войдите с учётной записью, которую для вас создал администратор.",

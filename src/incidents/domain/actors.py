@@ -1,0 +1,77 @@
+"""Who acted: a typed value (kind, id, display name) that renders to, and parses from, the
+string the audit trail, the database and the API have always written (`user:olga`,
+`key:night-shift`, `telegram:4242 (@olga)`, `system:cli`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ActorKind(StrEnum):
+    """The kinds of party that act on incidents."""
+
+    USER = "user"  # a person signed in to the console
+    KEY = "key"  # a client with an API key
+    TELEGRAM = "telegram"  # a person in an admitted chat
+    SYSTEM = "system"  # the registry itself (the command line, heartbeats, housekeeping)
+
+
+# A Telegram user is a number, followed by their @username when they have one.
+_TELEGRAM_ID = re.compile(r"^(\d+) \(@([^)]*)\)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ActorId:
+    """A party as the audit trail names it; `display_name` is a Telegram @username."""
+
+    kind: ActorKind
+    id: str
+    display_name: str | None = None
+
+    @classmethod
+    def user(cls, username: str) -> ActorId:
+        """A console account."""
+        return cls(ActorKind.USER, username)
+
+    @classmethod
+    def key(cls, name: str) -> ActorId:
+        """An API key."""
+        return cls(ActorKind.KEY, name)
+
+    @classmethod
+    def system(cls, component: str) -> ActorId:
+        """The registry itself, e.g. `system:cli`."""
+        return cls(ActorKind.SYSTEM, component)
+
+    @classmethod
+    def telegram(cls, user_id: int | None, username: str | None = None) -> ActorId:
+        """A Telegram user by their id (which never changes) and their @username (which may)."""
+        return cls(ActorKind.TELEGRAM, "unknown" if user_id is None else str(user_id), username)
+
+    @classmethod
+    def parse(cls, text: str) -> ActorId:
+        """The party `text` names; ValueError when it names no kind of party."""
+        kind, colon, rest = text.partition(":")
+        if not colon or kind not in ActorKind.__members__.values() or not rest:
+            raise ValueError(f"not an actor name: {text!r}")
+        if kind == ActorKind.TELEGRAM and (match := _TELEGRAM_ID.match(rest)):
+            return cls(ActorKind.TELEGRAM, match.group(1), match.group(2) or None)
+        return cls(ActorKind(kind), rest)
+
+    @property
+    def stable(self) -> str:
+        """What names the party for good: a Telegram user is its id, whatever its @username."""
+        return f"{self.kind.value}:{self.id}"
+
+    def __str__(self) -> str:
+        return f"{self.stable} (@{self.display_name})" if self.display_name else self.stable
+
+
+def kind_of(name: str) -> ActorKind | None:
+    """The kind of party an audit trail's actor name is, or None for a name of no known kind."""
+    try:
+        return ActorId.parse(name).kind
+    except ValueError:
+        return None
