@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -295,6 +295,6 @@ class _EmptyTurnsOff(PydanticBaseSettingsSource):
         values: dict[str, str] = {}
         for file in files:
             if isinstance(file, str | Path) and Path(file).is_file():
-                read = dotenv_values(file, encoding="utf-8")
+                read = DotEnvSettingsSource._static_read_env_file(Path(file), encoding="utf-8")
                 values.update({k.upper(): v or "" for k, v in read.items()})
         return values
