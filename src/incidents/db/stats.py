@@ -58,6 +58,7 @@ def _buckets(buckets: Sequence[Bucket]) -> CTE:
 
 
 def of_sources(sources: Sequence[Source]) -> ColumnElement[bool]:
+    """Incidents of `sources` (all when empty)."""
     return incidents.c.source.in_([s.value for s in sources]) if sources else literal(True)
 
 
