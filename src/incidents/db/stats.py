@@ -135,9 +135,9 @@ async def resolutions(
     return found
 
 
-def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]) -> Subquery:
-    """Per incident reported in a bucket: its bucket, source, and the seconds from its report
-    to its first take (new -> in_progress) and to its first move to resolved."""
+def _firsts(b: CTE, start: datetime, sources: Sequence[Source]) -> tuple[CTE, CTE]:
+    """The incidents reported in each bucket (`cohort`: bucket, id, source, created_at), and
+    when each was first taken (new -> in_progress) and first resolved (`firsts`)."""
     cohort = (
         select(b.c.n, incidents.c.id, incidents.c.source, incidents.c.created_at)
         .select_from(b)
@@ -157,11 +157,22 @@ def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Sou
             ),
         )
         .join(cohort, cohort.c.id == incident_events.c.incident_id)
-        # An incident moves after it is reported: none of its moves is older than the period.
-        .where(incident_events.c.created_at >= start, incident_events.c.kind.in_(MOVE_KINDS))
+        .where(
+            # An incident moves after it is reported: none of its moves is older than the period.
+            incident_events.c.created_at >= start,
+            incident_events.c.kind.in_(MOVE_KINDS),
+            TO.in_([Status.IN_PROGRESS.value, Status.RESOLVED.value]),
+        )
         .group_by(incident_events.c.incident_id)
         .cte("firsts")
     )
+    return cohort, firsts
+
+
+def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]) -> Subquery:
+    """One row per span (metric, bucket, source, seconds): report to first take, and report
+    to first resolve, of each incident reported in a bucket that got there."""
+    cohort, firsts = _firsts(b, start, sources)
     joined = cohort.join(firsts, firsts.c.incident_id == cohort.c.id)
     take = (
         select(
@@ -199,9 +210,9 @@ async def spreads(
     """Per metric (take, resolve) and bucket, overall and per source: how many incidents have
     the span, its median and its 90th percentile. One statement: PostgreSQL's percentile_cont;
     SQLite ranks the spans and returns those around each percentile, interpolated here."""
-    spans = _spans(conn, _buckets(buckets), buckets[0].start, sources)
     if conn.dialect.name == "postgresql":
-        return await _percentiles(conn, spans)
+        return await _percentiles(conn, _buckets(buckets), buckets[0].start, sources)
+    spans = _spans(conn, _buckets(buckets), buckets[0].start, sources)
     by_source = (spans.c.metric, spans.c.n, spans.c.source)
     overall = (spans.c.metric, spans.c.n)
     ranked = select(
@@ -229,27 +240,38 @@ async def spreads(
     return {key: spread(count, values) for key, (count, values) in found.items()}
 
 
-async def _percentiles(conn: AsyncConnection, spans: Subquery) -> Spreads:
-    """PostgreSQL's own percentiles, per source and overall (grouping sets), in one pass."""
-    median = func.percentile_cont(MEDIAN[0] / MEDIAN[1]).within_group(spans.c.secs)
-    p90 = func.percentile_cont(P90[0] / P90[1]).within_group(spans.c.secs)
-    query = select(
-        spans.c.metric,
-        spans.c.n,
-        spans.c.source,
-        func.grouping(spans.c.source).label("overall"),
-        func.count(),
-        median,
-        p90,
-    ).group_by(
-        func.grouping_sets(
-            tuple_(spans.c.metric, spans.c.n, spans.c.source), tuple_(spans.c.metric, spans.c.n)
+async def _percentiles(
+    conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]
+) -> Spreads:
+    """PostgreSQL's own percentiles, per source and overall (grouping sets), in one pass over
+    one row per incident: its two spans side by side (an ordered-set aggregate skips NULLs)."""
+    cohort, firsts = _firsts(b, start, sources)
+    spans = (
+        select(
+            cohort.c.n,
+            cohort.c.source,
+            _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("take"),
+            _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("resolve"),
         )
+        .select_from(cohort.join(firsts, firsts.c.incident_id == cohort.c.id))
+        .subquery("spans")
     )
+    figures = []
+    for column in (spans.c.take, spans.c.resolve):
+        figures += [
+            func.count(column),
+            func.percentile_cont(MEDIAN[0] / MEDIAN[1]).within_group(column),
+            func.percentile_cont(P90[0] / P90[1]).within_group(column),
+        ]
+    query = select(
+        spans.c.n, spans.c.source, func.grouping(spans.c.source).label("overall"), *figures
+    ).group_by(func.grouping_sets(tuple_(spans.c.n, spans.c.source), tuple_(spans.c.n)))
     found: Spreads = {}
-    for metric, n, source, overall, count, mid, high in await conn.execute(query):
-        key = (metric, n, None if overall else Source(source))
-        found[key] = Spread(int(count), _rounded(mid), _rounded(high))
+    for n, source, overall, *values in await conn.execute(query):
+        key_source = None if overall else Source(source)
+        for metric, (count, mid, high) in ((TAKE, values[:3]), (RESOLVE, values[3:])):
+            if count:
+                found[(metric, n, key_source)] = Spread(int(count), _rounded(mid), _rounded(high))
     return found
 
 
