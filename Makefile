@@ -3,7 +3,8 @@
 # and again only when pyproject.toml or uv.lock changes. `make lock` upgrades the lock.
 # When pyproject.toml no longer matches uv.lock (a dependency added or changed), `make`
 # relocks with the pins it already has (commit the new uv.lock); in CI (CI=true) it fails.
-# `make bench` measures it (docs/PERFORMANCE.md); `make bench-quick` is a short smoke run.
+# `make bench` measures it (docs/PERFORMANCE.md, and the stats endpoint: `make bench-stats`);
+# `make bench-quick` is a short smoke run.
 # `make reliability` runs the fault scenarios at full size and writes docs/RELIABILITY.md's figures.
 
 PYTHON ?= python3
@@ -18,7 +19,7 @@ UV := $(VENV)/.uv/bin/uv
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run lock test test-slow image lint typecheck pytest bench bench-quick reliability reliability-quick tools clean
+.PHONY: run lock test test-slow image lint typecheck pytest bench bench-quick bench-stats reliability reliability-quick tools clean
 
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
@@ -67,6 +68,11 @@ $(CHROMIUM):
 
 bench: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.stats
+
+# GET /api/v1/stats over 100,000 incidents on PostgreSQL, against EXPLAIN ANALYZE (bench/stats.py).
+bench-stats: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.stats
 
 bench-quick: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench --quick

@@ -16,6 +16,7 @@ from incidents.api.webhook import UpdateSink, require_webhook_secret
 from incidents.domain.clock import Clock
 from incidents.logs import configure_logging
 from incidents.service import housekeeping, key_cache
+from incidents.service.chat_jobs import chat_jobs
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.periodic import repeat
 from incidents.service.runtime import Runtime
@@ -35,7 +36,7 @@ class Job:
 
 def background_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
     """Every server process's repeated work; a new job is one more line here."""
-    return [
+    jobs = [
         Job(
             "watch-heartbeats",
             partial(check_heartbeats, runtime),
@@ -49,6 +50,13 @@ def background_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
             "housekeeping",
         ),
     ]
+    # Reminders and the digest are for chats: only a process with the bot queues them.
+    if settings.telegram_token is not None:
+        jobs += [
+            Job(job.what, job.work, job.period_seconds, job.what)
+            for job in chat_jobs(settings, runtime)
+        ]
+    return jobs
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

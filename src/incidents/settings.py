@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated, Literal
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from incidents.db.engine import EngineOptions
 from incidents.db.urls import async_url
+from incidents.domain.digest import parse_time_of_day
 from incidents.domain.durations import parse_duration
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
 from incidents.domain.incident import Source
 from incidents.domain.ratelimit import Rate
+from incidents.domain.reminders import ReminderPolicy
+from incidents.domain.stats import time_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,57 @@ class Settings(BaseSettings):
     # A deployment's own problem words and things it reports, comma-separated.
     telegram_suggest_words: Annotated[tuple[str, ...], NoDecode] = ()
     telegram_suggest_things: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # Reminders about incidents nobody moves: still new, or in progress with no change, this
+    # long (`30s`, `15m`, `1h`; 0: no reminders). The morning digest's local time (HH:MM;
+    # empty: none) and the time zone of digests and the overview (an IANA name).
+    remind_new_after: Annotated[timedelta, NoDecode] = timedelta(minutes=15)
+    remind_in_progress_after: Annotated[timedelta, NoDecode] = timedelta(hours=4)
+    digest_at: Annotated[time | None, NoDecode] = time(9, 0)
+    timezone: str = "UTC"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """As usual, but an empty INCIDENTS_DIGEST_AT turns the digest off."""
+        empty = _EmptyTurnsOff(settings_cls, getattr(dotenv_settings, "env_file", None))
+        return init_settings, env_settings, empty, dotenv_settings, file_secret_settings
+
+    @field_validator("remind_new_after", "remind_in_progress_after", mode="before")
+    @classmethod
+    def _parse_wait(cls, value: object) -> object:
+        """`15m`, `30s`, `4h`, bare seconds, or 0 for no reminders."""
+        return parse_duration(str(value)) if isinstance(value, str | int) else value
+
+    @field_validator("digest_at", mode="before")
+    @classmethod
+    def _parse_digest_at(cls, value: object) -> object:
+        """`09:00`; empty (or `off`): no digest."""
+        if isinstance(value, str):
+            text = value.strip()
+            return None if text.lower() in ("", "off") else parse_time_of_day(text)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """An IANA name the system knows (`Europe/Berlin`)."""
+        return time_zone(value).key
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The registry's time zone."""
+        return time_zone(self.timezone)
+
+    def reminder_policy(self) -> ReminderPolicy:
+        """How long incidents may wait before reminders."""
+        return ReminderPolicy(self.remind_new_after, self.remind_in_progress_after)
 
     @field_validator("database_url")
     @classmethod
@@ -199,3 +263,38 @@ def _parse_chats(text: str) -> dict[str, TelegramChat]:
         source = Source(fields[0]) if fields and fields[0] else None
         chats[chat] = TelegramChat(source, suggest)
     return chats
+
+
+# Settings whose empty value turns a feature off, where other settings read it as unset.
+_EMPTY_MEANS_OFF = ("digest_at",)
+
+
+class _EmptyTurnsOff(PydanticBaseSettingsSource):
+    """`INCIDENTS_DIGEST_AT=` in the environment or `.env`: "off", not "the default"."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_file: object) -> None:
+        super().__init__(settings_cls)
+        self.env_file = env_file
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {name.upper(): value for name, value in os.environ.items()}
+        from_file = self._dotenv()
+        found: dict[str, Any] = {}
+        for field_name in _EMPTY_MEANS_OFF:
+            key = f"INCIDENTS_{field_name.upper()}"
+            raw = environ.get(key, from_file.get(key))
+            if raw is not None and not raw.strip():
+                found[field_name] = "off"
+        return found
+
+    def _dotenv(self) -> dict[str, str]:
+        files = self.env_file if isinstance(self.env_file, list | tuple) else [self.env_file]
+        values: dict[str, str] = {}
+        for file in files:
+            if isinstance(file, str | Path) and Path(file).is_file():
+                read = DotEnvSettingsSource._static_read_env_file(Path(file), encoding="utf-8")
+                values.update({k.upper(): v or "" for k, v in read.items()})
+        return values

@@ -62,6 +62,7 @@ API: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ),
     ("POST", "/api/v1/heartbeats/{name}"): ("reporter", None),
     ("GET", "/api/v1/heartbeats"): ("reporter", None),
+    ("GET", "/api/v1/stats"): ("reporter", None),
     ("POST", "/api/v1/keys"): ("admin", {"name": "made-by-{role}", "role": "reporter"}),
     ("GET", "/api/v1/keys"): ("admin", None),
     ("DELETE", "/api/v1/keys/{name}"): ("admin", None),
@@ -76,6 +77,7 @@ CONSOLE: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {
     ("POST", "/sign-out"): None,
     ("GET", "/"): None,
     ("GET", "/incidents/new"): None,
+    ("GET", "/overview"): None,
     ("GET", "/incidents/{incident_id}"): None,
     ("POST", "/incidents"): ("reporter", {"description": "from the console", "source": "partner"}),
     ("POST", "/incidents/{incident_id}/status"): ("operator", {"status": "in_progress"}),
@@ -170,7 +172,7 @@ async def test_every_api_route_by_every_caller(
                     assert response.json()["type"] == "/problems/forbidden", where
                     assert least in response.json()["detail"], where
     # 12 API operations x 9 callers, each answered as the role rules say.
-    assert tried == len(API) * len(callers) == 108
+    assert tried == len(API) * len(callers) == 117
     record(
         "access: API routes x callers", database_kind(database_url), requests=tried, server_errors=0
     )

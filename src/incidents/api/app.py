@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from incidents import __version__
-from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys
+from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys, stats
 from incidents.api.alertmanager import ALERTMANAGER_MAX_BODY_BYTES, ALERTMANAGER_PATH
 from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.docs import install_docs
@@ -79,7 +79,7 @@ def install_api(
     app.add_middleware(NoSniffNoStoreMiddleware)
     # The API's operations refuse query parameters they do not take.
     strict_query = [Depends(known_query_only)]
-    for router in (incidents, alerts, alertmanager, heartbeats, keys):
+    for router in (incidents, alerts, alertmanager, heartbeats, keys, stats):
         app.include_router(router.router, dependencies=strict_query)
     app.include_router(health.router)
     install_docs(app)

@@ -262,7 +262,8 @@ class EventOut(BaseModel):
 
     Kind-specific fields sit beside the common ones: `from` and `to` for
     `status_changed`, `text` for `note_added`, `reported_by` for a `created` whose actor
-    recorded another person's chat message.
+    recorded another person's chat message, and `status`, `number` and `waited_seconds` for
+    `reminded` (actor `system:reminders`).
     """
 
     model_config = ConfigDict(

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     Double,
     ForeignKey,
     Index,
@@ -156,6 +157,8 @@ incident_events = Table(
     Column("data", Json, nullable=False),
     Column("client_request_id", String(128), nullable=True),
     Index(None, "incident_id", "id"),
+    # The overview and the digest count moves by when they happened.
+    Index(None, "created_at"),
 )
 
 api_keys = Table(
@@ -289,6 +292,29 @@ heartbeats = Table(
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("timeout_seconds >= 1", name="timeout_seconds"),
     Index(None, "due_at"),
+)
+
+
+# Each incident's current series of reminders: the status and the moment its wait began, how
+# many were queued and when the next is due. A reminder is claimed by one conditional update
+# of this row, so of several processes exactly one queues it.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("incident_id", BigId, ForeignKey("incidents.id"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("waiting_since", UTCDateTime, nullable=False),
+    Column("sent", Integer, nullable=False),
+    Column("next_at", UTCDateTime, nullable=False),
+    CheckConstraint("sent >= 1", name="sent"),
+)
+
+# The days whose digest was queued: inserting a day's row is the claim to send it.
+digests = Table(
+    "digests",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("queued_at", UTCDateTime, nullable=False),
 )
 
 

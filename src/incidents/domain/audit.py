@@ -26,6 +26,8 @@ class EventKind(StrEnum):
     # Folded into another incident (`duplicate_of`), and that incident's side (`duplicate`).
     MARKED_DUPLICATE = "marked_duplicate"
     DUPLICATE_ADDED = "duplicate_added"
+    # A reminder queued about an incident nobody moved (`status`, `number`, `waited_seconds`).
+    REMINDED = "reminded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +115,11 @@ def marked_duplicate(duplicate_of: int) -> NewEvent:
 def duplicate_added(duplicate: int, occurrences: int) -> NewEvent:
     """The event on an incident that `duplicate` was folded into, with its new count."""
     return NewEvent(EventKind.DUPLICATE_ADDED, {"duplicate": duplicate, "occurrences": occurrences})
+
+
+def reminded(status: Status, *, number: int, waited_seconds: int) -> NewEvent:
+    """The event of a reminder queued: the `number`-th about a wait in `status` this long."""
+    return NewEvent(
+        EventKind.REMINDED,
+        {"status": status.value, "number": number, "waited_seconds": waited_seconds},
+    )

@@ -30,6 +30,8 @@ class NoticeKind(StrEnum):
     MERGED = "merged"  # closed as a duplicate: tell its chats what it was merged into
     REPLY = "reply"  # the bot's answer in a chat, queued because Telegram failed to take it
     DELETE = "delete"  # the bot's message to take back (`payload`: its `message_id`)
+    REMINDER = "reminder"  # an incident waits: take it (`payload`: version, number, waited)
+    DIGEST = "digest"  # the morning digest for the notification chat (`payload`: its content)
 
 
 class LinkRole(StrEnum):

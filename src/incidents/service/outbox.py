@@ -124,6 +124,36 @@ async def announce_merged(
         )
 
 
+async def announce_reminder(
+    tx: Transaction,
+    incident: Incident,
+    actor: Actor,
+    *,
+    number: int,
+    waited_seconds: int,
+    event_id: int,
+    now: datetime,
+) -> None:
+    """Queue a reminder that `incident` waits, to every chat that follows it, in its
+    transaction; the sender drops it if the incident moved before it went out."""
+    for chat_id in await _followers(tx, incident):
+        await outbox.enqueue(
+            tx.connection,
+            kind=NoticeKind.REMINDER,
+            incident_id=incident.id,
+            chat_id=chat_id,
+            actor=actor.name,
+            status=incident.status,
+            payload={
+                "version": incident.version,
+                "number": number,
+                "waited_seconds": waited_seconds,
+            },
+            event_id=event_id,
+            now=now,
+        )
+
+
 async def queue_reply(
     runtime: Runtime,
     *,

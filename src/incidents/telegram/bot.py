@@ -25,6 +25,7 @@ from incidents.telegram.answers import Answers
 from incidents.telegram.handlers import build_router
 from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy, ChatPolicyMiddleware
+from incidents.telegram.reminder_texts import ReminderTexts
 from incidents.telegram.replies import Replier
 from incidents.telegram.sender import NotificationSender
 from incidents.telegram.texts import Texts
@@ -59,7 +60,13 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
     answers = Answers(runtime, texts, Replier(runtime))
     offers = Offers.of(settings, texts)
     dispatcher = Dispatcher(
-        runtime=runtime, texts=texts, policy=policy, answers=answers, offers=offers
+        runtime=runtime,
+        texts=texts,
+        policy=policy,
+        answers=answers,
+        offers=offers,
+        reminder_texts=ReminderTexts(texts, settings.language),
+        zone=settings.zone,
     )
     guard = ChatPolicyMiddleware(policy)
     dispatcher.message.outer_middleware(guard)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -20,12 +21,14 @@ from incidents.domain.incident import (
 )
 from incidents.domain.notifications import ChatOrigin, LinkRole
 from incidents.service import incidents
+from incidents.service.digest import current_digest
 from incidents.service.runtime import Runtime
 from incidents.telegram import reports
 from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
 from incidents.telegram.keyboards import IncidentAction, OfferAnswer
 from incidents.telegram.offers import answered
 from incidents.telegram.policy import ChatPolicy
+from incidents.telegram.reminder_texts import ReminderTexts
 from incidents.telegram.texts import Texts
 
 
@@ -149,6 +152,19 @@ async def mine(
     await answers.text(bot, message, texts.listing(page.items, empty=texts.words.nothing_mine))
 
 
+async def digest(
+    message: Message,
+    bot: Bot,
+    runtime: Runtime,
+    answers: Answers,
+    reminder_texts: ReminderTexts,
+    zone: ZoneInfo,
+) -> None:
+    """`/digest`: the morning digest, as it reads now."""
+    found = await current_digest(runtime, actor=actor_of(message.from_user), zone=zone)
+    await answers.text(bot, message, reminder_texts.digest(found))
+
+
 async def dup(
     message: Message,
     bot: Bot,
@@ -247,6 +263,7 @@ def build_router() -> Router:
     router.message.register(list_, Command("list"))
     router.message.register(show, Command("show"))
     router.message.register(mine, Command("mine"))
+    router.message.register(digest, Command("digest"))
     router.message.register(dup, Command("dup"))
     router.message.register(move, Command(*(verb.value for verb in Verb)))
     router.message.register(note, Command("note"))

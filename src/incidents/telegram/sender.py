@@ -10,10 +10,14 @@ from contextlib import suppress
 
 from aiogram import Bot
 
+from incidents.domain.digest import Digest
+from incidents.domain.incident import Incident
 from incidents.domain.notifications import LinkRole, Notice, NoticeKind
+from incidents.domain.reminders import still_relevant
 from incidents.service import outbox
 from incidents.service.runtime import Runtime
 from incidents.telegram.keyboards import buttons
+from incidents.telegram.reminder_texts import ReminderTexts
 from incidents.telegram.replies import REFUSED, Outgoing, post
 from incidents.telegram.texts import Change, Texts
 
@@ -23,6 +27,7 @@ _ROLES = {
     NoticeKind.CREATED: LinkRole.ANNOUNCEMENT,
     NoticeKind.CHANGED: LinkRole.NOTICE,
     NoticeKind.MERGED: LinkRole.NOTICE,
+    NoticeKind.REMINDER: LinkRole.NOTICE,
 }
 
 
@@ -36,6 +41,7 @@ class NotificationSender:
         self.runtime = runtime
         self.texts = texts
         self.notify_chat = notify_chat
+        self.reminder_texts = ReminderTexts(texts, texts.language)
 
     async def deliver_due(self) -> int:
         """Try every notification due now, each chat's in order; returns how many went out."""
@@ -93,8 +99,15 @@ class NotificationSender:
             assert chat is not None
             assert notice.payload is not None
             return Outgoing(chat, "", delete=int(notice.payload["message_id"]))
+        if notice.kind is NoticeKind.DIGEST:
+            if chat is None or notice.payload is None:
+                return None  # no notification chat: nobody to tell
+            digest = Digest.from_payload(notice.payload)
+            return Outgoing(chat, self.reminder_texts.digest(digest))
         if chat is None or incident is None:
             return None
+        if notice.kind is NoticeKind.REMINDER:
+            return self._reminder(notice, incident, chat, posted)
         status = notice.status or incident.status
         if notice.kind is NoticeKind.CREATED:
             # The incident as it was reported: later changes follow as notices of their own.
@@ -112,6 +125,20 @@ class NotificationSender:
         )
         markup = buttons(dataclasses.replace(incident, status=status), self.texts)
         return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
+
+    def _reminder(
+        self, notice: Notice, incident: Incident, chat: int, posted: dict[tuple[int, int], int]
+    ) -> Outgoing | None:
+        """A reminder, unless the incident moved since it was queued (that cancels it)."""
+        payload = notice.payload or {}
+        status = notice.status or incident.status
+        if not still_relevant(incident, status=status, version=int(payload.get("version", 0))):
+            return None
+        text = self.reminder_texts.reminder(
+            incident, status=status, waited_seconds=int(payload.get("waited_seconds", 0))
+        )
+        reply_to = notice.reply_to or posted.get((incident.id, chat))
+        return Outgoing(chat, text, reply_to=reply_to, markup=buttons(incident, self.texts))
 
     async def run(
         self,

@@ -133,7 +133,7 @@ EN = Catalogue(
     "Then: /list [status], /mine, /show <id>, /take, /resolve, /reopen, /close <id>, "
     "/note <id> <text>, /dismiss <id> <why> (a false alarm), /dup <id> <original id>; or "
     "reply to the bot's message about an incident to add a note. "
-    "Editing a report adds the correction as a note.",
+    "Editing a report adds the correction as a note. /digest: the registry at a glance.",
     errors={
         IncidentNotFound.code: "There is no incident #{id}. See /list.",
         IllegalTransition.code: "The incident is {current}; it can go to: {allowed}.",
@@ -206,7 +206,7 @@ RU = Catalogue(
     "Далее: /list [статус], /mine, /show <номер>, /take, /resolve, /reopen, /close <номер>, "
     "/note <номер> <текст>, /dismiss <номер> <почему> (ложная тревога), "
     "/dup <номер> <номер оригинала>; или ответьте на сообщение бота об инциденте, чтобы добавить "
-    "заметку. Исправление сообщения о проблеме добавляется заметкой.",
+    "заметку. Исправление сообщения о проблеме добавляется заметкой. /digest: сводка.",
     errors={
         IncidentNotFound.code: "Инцидента #{id} нет. Смотрите /list.",
         IllegalTransition.code: "Статус инцидента: {current}; возможно: {allowed}.",
@@ -245,6 +245,7 @@ class Texts:
     """Renders the bot's messages in one language; user text is always escaped."""
 
     def __init__(self, language: str) -> None:
+        self.language = language
         self.words = CATALOGUES[language]
 
     def status(self, status: Status) -> str:

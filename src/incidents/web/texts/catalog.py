@@ -18,6 +18,7 @@ class Texts:
     nav_incidents: str
     nav_report: str
     nav_report_short: str
+    nav_overview: str
     signed_in_as: str
     sign_out: str
     statuses: dict[Status, str]

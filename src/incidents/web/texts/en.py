@@ -13,6 +13,7 @@ TEXTS = Texts(
     nav_incidents="All incidents",
     nav_report="Report an incident",
     nav_report_short="Report",
+    nav_overview="Overview",
     signed_in_as="{name}, role: {role}",
     sign_out="Sign out",
     statuses={

@@ -13,6 +13,7 @@ TEXTS = Texts(
     nav_incidents="Все инциденты",
     nav_report="Сообщить об инциденте",
     nav_report_short="Сообщить",
+    nav_overview="Обзор",
     signed_in_as="{name}, роль: {role}",
     sign_out="Выйти",
     statuses={

@@ -2,7 +2,7 @@
 full-text index (Russian and English stemming) for text search.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0013"
-# To be re-chained after 0012 (issue 20) when both are merged.
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,279 @@
+"""Aggregates for the overview and the digest, computed by the database: counts per day and
+source, the order statistics percentiles are read from, open incidents by status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Float,
+    Integer,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from incidents.db.tables import incident_events, incidents
+from incidents.db.types import UTCDateTime
+from incidents.domain.audit import EventKind
+from incidents.domain.incident import Resolution, Source, Status
+from incidents.domain.stats import MEDIAN, P90, Bucket, Spread, spread
+
+# The events that move a status, and the fields they name the move by.
+MOVE_KINDS = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
+TO = incident_events.c.data["to"].as_string()
+FROM = incident_events.c.data["from"].as_string()
+RESOLUTION = incident_events.c.data["resolution"].as_string()
+TAKE, RESOLVE = 0, 1  # the spans measured: report to take, report to resolve
+
+# (bucket number, source) -> count
+Counts = dict[tuple[int, Source], int]
+# (metric, bucket number, source or None for all) -> how long the span took
+Spreads = dict[tuple[int, int, Source | None], Spread]
+
+
+def _buckets(buckets: Sequence[Bucket]) -> CTE:
+    """The buckets as a table (n, start, end) the statements join on."""
+    rows = [
+        select(
+            literal(n, Integer).label("n"),
+            literal(bucket.start, UTCDateTime).label("start"),
+            literal(bucket.end, UTCDateTime).label("end"),
+        )
+        for n, bucket in enumerate(buckets)
+    ]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).cte("buckets")
+
+
+def of_sources(sources: Sequence[Source]) -> ColumnElement[bool]:
+    """Incidents of `sources` (all when empty)."""
+    return incidents.c.source.in_([s.value for s in sources]) if sources else literal(True)
+
+
+def _seconds(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[float]:
+    """`later - earlier` in seconds, as each database computes it."""
+    if conn.dialect.name == "postgresql":
+        return cast(func.extract("epoch", later - earlier), Float)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+async def reported(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> Counts:
+    """How many incidents were reported in each bucket, by source."""
+    b = _buckets(buckets)
+    query = (
+        select(b.c.n, incidents.c.source, func.count())
+        .select_from(b)
+        .join(
+            incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
+        )
+        .where(of_sources(sources))
+        .group_by(b.c.n, incidents.c.source)
+    )
+    return {(n, Source(source)): int(count) for n, source, count in await conn.execute(query)}
+
+
+async def moved(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> dict[int, tuple[int, int]]:
+    """Per bucket: how many incidents moved to resolved, and to closed, in it."""
+    b = _buckets(buckets)
+    incident = incident_events.c.incident_id
+    resolved = func.count(func.distinct(case((Status.RESOLVED.value == TO, incident))))
+    closed = func.count(func.distinct(case((Status.CLOSED.value == TO, incident))))
+    query = (
+        select(b.c.n, resolved, closed)
+        .select_from(b)
+        .join(
+            incident_events,
+            and_(incident_events.c.created_at >= b.c.start, incident_events.c.created_at < b.c.end),
+        )
+        .where(
+            # The whole period first, so the events are found by their index, once.
+            incident_events.c.created_at >= buckets[0].start,
+            incident_events.c.created_at < buckets[-1].end,
+            incident_events.c.kind.in_(MOVE_KINDS),
+            TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
+        )
+        .group_by(b.c.n)
+    )
+    if sources:  # the incidents' source is needed only to filter by it
+        query = query.join(incidents, incidents.c.id == incident).where(of_sources(sources))
+    return {n: (int(r), int(c)) for n, r, c in await conn.execute(query)}
+
+
+async def resolutions(
+    conn: AsyncConnection, start: datetime, end: datetime, sources: Sequence[Source]
+) -> dict[Resolution, int]:
+    """How the incidents reported in [start, end) ended so far, by resolution."""
+    query = (
+        select(incidents.c.resolution, func.count())
+        .where(
+            incidents.c.created_at >= start,
+            incidents.c.created_at < end,
+            incidents.c.resolution.is_not(None),
+            of_sources(sources),
+        )
+        .group_by(incidents.c.resolution)
+    )
+    found = dict.fromkeys(Resolution, 0)
+    for resolution, count in await conn.execute(query):
+        found[Resolution(resolution)] = int(count)
+    return found
+
+
+def _firsts(b: CTE, start: datetime, sources: Sequence[Source]) -> tuple[CTE, CTE]:
+    """The incidents reported in each bucket (`cohort`: bucket, id, source, created_at), and
+    when each was first taken (new -> in_progress) and first resolved (`firsts`)."""
+    cohort = (
+        select(b.c.n, incidents.c.id, incidents.c.source, incidents.c.created_at)
+        .select_from(b)
+        .join(
+            incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
+        )
+        .where(of_sources(sources))
+        .cte("cohort")
+    )
+    taken = and_(Status.NEW.value == FROM, Status.IN_PROGRESS.value == TO)
+    firsts = (
+        select(
+            incident_events.c.incident_id,
+            func.min(case((taken, incident_events.c.created_at))).label("taken_at"),
+            func.min(case((Status.RESOLVED.value == TO, incident_events.c.created_at))).label(
+                "resolved_at"
+            ),
+        )
+        .join(cohort, cohort.c.id == incident_events.c.incident_id)
+        .where(
+            # An incident moves after it is reported: none of its moves is older than the period.
+            incident_events.c.created_at >= start,
+            incident_events.c.kind.in_(MOVE_KINDS),
+            TO.in_([Status.IN_PROGRESS.value, Status.RESOLVED.value]),
+        )
+        .group_by(incident_events.c.incident_id)
+        .cte("firsts")
+    )
+    return cohort, firsts
+
+
+def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]) -> Subquery:
+    """One row per span (metric, bucket, source, seconds): report to first take, and report
+    to first resolve, of each incident reported in a bucket that got there."""
+    cohort, firsts = _firsts(b, start, sources)
+    joined = cohort.join(firsts, firsts.c.incident_id == cohort.c.id)
+    take = (
+        select(
+            literal(TAKE, Integer).label("metric"),
+            cohort.c.n,
+            cohort.c.source,
+            _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("secs"),
+        )
+        .select_from(joined)
+        .where(firsts.c.taken_at.is_not(None))
+    )
+    resolve = (
+        select(
+            literal(RESOLVE, Integer).label("metric"),
+            cohort.c.n,
+            cohort.c.source,
+            _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("secs"),
+        )
+        .select_from(joined)
+        .where(firsts.c.resolved_at.is_not(None))
+    )
+    return union_all(take, resolve).subquery("spans")
+
+
+def _around(rank: Any, count: Any) -> ColumnElement[bool]:
+    """Whether `rank` is one of the ranks the median and the 90th percentile are read from."""
+    median = (count - 1) // 2 + 1
+    p90 = (count - 1) * 9 // 10 + 1
+    return rank.in_([median, median + 1, p90, p90 + 1])  # type: ignore[no-any-return]
+
+
+async def spreads(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> Spreads:
+    """Per metric (take, resolve) and bucket, overall and per source: how many incidents have
+    the span, its median and its 90th percentile. One statement: PostgreSQL's percentile_cont;
+    SQLite ranks the spans and returns those around each percentile, interpolated here."""
+    if conn.dialect.name == "postgresql":
+        return await _percentiles(conn, _buckets(buckets), buckets[0].start, sources)
+    spans = _spans(conn, _buckets(buckets), buckets[0].start, sources)
+    by_source = (spans.c.metric, spans.c.n, spans.c.source)
+    overall = (spans.c.metric, spans.c.n)
+    ranked = select(
+        spans.c.metric,
+        spans.c.n,
+        spans.c.source,
+        spans.c.secs,
+        func.row_number().over(partition_by=by_source, order_by=spans.c.secs).label("rank_s"),
+        func.count().over(partition_by=by_source).label("count_s"),
+        func.row_number().over(partition_by=overall, order_by=spans.c.secs).label("rank_a"),
+        func.count().over(partition_by=overall).label("count_a"),
+    ).subquery("ranked")
+    query = select(ranked).where(
+        or_(_around(ranked.c.rank_s, ranked.c.count_s), _around(ranked.c.rank_a, ranked.c.count_a))
+    )
+    found: dict[tuple[int, int, Source | None], tuple[int, dict[int, float]]] = {}
+    for row in await conn.execute(query):
+        seconds = float(row.secs)
+        for source, rank, count in (
+            (Source(row.source), row.rank_s, row.count_s),
+            (None, row.rank_a, row.count_a),
+        ):
+            _, values = found.setdefault((row.metric, row.n, source), (int(count), {}))
+            values[int(rank)] = seconds
+    return {key: spread(count, values) for key, (count, values) in found.items()}
+
+
+async def _percentiles(
+    conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]
+) -> Spreads:
+    """PostgreSQL's own percentiles, per source and overall (grouping sets), in one pass over
+    one row per incident: its two spans side by side (an ordered-set aggregate skips NULLs)."""
+    cohort, firsts = _firsts(b, start, sources)
+    spans = (
+        select(
+            cohort.c.n,
+            cohort.c.source,
+            _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("take"),
+            _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("resolve"),
+        )
+        .select_from(cohort.join(firsts, firsts.c.incident_id == cohort.c.id))
+        .subquery("spans")
+    )
+    figures = []
+    for column in (spans.c.take, spans.c.resolve):
+        figures += [
+            func.count(column),
+            func.percentile_cont(MEDIAN[0] / MEDIAN[1]).within_group(column),
+            func.percentile_cont(P90[0] / P90[1]).within_group(column),
+        ]
+    query = select(
+        spans.c.n, spans.c.source, func.grouping(spans.c.source).label("overall"), *figures
+    ).group_by(func.grouping_sets(tuple_(spans.c.n, spans.c.source), tuple_(spans.c.n)))
+    found: Spreads = {}
+    for n, source, overall, *values in await conn.execute(query):
+        key_source = None if overall else Source(source)
+        for metric, (count, mid, high) in ((TAKE, values[:3]), (RESOLVE, values[3:])):
+            if count:
+                found[(metric, n, key_source)] = Spread(int(count), _rounded(mid), _rounded(high))
+    return found
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds), 3)

@@ -1,0 +1,48 @@
+"""The morning digest: gathered on demand, and queued once a day for the notification chat."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from incidents.db import digests, outbox
+from incidents.domain.access import Actor, Permission, require
+from incidents.domain.digest import Digest, due_day
+from incidents.domain.notifications import NoticeKind
+from incidents.service.runtime import Runtime
+
+DIGEST_ACTOR = Actor.system("digest")
+
+
+async def current_digest(runtime: Runtime, *, actor: Actor, zone: ZoneInfo) -> Digest:
+    """The digest as it would read now (`/digest`)."""
+    require(actor, Permission.READ)
+    async with runtime.database.reads() as conn:
+        return await digests.gather_digest(conn, now=runtime.clock.now(), zone=zone)
+
+
+async def queue_due_digest(runtime: Runtime, *, at: time, zone: ZoneInfo) -> Digest | None:
+    """Queue today's digest for the notification chat once its hour has come; None when it is
+    not due or was queued already (by this or another process, before or after a restart)."""
+    now = runtime.clock.now()
+    day = due_day(now, at=at, zone=zone)
+    if day is None:
+        return None
+    async with runtime.database.reads() as conn:
+        if await digests.was_queued(conn, day):
+            return None
+    async with runtime.database.transaction() as tx:
+        if not await digests.claim(tx.connection, day, now=now):
+            return None
+        digest = await digests.gather_digest(tx.connection, now=now, zone=zone)
+        await outbox.enqueue(
+            tx.connection,
+            kind=NoticeKind.DIGEST,
+            incident_id=None,
+            chat_id=None,
+            actor=DIGEST_ACTOR.name,
+            payload=digest.to_payload(),
+            now=now,
+        )
+        await tx.commit()
+    return digest

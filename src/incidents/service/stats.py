@@ -1,0 +1,106 @@
+"""The overview: counts, spans and series of a period, computed by the database."""
+
+from __future__ import annotations
+
+from incidents.db import digests
+from incidents.db import stats as stored
+from incidents.domain.access import Actor, Permission, require, visible_sources
+from incidents.domain.digest import Waiting
+from incidents.domain.incident import Resolution, Source
+from incidents.domain.stats import (
+    Bucket,
+    DayStats,
+    Period,
+    Spread,
+    Stats,
+    Timing,
+    WeekTiming,
+)
+from incidents.service.runtime import Runtime
+
+NOTHING = Spread(0, None, None)
+
+
+async def overview(runtime: Runtime, *, actor: Actor, period: Period) -> Stats:
+    """Counts, spans and the per-day series of `period`, as far as `actor` may see."""
+    require(actor, Permission.READ)
+    sources = visible_sources(actor, period.sources)
+    days = period.days()
+    whole = [Bucket(period.since, period.start, period.end)]
+    if sources is None:  # a key bound to another source sees nothing of these
+        return _assemble(period, days, {}, {}, dict.fromkeys(Resolution, 0), {})
+    async with runtime.database.reads() as conn:
+        reported = await stored.reported(conn, days, sources)
+        moved = await stored.moved(conn, days, sources)
+        ended = await stored.resolutions(conn, period.start, period.end, sources)
+        ranked = await stored.spreads(conn, whole, sources)
+    return _assemble(period, days, reported, moved, ended, ranked)
+
+
+def _assemble(
+    period: Period,
+    days: list[Bucket],
+    reported: stored.Counts,
+    moved: dict[int, tuple[int, int]],
+    ended: dict[Resolution, int],
+    ranked: stored.Spreads,
+) -> Stats:
+    per_day = [
+        DayStats(
+            day=bucket.first_day,
+            reported=sum(reported.get((n, s), 0) for s in Source),
+            resolved=moved.get(n, (0, 0))[0],
+            reported_by_source={s: reported.get((n, s), 0) for s in Source},
+        )
+        for n, bucket in enumerate(days)
+    ]
+    by_source = {s: sum(day.reported_by_source[s] for day in per_day) for s in Source}
+    return Stats(
+        period=period,
+        reported=sum(by_source.values()),
+        resolved=sum(r for r, _ in moved.values()),
+        closed=sum(c for _, c in moved.values()),
+        by_source=by_source,
+        by_resolution=ended,
+        time_to_take=_timing(ranked, stored.TAKE, 0),
+        time_to_resolve=_timing(ranked, stored.RESOLVE, 0),
+        per_day=per_day,
+    )
+
+
+def _timing(ranked: stored.Spreads, metric: int, bucket: int) -> Timing:
+    def of(source: Source | None) -> Spread:
+        return ranked.get((metric, bucket, source), NOTHING)
+
+    return Timing(overall=of(None), by_source={s: of(s) for s in Source})
+
+
+async def weekly(runtime: Runtime, *, actor: Actor, period: Period) -> list[WeekTiming]:
+    """The median time to take and to resolve of each week's reports in `period`."""
+    require(actor, Permission.READ)
+    sources = visible_sources(actor, period.sources)
+    weeks = period.weeks()
+    ranked: stored.Spreads = {}
+    if sources is not None:
+        async with runtime.database.reads() as conn:
+            ranked = await stored.spreads(conn, weeks, sources)
+    return [
+        WeekTiming(
+            first_day=week.first_day,
+            take=_timing(ranked, stored.TAKE, n).overall,
+            resolve=_timing(ranked, stored.RESOLVE, n).overall,
+        )
+        for n, week in enumerate(weeks)
+    ]
+
+
+async def oldest_open(
+    runtime: Runtime, *, actor: Actor, sources: tuple[Source, ...] = (), limit: int
+) -> list[Waiting]:
+    """The open incidents reported longest ago that `actor` may see, oldest first."""
+    require(actor, Permission.READ)
+    visible = visible_sources(actor, sources)
+    if visible is None:
+        return []
+    async with runtime.database.reads() as conn:
+        return await digests.oldest_open(conn, limit=limit, sources=visible)
