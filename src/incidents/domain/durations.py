@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Protocol
 
 from incidents.domain.errors import InvalidInput
 
@@ -18,3 +19,37 @@ def parse_duration(text: str) -> timedelta:
         raise InvalidInput("duration", f"{text!r} is not a duration: write e.g. 30s, 10m or 2h.")
     amount, unit = match.groups()
     return timedelta(seconds=int(amount) * _UNITS[(unit or "s").lower()])
+
+
+class DurationWords(Protocol):
+    """One language's patterns for a duration: `{n} min`, `{h} h {m} min`, ..."""
+
+    @property
+    def seconds(self) -> str: ...
+    @property
+    def minutes(self) -> str: ...
+    @property
+    def hours(self) -> str: ...
+    @property
+    def hours_minutes(self) -> str: ...
+    @property
+    def days(self) -> str: ...
+    @property
+    def days_hours(self) -> str: ...
+
+
+def say_duration(seconds: int, words: DurationWords) -> str:
+    """`45 s`, `15 min`, `4 h`, `1 h 30 min`, `2 d 3 h`: how long, to the unit that matters."""
+    total = max(0, seconds)
+    if total < 60:
+        return words.seconds.format(n=total)
+    minutes = total // 60
+    if minutes < 60:
+        return words.minutes.format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        if minutes:
+            return words.hours_minutes.format(h=hours, m=minutes)
+        return words.hours.format(n=hours)
+    days, hours = divmod(hours, 24)
+    return words.days_hours.format(d=days, h=hours) if hours else words.days.format(n=days)

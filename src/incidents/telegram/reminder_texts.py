@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from incidents.domain.digest import Digest, Waiting
+from incidents.domain.durations import say_duration
 from incidents.domain.incident import OPEN_STATUSES, Incident, Source, Status
 from incidents.domain.reminders import telegram_handle
 from incidents.telegram.texts import ACTOR_BUDGET, Texts, clip, escape
@@ -89,21 +90,7 @@ class ReminderTexts:
 
     def duration(self, seconds: float) -> str:
         """`15 min`, `4 h`, `1 h 30 min`, `2 d 3 h`: how long, to the unit that matters."""
-        w, total = self.words, max(0, int(seconds))
-        if total < 60:
-            return w.seconds.format(n=total)
-        minutes = total // 60
-        if minutes < 60:
-            return w.minutes.format(n=minutes)
-        hours, minutes = divmod(minutes, 60)
-        if hours < 24:
-            return (
-                w.hours.format(n=hours)
-                if not minutes
-                else w.hours_minutes.format(h=hours, m=minutes)
-            )
-        days, hours = divmod(hours, 24)
-        return w.days.format(n=days) if not hours else w.days_hours.format(d=days, h=hours)
+        return say_duration(int(seconds), self.words)
 
     def reminder(self, incident: Incident, *, status: Status, waited_seconds: int) -> str:
         """`#12 has waited 15 min. Take it?`, to the owner when one is on it; then its summary."""

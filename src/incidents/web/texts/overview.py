@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from incidents.domain.durations import say_duration
+
 
 @dataclass(frozen=True, slots=True)
 class OverviewTexts:
@@ -54,21 +56,7 @@ class OverviewTexts:
         """`45 s`, `12 min`, `3 h 20 min`, `2 d 4 h`; a dash for no value."""
         if seconds is None:
             return self.no_value
-        total = max(0, round(seconds))
-        if total < 60:
-            return self.seconds.format(n=total)
-        minutes = total // 60
-        if minutes < 60:
-            return self.minutes.format(n=minutes)
-        hours, minutes = divmod(minutes, 60)
-        if hours < 24:
-            return (
-                self.hours_minutes.format(h=hours, m=minutes)
-                if minutes
-                else self.hours.format(n=hours)
-            )
-        days, hours = divmod(hours, 24)
-        return self.days_hours.format(d=days, h=hours) if hours else self.days.format(n=days)
+        return say_duration(round(seconds), self)
 
 
 EN = OverviewTexts(
