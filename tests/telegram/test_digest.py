@@ -55,10 +55,27 @@ async def test_one_digest_a_day_with_any_number_of_processes(
 async def test_a_process_that_was_down_at_the_hour_sends_it_when_it_starts(
     chats: Chats, clock: TickingClock
 ) -> None:
-    clock.current = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # started long after nine
+    clock.current = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)  # running the day before
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is None
+    clock.current = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # down at nine, back at 13:30
     assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is not None
     await chats.notices_settled()
     assert len(digests_in(chats)) == 1
+
+
+async def test_a_first_start_after_the_hour_sends_none_that_day(
+    chats: Chats, clock: TickingClock
+) -> None:
+    clock.current = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # a new registry, after nine
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is None
+    clock.current = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is None
+    clock.current = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # the next morning: it comes
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is not None
+    await chats.notices_settled()
+    assert [plain(call.text).splitlines()[0] for call in digests_in(chats)] == [
+        "Digest · 24.11.2026"
+    ]
 
 
 async def test_the_hour_is_the_registry_time_zones(chats: Chats, clock: TickingClock) -> None:
@@ -97,6 +114,7 @@ async def test_what_the_digest_tells(chats: Chats, clock: TickingClock) -> None:
     for n in range(3):  # today: six open in all
         await chats.http.post(URL, json={"description": f"Today {n}", "source": "partner"})
     await chats.notices_settled()
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is None  # before nine
 
     clock.current = datetime(2026, 11, 23, 9, 0, 1, tzinfo=UTC)
     assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is not None

@@ -24,6 +24,11 @@ from incidents.domain.incident import OPEN_STATUSES, Resolution, Source, Status
 from incidents.domain.stats import local_midnight
 
 
+async def any_settled(conn: AsyncConnection) -> bool:
+    """Whether digests have begun: a day was queued, or settled when they began."""
+    return (await conn.execute(select(digests.c.day).limit(1))).first() is not None
+
+
 async def was_queued(conn: AsyncConnection, day: date) -> bool:
     """Whether the digest of `day` was queued already."""
     query = select(digests.c.day).where(digests.c.day == day)

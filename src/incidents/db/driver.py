@@ -83,6 +83,7 @@ class DriverPool:
         statement_timeout_ms: int,
         command_timeout_seconds: float | None,
         connect_timeout_seconds: float = _CONNECT_TIMEOUT_SECONDS,
+        acquire_timeout_seconds: float | None = None,
     ) -> None:
         self._dsn = postgres_dsn(url)
         self._size = size
@@ -91,6 +92,9 @@ class DriverPool:
             self._settings["statement_timeout"] = str(statement_timeout_ms)
         self._command_timeout = command_timeout_seconds
         self._connect_timeout = connect_timeout_seconds
+        # As SQLAlchemy's pool_timeout: a request waits this long for a pooled connection
+        # (all of them may hang on a database that stopped answering), then gets a 503.
+        self._acquire_timeout = acquire_timeout_seconds
         self._pool: Any = None
         self._opening = asyncio.Lock()
 
@@ -114,7 +118,7 @@ class DriverPool:
         """A pooled connection; each statement on it commits by itself."""
         with unavailable_as_domain_error():
             pool = self._pool or await self._open()
-            async with pool.acquire() as connection:
+            async with pool.acquire(timeout=self._acquire_timeout) as connection:
                 yield connection
 
     @asynccontextmanager

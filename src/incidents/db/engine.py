@@ -288,4 +288,5 @@ def _driver_pool(engine: AsyncEngine, options: EngineOptions) -> DriverPool:
         statement_timeout_ms=timeout,
         command_timeout_seconds=deadline,
         connect_timeout_seconds=options.connect_timeout_seconds,
+        acquire_timeout_seconds=options.pool_timeout_seconds,
     )

@@ -37,6 +37,13 @@ def due_day(now: datetime, *, at: time, zone: ZoneInfo) -> date | None:
     return local.date() if local.time() >= at else None
 
 
+def first_settled_day(now: datetime, *, at: time, zone: ZoneInfo) -> date:
+    """When digests begin at `now`, the last day that gets none: today if its hour has passed
+    (nobody was waiting for it), else yesterday. Later days are sent, late if need be."""
+    local = now.astimezone(zone)
+    return local.date() if local.time() >= at else local.date() - timedelta(days=1)
+
+
 @dataclass(frozen=True, slots=True)
 class Waiting:
     """An open incident among the oldest: how long it has been open, and who is on it."""
