@@ -60,21 +60,17 @@ async def announce_change(
     A chat follows an incident it reported, or was told of; the chat the change was made in
     (`origin_chat`) is answered there already.
     """
-    for chat_id in await _followers(tx, incident):
-        if chat_id is not None and chat_id == origin_chat:
-            continue
-        await outbox.enqueue(
-            tx.connection,
-            kind=NoticeKind.CHANGED,
-            incident_id=incident.id,
-            chat_id=chat_id,
-            actor=actor.name,
-            status=incident.status,
-            moved_from=moved_from,
-            note=note,
-            event_id=event_id,
-            now=now,
-        )
+    await _tell_followers(
+        tx,
+        incident,
+        NoticeKind.CHANGED,
+        actor,
+        skip_chat=origin_chat,
+        moved_from=moved_from,
+        note=note,
+        event_id=event_id,
+        now=now,
+    )
 
 
 async def _followers(
@@ -93,6 +89,39 @@ async def _followers(
     return chat_ids
 
 
+async def _tell_followers(
+    tx: Transaction,
+    incident: Incident,
+    kind: NoticeKind,
+    actor: Actor,
+    *,
+    event_id: int,
+    now: datetime,
+    skip_chat: int | None = None,
+    own_only: bool = False,
+    moved_from: Status | None = None,
+    note: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Queue one notice of `kind` to every chat that follows `incident` but `skip_chat`."""
+    for chat_id in await _followers(tx, incident, own_only=own_only):
+        if chat_id is not None and chat_id == skip_chat:
+            continue
+        await outbox.enqueue(
+            tx.connection,
+            kind=kind,
+            incident_id=incident.id,
+            chat_id=chat_id,
+            actor=actor.name,
+            status=incident.status,
+            moved_from=moved_from,
+            note=note,
+            payload=payload,
+            event_id=event_id,
+            now=now,
+        )
+
+
 async def announce_merged(
     tx: Transaction,
     incident: Incident,
@@ -108,20 +137,17 @@ async def announce_merged(
 
     From then on those chats follow `into` (see `chats.threads_of`): they hear its changes.
     """
-    for chat_id in await _followers(tx, incident, own_only=True):
-        if chat_id is not None and chat_id == origin_chat:
-            continue
-        await outbox.enqueue(
-            tx.connection,
-            kind=NoticeKind.MERGED,
-            incident_id=incident.id,
-            chat_id=chat_id,
-            actor=actor.name,
-            event_id=event_id,
-            status=incident.status,
-            payload={"into": into},
-            now=now,
-        )
+    await _tell_followers(
+        tx,
+        incident,
+        NoticeKind.MERGED,
+        actor,
+        skip_chat=origin_chat,
+        own_only=True,
+        payload={"into": into},
+        event_id=event_id,
+        now=now,
+    )
 
 
 async def announce_reminder(
@@ -136,22 +162,10 @@ async def announce_reminder(
 ) -> None:
     """Queue a reminder that `incident` waits, to every chat that follows it, in its
     transaction; the sender drops it if the incident moved before it went out."""
-    for chat_id in await _followers(tx, incident):
-        await outbox.enqueue(
-            tx.connection,
-            kind=NoticeKind.REMINDER,
-            incident_id=incident.id,
-            chat_id=chat_id,
-            actor=actor.name,
-            status=incident.status,
-            payload={
-                "version": incident.version,
-                "number": number,
-                "waited_seconds": waited_seconds,
-            },
-            event_id=event_id,
-            now=now,
-        )
+    payload = {"version": incident.version, "number": number, "waited_seconds": waited_seconds}
+    await _tell_followers(
+        tx, incident, NoticeKind.REMINDER, actor, payload=payload, event_id=event_id, now=now
+    )
 
 
 async def queue_reply(
