@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from incidents.db.engine import EngineOptions
 from incidents.db.urls import async_url
+from incidents.domain.alerts import REPLAY_RETENTION
 from incidents.domain.digest import parse_time_of_day
 from incidents.domain.durations import parse_duration
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
 
+    # Alertmanager's notifications: the largest body taken (a group of about 15,000 alerts;
+    # Alertmanager's `max_alerts` keeps groups below it), and how long a copy sent again is
+    # answered as the first was and counts nothing (`5m`; 0: every copy counts).
+    alertmanager_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1_024)
+    alertmanager_retry_window: Annotated[timedelta, NoDecode] = timedelta(minutes=5)
+
     heartbeat_timeout_seconds: int = Field(default=3600, ge=1, le=TIMEOUT_MAX_SECONDS)
     heartbeat_check_seconds: float = Field(default=30.0, gt=0)
 
@@ -117,7 +124,9 @@ class Settings(BaseSettings):
         empty = _EmptyTurnsOff(settings_cls, getattr(dotenv_settings, "env_file", None))
         return init_settings, env_settings, empty, dotenv_settings, file_secret_settings
 
-    @field_validator("remind_new_after", "remind_in_progress_after", mode="before")
+    @field_validator(
+        "remind_new_after", "remind_in_progress_after", "alertmanager_retry_window", mode="before"
+    )
     @classmethod
     def _parse_wait(cls, value: object) -> object:
         """`15m`, `30s`, `4h`, bare seconds, or 0 for no reminders."""
@@ -164,6 +173,14 @@ class Settings(BaseSettings):
     def _parse_ttl(cls, value: object) -> object:
         """`10m`, `30s`, `2h` or bare seconds."""
         return parse_duration(str(value)) if isinstance(value, str | int) else value
+
+    @field_validator("alertmanager_retry_window")
+    @classmethod
+    def _window_within_a_day(cls, value: timedelta) -> timedelta:
+        """Notifications are remembered for a day at most (REPLAY_RETENTION)."""
+        if not timedelta(0) <= value <= REPLAY_RETENTION:
+            raise ValueError("INCIDENTS_ALERTMANAGER_RETRY_WINDOW must be between 0 and 24h")
+        return value
 
     @field_validator("telegram_suggest_ttl")
     @classmethod

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ClientMaker, KeyMaker
+from tests.conftest import ClientMaker, KeyMaker, TickingClock
 
 URL = "/api/v1/integrations/alertmanager"
 NOT_YET = "0001-01-01T00:00:00Z"
@@ -62,7 +64,9 @@ FIRING = notification(
 )
 
 
-async def test_a_group_fires_then_partly_resolves(client: httpx.AsyncClient) -> None:
+async def test_a_group_fires_then_partly_resolves(
+    client: httpx.AsyncClient, clock: TickingClock
+) -> None:
     fired = await client.post(URL, json=FIRING)
 
     assert fired.status_code == 200, fired.text
@@ -85,7 +89,9 @@ async def test_a_group_fires_then_partly_resolves(client: httpx.AsyncClient) -> 
     assert first["details"]["generatorURL"].startswith("http://prometheus:9090/")
     assert first["details"]["externalURL"] == "http://alertmanager:9093"
 
-    # Alertmanager repeats the group while it fires, and then sends what cleared.
+    # Alertmanager repeats the group while it fires (after its repeat_interval, past the
+    # retry window), and then sends what cleared.
+    clock.advance(timedelta(hours=4))
     repeated = await client.post(URL, json=FIRING)
     assert [a["outcome"] for a in repeated.json()["alerts"]] == ["occurred_again"] * 3
     ended = "2026-11-23T09:20:00Z"
@@ -125,6 +131,7 @@ async def test_a_group_fires_then_partly_resolves(client: httpx.AsyncClient) -> 
             "action": "resolve",
             "outcome": "nothing_open",
             "incident_id": None,
+            "truncated": False,
             "detail": None,
         }
     ]
@@ -148,29 +155,33 @@ async def test_an_alert_without_annotations_is_described_by_its_labels(
     assert incident["description"] == "DiskFull\nalertname=DiskFull, instance=db-1"
 
 
-async def test_one_bad_alert_does_not_hold_back_the_group(client: httpx.AsyncClient) -> None:
-    bad = _alert("firing", "bad0", "scooter-1")
-    bad["annotations"]["summary"] = "nul \u0000 inside"
-    good = _alert("firing", "good0", "scooter-2")
+async def test_what_no_database_holds_is_recorded_replaced(client: httpx.AsyncClient) -> None:
+    odd = _alert("firing", "odd0", "scooter-1")
+    odd["annotations"]["summary"] = "nul \u0000 inside"
+    odd["labels"]["note"] = "lone \ud800 surrogate"
 
-    response = await client.post(URL, json=notification("firing", [bad, good]))
+    sent = json.dumps(notification("firing", [odd]))  # "\ud800" escaped, as JSON may have it
+    response = await client.post(URL, content=sent, headers={"content-type": "application/json"})
 
-    assert response.status_code == 200
-    first, second = response.json()["alerts"]
-    assert (first["outcome"], first["incident_id"]) == ("invalid", None)
-    assert "NUL" in first["detail"]
-    assert second["outcome"] == "created"
+    [handled] = response.json()["alerts"]
+    assert handled["outcome"] == "created"
+    incident = (await client.get(f"/api/v1/incidents/{handled['incident_id']}")).json()
+    assert incident["description"].startswith("nul \ufffd inside")
+    assert incident["details"]["labels"]["note"] == "lone \ufffd surrogate"
 
 
-async def test_a_reporter_key_bound_to_monitoring_may_post_and_no_key_may_not(
+async def test_a_reporter_key_bound_to_a_source_reports_as_it_and_no_key_may_not(
     client_for: ClientMaker, make_key: KeyMaker, anonymous: httpx.AsyncClient
 ) -> None:
     async with client_for(await make_key("reporter", source="monitoring")) as prometheus:
         assert (await prometheus.post(URL, json=FIRING)).status_code == 200
+    # A partner's Alertmanager reports as the partner: its keys are its own, not monitoring's.
     async with client_for(await make_key("reporter", source="partner")) as partner:
-        refused = await partner.post(URL, json=FIRING)
-        assert refused.status_code == 403
-        assert refused.json()["type"] == "/problems/source-not-allowed"
+        answered = await partner.post(URL, json=FIRING)
+        assert answered.status_code == 200
+        assert [a["outcome"] for a in answered.json()["alerts"]] == ["created"] * 3
+        mine = (await partner.get("/api/v1/incidents")).json()
+        assert {i["source"] for i in mine} == {"partner"}
     assert (await anonymous.post(URL, json=FIRING)).status_code == 401
 
 
@@ -196,19 +207,7 @@ def _broken(change: str) -> dict[str, Any]:
     return payload
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        "version",
-        "no alerts list",
-        "alert status",
-        "no fingerprint",
-        "empty fingerprint",
-        "labels not strings",
-        "bad time",
-        "alerts not a list",
-    ],
-)
+@pytest.mark.parametrize("change", ["version", "no alerts list", "alerts not a list"])
 async def test_payloads_that_are_not_version_4_are_422(
     client: httpx.AsyncClient, change: str
 ) -> None:
@@ -216,3 +215,22 @@ async def test_payloads_that_are_not_version_4_are_422(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert (await client.get("/api/v1/incidents")).json() == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["alert status", "no fingerprint", "empty fingerprint", "labels not strings", "bad time"],
+)
+async def test_an_alert_that_cannot_be_read_is_refused_alone_and_counted(
+    client: httpx.AsyncClient, change: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.post(URL, json=_broken(change))
+
+    assert response.status_code == 200, response.text
+    first, *others = response.json()["alerts"]
+    assert (first["outcome"], first["incident_id"], first["action"]) == ("invalid", None, None)
+    assert first["detail"]
+    assert [a["outcome"] for a in others] == ["created", "created"]
+    assert any("refused" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    metrics = (await client.get("/metrics")).text
+    assert 'incidents_intake_refused_total{door="alertmanager",reason="invalid"} 1.0' in metrics

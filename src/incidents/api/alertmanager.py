@@ -1,34 +1,40 @@
-"""The Prometheus Alertmanager receiver: webhook payload version 4, one alert at a time."""
+"""The Prometheus Alertmanager receiver: webhook payload version 4.
+
+Alertmanager never resends what it was answered (a 2xx is delivered, a 4xx is dropped), so
+every alert of a notification is recorded whatever the group's size, cut to fit where it must
+be; an alert that cannot be recorded is refused alone, and said so; and a copy sent again
+after a timeout is answered as the first was and counts nothing.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from incidents.api.deps import ActorDep, RuntimeDep
+from incidents.api.deps import ActorDep, RuntimeDep, SettingsDep
 from incidents.api.errors import problem_responses
 from incidents.api.fields import JsonInteger
+from incidents.api.metrics import Metrics
 from incidents.domain.access import Actor
-from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction
-from incidents.domain.errors import InvalidInput
-from incidents.domain.incident import DESCRIPTION_MAX_LENGTH, Source
-from incidents.service import alerts
-from incidents.service.alerts import Handled
-from incidents.service.runtime import Runtime
+from incidents.domain.alerts import DEDUP_KEY_MAX_LENGTH, AlertAction, storable
+from incidents.domain.errors import DomainError, InvalidInput
+from incidents.service.alert_groups import apply_notification
+from incidents.service.alerts import Alert, Handled, Trigger, prepare_resolve, prepare_trigger
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/integrations", tags=["monitoring"])
 ALERTMANAGER_PATH = "/api/v1/integrations/alertmanager"
-# Alertmanager sends a whole group of alerts at once: it may send more than other clients.
-ALERTMANAGER_MAX_BODY_BYTES = 4 * 1024 * 1024
-
-MAX_ALERTS = 1000
 # Labels that say most about an alert come first in its description.
 LEADING_LABELS = ("alertname", "severity", "instance", "job")
 Labels = dict[str, str]
+CUT_DETAIL = "recorded cut to fit: its description or details were too long"
 _RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}")
 
 
@@ -57,8 +63,14 @@ class AlertmanagerAlert(BaseModel):
     fingerprint: Annotated[str, Field(min_length=1, max_length=DEDUP_KEY_MAX_LENGTH)]
 
 
+# Each alert is checked on its own: one that breaks the format is refused alone.
+RawAlert = Annotated[
+    Any, WithJsonSchema(AlertmanagerAlert.model_json_schema(by_alias=True, mode="validation"))
+]
+
+
 class AlertmanagerNotification(BaseModel):
-    """Alertmanager's webhook payload, version 4, as it sends it."""
+    """Alertmanager's webhook payload, version 4, as it sends it; any number of alerts."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -71,20 +83,24 @@ class AlertmanagerNotification(BaseModel):
     common_labels: Labels = Field(alias="commonLabels")
     common_annotations: Labels = Field(alias="commonAnnotations")
     external_url: str = Field(alias="externalURL")
-    alerts: list[AlertmanagerAlert] = Field(max_length=MAX_ALERTS)
+    alerts: list[RawAlert]
 
 
 class AlertHandled(BaseModel):
     """What one alert of the notification did."""
 
     fingerprint: str
-    action: AlertAction
+    action: AlertAction | None = Field(description="null when the alert could not be read.")
     outcome: str = Field(
         description="created, occurred_again, reopened, resolved, already_resolved, "
         "nothing_open, or invalid (see `detail`; nothing changed)",
         examples=["created"],
     )
     incident_id: int | None
+    truncated: bool = Field(
+        default=False,
+        description="Recorded cut to fit: its description or details were too long (`detail`).",
+    )
     detail: str | None = None
 
 
@@ -105,12 +121,11 @@ def describe(alert: AlertmanagerAlert) -> str:
         alert.annotations.get("description", ""),
         ", ".join(f"{name}={labels[name]}" for name in ordered),
     ]
-    text = "\n".join(line.strip() for line in lines if line.strip())
-    return text[:DESCRIPTION_MAX_LENGTH]
+    return "\n".join(line.strip() for line in lines if line.strip())
 
 
 def _details(alert: AlertmanagerAlert, notification: AlertmanagerNotification) -> dict[str, Any]:
-    return {
+    details = {
         "labels": alert.labels,
         "annotations": alert.annotations,
         "startsAt": alert.starts_at.isoformat(),
@@ -118,49 +133,54 @@ def _details(alert: AlertmanagerAlert, notification: AlertmanagerNotification) -
         "externalURL": notification.external_url,
         "receiver": notification.receiver,
     }
+    stored: dict[str, Any] = _storable(details)
+    return stored
 
 
-async def _apply(
-    runtime: Runtime,
-    actor: Actor,
-    alert: AlertmanagerAlert,
-    notification: AlertmanagerNotification,
-) -> Handled:
+def _storable(value: Any) -> Any:
+    """`value` with every text made storable (no NUL, no lone surrogate), keys included."""
+    if isinstance(value, dict):
+        return {storable(str(key)): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return storable(value) if isinstance(value, str) else value
+
+
+def _prepare(
+    actor: Actor, alert: AlertmanagerAlert, notification: AlertmanagerNotification
+) -> Alert:
     if alert.status == "resolved":
-        return await alerts.resolve_alert(runtime, actor=actor, dedup_key=alert.fingerprint)
-    return await alerts.trigger_alert(
-        runtime,
-        actor=actor,
+        return prepare_resolve(actor, dedup_key=alert.fingerprint)
+    return prepare_trigger(
+        actor,
         dedup_key=alert.fingerprint,
-        summary=describe(alert),
-        source=Source.MONITORING,
+        summary=describe(alert) or "Alertmanager alert",
         details=_details(alert, notification),
     )
 
 
-async def _handle(
-    runtime: Runtime,
-    actor: Actor,
-    alert: AlertmanagerAlert,
-    notification: AlertmanagerNotification,
-) -> AlertHandled:
-    action = AlertAction.RESOLVE if alert.status == "resolved" else AlertAction.TRIGGER
-    try:
-        result = await _apply(runtime, actor, alert, notification)
-    except InvalidInput as error:
-        # One bad alert must not hold back the others of its group.
-        return AlertHandled(
-            fingerprint=alert.fingerprint,
-            action=action,
-            outcome="invalid",
-            incident_id=None,
-            detail=error.detail,
-        )
+def _fingerprint_of(raw: Any) -> str:
+    value = raw.get("fingerprint") if isinstance(raw, dict) else None
+    return storable(value)[:DEDUP_KEY_MAX_LENGTH] if isinstance(value, str) else ""
+
+
+def _unreadable(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "alert"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def _said(handled: Handled, prepared: Alert) -> AlertHandled:
+    trigger = isinstance(prepared, Trigger)
+    truncated = prepared.truncated if isinstance(prepared, Trigger) else False
     return AlertHandled(
-        fingerprint=alert.fingerprint,
-        action=action,
-        outcome=result.outcome.value,
-        incident_id=None if result.incident is None else result.incident.id,
+        fingerprint=prepared.dedup_key,
+        action=AlertAction.TRIGGER if trigger else AlertAction.RESOLVE,
+        outcome=handled.outcome.value,
+        incident_id=None if handled.incident is None else handled.incident.id,
+        truncated=truncated,
+        detail=CUT_DETAIL if truncated else None,
     )
 
 
@@ -171,10 +191,81 @@ async def _handle(
     summary="Receive an Alertmanager notification",
 )
 async def receive_notification(
-    notification: AlertmanagerNotification, runtime: RuntimeDep, actor: ActorDep
-) -> NotificationHandled:
+    notification: AlertmanagerNotification,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+) -> JSONResponse:
     """Each alert triggers (`firing`) or resolves (`resolved`) the incident keyed by its
-    fingerprint, as `POST /api/v1/events` would; the answer says what each one did."""
-    return NotificationHandled(
-        alerts=[await _handle(runtime, actor, alert, notification) for alert in notification.alerts]
+    fingerprint, as `POST /api/v1/events` would; the answer says what each one did. Every
+    alert is recorded, cut to fit when too long; one that cannot be read is `invalid` alone.
+    The same notification sent again within `INCIDENTS_ALERTMANAGER_RETRY_WINDOW` is answered
+    as the first was and counts nothing."""
+    said: list[AlertHandled | None] = []  # None: applied, said after
+    prepared: list[Alert] = []
+    refused: list[tuple[AlertHandled, str]] = []  # with the reason
+    for raw in notification.alerts:
+        try:
+            alert = AlertmanagerAlert.model_validate(raw)
+        except ValidationError as error:
+            refused.append((_refusal(_fingerprint_of(raw), None, _unreadable(error)), "invalid"))
+            said.append(refused[-1][0])
+            continue
+        action = AlertAction.RESOLVE if alert.status == "resolved" else AlertAction.TRIGGER
+        try:
+            prepared.append(_prepare(actor, alert, notification))
+        except DomainError as error:
+            reason = "invalid" if isinstance(error, InvalidInput) else "forbidden"
+            refused.append((_refusal(alert.fingerprint, action, error.detail), reason))
+            said.append(refused[-1][0])
+            continue
+        said.append(None)
+
+    def answer(handled: list[Handled]) -> dict[str, Any]:
+        done = iter(_said(one, alert) for one, alert in zip(handled, prepared, strict=True))
+        alerts = [next(done) if item is None else item for item in said]
+        return NotificationHandled(alerts=alerts).model_dump(mode="json")
+
+    body = await request.body()
+    digest = hashlib.sha256(actor.name.encode() + b"\n" + body).hexdigest()
+    given, again = await apply_notification(
+        runtime,
+        digest=digest,
+        window=settings.alertmanager_retry_window,
+        alerts=prepared,
+        answer=answer,
     )
+    if again:
+        log.info("notification %s sent again: answered as before, nothing counted", digest[:12])
+    else:
+        _tell_refusals(request.app.state.metrics, refused, notification)
+    return JSONResponse(given)
+
+
+def _refusal(fingerprint: str, action: AlertAction | None, detail: str) -> AlertHandled:
+    return AlertHandled(
+        fingerprint=fingerprint, action=action, outcome="invalid", incident_id=None, detail=detail
+    )
+
+
+def _tell_refusals(
+    metrics: Metrics,
+    refused: list[tuple[AlertHandled, str]],
+    notification: AlertmanagerNotification,
+) -> None:
+    """Log and count every alert refused, and the alerts Alertmanager itself left out."""
+    for alert, reason in refused:
+        metrics.refused("alertmanager", reason)
+        log.warning(
+            "Alertmanager alert %r of group %s refused: %s",
+            alert.fingerprint,
+            notification.group_key,
+            alert.detail,
+        )
+    if notification.truncated_alerts:
+        log.warning(
+            "Alertmanager left %d alert(s) of group %s out of its notification (max_alerts)",
+            notification.truncated_alerts,
+            notification.group_key,
+        )

@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from incidents import __version__
 from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys, stats
-from incidents.api.alertmanager import ALERTMANAGER_MAX_BODY_BYTES, ALERTMANAGER_PATH
+from incidents.api.alertmanager import ALERTMANAGER_PATH
 from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.docs import install_docs
 from incidents.api.errors import install_error_handlers
@@ -48,11 +48,15 @@ def install_api(
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        MetricsMiddleware,
+        metrics=app.state.metrics,
+        telegram_path=None if sink is None else sink.webhook_path,
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,
-        paths={ALERTMANAGER_PATH: ALERTMANAGER_MAX_BODY_BYTES},
+        paths={ALERTMANAGER_PATH: settings.alertmanager_max_body_bytes},
     )
     if sink is not None and sink.webhook_path is not None:
         # Outside the body limit: without the secret, not even a request's size is looked at.

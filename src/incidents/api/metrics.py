@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests by route template and status, and incidents by status.
+"""Prometheus metrics: requests by route template and status, refusals at the doors machines
+send to, and incidents by status.
 
 One process counts in its own registry. Under `incidents serve --workers N` every worker
 writes its counts to files in `PROMETHEUS_MULTIPROC_DIR` and a scrape, whichever worker
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from incidents.domain.incident import Status
 
 access_log = logging.getLogger("incidents.access")
+refusal_log = logging.getLogger("incidents.intake")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -77,8 +79,22 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=own,
         )
+        self.intake_refused = Counter(
+            "incidents_intake_refused",
+            "What a machine door refused (a sender that never resends loses it), by door and "
+            "reason.",
+            ["door", "reason"],
+            registry=own,
+        )
+        for door in MACHINE_DOORS.values():
+            for reason in ("invalid", "forbidden", "too_large"):
+                self.intake_refused.labels(door, reason)  # shown at 0 until one happens
         self.incidents = IncidentCounts()
         self.registry.register(self.incidents)
+
+    def refused(self, door: str, reason: str) -> None:
+        """Count one refusal at a machine door."""
+        self.intake_refused.labels(door, reason).inc()
 
     def set_incident_counts(self, counts: dict[Status, int]) -> None:
         """Record the number of incidents in each status."""
@@ -113,15 +129,49 @@ def shared_across_processes(processes: int) -> Iterator[Path | None]:
             del os.environ[MULTIPROCESS_DIR]
 
 
+# Where machines send (each path's door): they never resend what is refused.
+MACHINE_DOORS = {
+    "/api/v1/events": "events",
+    "/api/v1/integrations/alertmanager": "alertmanager",
+    "/api/v1/heartbeats/": "heartbeats",
+}
+# Why a machine's request was refused, by the status it was answered.
+REFUSAL_REASONS = {
+    400: "invalid",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method",
+    413: "too_large",
+    415: "invalid",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def machine_door(method: str, path: str, telegram_path: str | None = None) -> str | None:
+    """The machine door a request came to, if any."""
+    if method != "POST":
+        return None
+    if path == telegram_path:
+        return "telegram"
+    for prefix, door in MACHINE_DOORS.items():
+        if path == prefix or (prefix.endswith("/") and path.startswith(prefix)):
+            return door
+    return None
+
+
 class MetricsMiddleware:
     """Counts, times and logs every HTTP request, by the route template that served it.
 
     The log line carries the request id, route, status, latency and the acting key or user.
     """
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, telegram_path: str | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.telegram_path = telegram_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,6 +196,8 @@ class MetricsMiddleware:
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(elapsed)
             state = scope.get("state", {})
+            if status_code >= 400:
+                self._note_refusal(scope, status_code, state.get("request_id"))
             access_log.info(
                 "%s %s %s",
                 scope["method"],
@@ -161,3 +213,19 @@ class MetricsMiddleware:
                     "actor": state.get("actor"),
                 },
             )
+
+    def _note_refusal(self, scope: Scope, status_code: int, request_id: str | None) -> None:
+        """Log and count a refusal at a machine door (what its sender loses)."""
+        door = machine_door(scope["method"], scope["path"], self.telegram_path)
+        if door is None:
+            return
+        reason = REFUSAL_REASONS.get(status_code, "error" if status_code >= 500 else "refused")
+        self.metrics.refused(door, reason)
+        refusal_log.warning(
+            "%s refused at the %s door: %s (status %d, request %s)",
+            scope["path"],
+            door,
+            reason,
+            status_code,
+            request_id,
+        )

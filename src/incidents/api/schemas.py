@@ -127,6 +127,7 @@ class IncidentOut(BaseModel):
                     "occurrences": 3,
                     "last_seen_at": "2026-11-23T10:25:00.123456Z",
                     "details": {"battery": "4%"},
+                    "details_truncated": False,
                     "assignee": "user:olga",
                     "resolution": None,
                     "duplicate_of": None,
@@ -148,6 +149,10 @@ class IncidentOut(BaseModel):
     occurrences: int = Field(description="How many times it was reported (1 on create).")
     last_seen_at: datetime = Field(description="When it was last reported.")
     details: dict[str, Any] | None = Field(description="What monitoring sent with it.")
+    details_truncated: bool = Field(
+        description="What monitoring sent was cut to fit: details over 32 KiB of JSON, or a "
+        "summary over 10,000 characters (marked where it was cut)."
+    )
     assignee: str | None = Field(description="Who is on it, as the audit trail names actors.")
     resolution: Resolution | None = Field(
         description="How it ended (fixed, false_alarm, duplicate); null while open."

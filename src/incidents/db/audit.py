@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -22,7 +23,20 @@ async def insert_events(
     now: datetime,
 ) -> list[int]:
     """Append events to the trail in the request `request` acts in; their ids, in order."""
-    if not events:
+    rows = [(incident_id, event, actor) for event in events]
+    return await insert_many(conn, rows, request=request, now=now)
+
+
+async def insert_many(
+    conn: AsyncConnection,
+    rows: Sequence[tuple[int, NewEvent, str]],
+    *,
+    request: Actor,
+    now: datetime,
+) -> list[int]:
+    """Append one event to each of many incidents, (incident id, event, actor) each, in the
+    request `request` acts in; their ids, in order."""
+    if not rows:
         return []
     result = await conn.execute(
         incident_events.insert().returning(incident_events.c.id, sort_by_parameter_order=True),
@@ -36,7 +50,7 @@ async def insert_events(
                 "created_at": now,
                 "data": event.data,
             }
-            for event in events
+            for incident_id, event, actor in rows
         ],
     )
     return [row.id for row in result]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +75,7 @@ def _to_incident(row: Row[Any]) -> Incident:
         occurrences=row.occurrences,
         last_seen_at=row.last_seen_at,
         details=row.details,
+        details_truncated=bool(row.details_truncated),
         assignee=row.assignee,
         resolution=None if row.resolution is None else Resolution(row.resolution),
         duplicate_of=row.duplicate_of,
@@ -102,6 +104,11 @@ async def _with_duplicates(conn: AsyncConnection, found: list[Incident]) -> list
 
 async def _one(conn: AsyncConnection, row: Row[Any]) -> Incident:
     return (await _with_duplicates(conn, [_to_incident(row)]))[0]
+
+
+async def incidents_of_rows(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Incident]:
+    """Incidents from rows of `incidents`, with the ids folded into each (one query)."""
+    return await _with_duplicates(conn, [_to_incident(row) for row in rows])
 
 
 def _word(word: str, *, full_text: bool) -> ColumnElement[bool]:
@@ -187,30 +194,6 @@ async def insert_incident(
     return _to_incident(result.one())  # nothing is folded into a new incident
 
 
-async def find_open_incident(conn: AsyncConnection, dedup_key: str) -> Incident | None:
-    """The open (not closed) incident with `dedup_key`, row-locked on PostgreSQL."""
-    query = (
-        select(incidents)
-        .where(incidents.c.dedup_key == dedup_key, incidents.c.status != Status.CLOSED.value)
-        .with_for_update()
-    )
-    row = (await conn.execute(query)).one_or_none()
-    return None if row is None else await _one(conn, row)
-
-
-async def find_duplicate_root(conn: AsyncConnection, dedup_key: str) -> int | None:
-    """The open incident a closed duplicate with `dedup_key` was folded into, if any."""
-    duplicate = incidents.alias("duplicate")
-    query = (
-        select(incidents.c.id)
-        .join(duplicate, duplicate.c.duplicate_of == incidents.c.id)
-        .where(duplicate.c.dedup_key == dedup_key, incidents.c.status != Status.CLOSED.value)
-        .order_by(duplicate.c.id.desc())
-        .limit(1)
-    )
-    return (await conn.execute(query)).scalar_one_or_none()
-
-
 async def get_incident(
     conn: AsyncConnection, incident_id: int, *, for_update: bool = False
 ) -> Incident | None:
@@ -268,39 +251,6 @@ async def repoint_duplicates(conn: AsyncConnection, *, former: int, root: int) -
     await conn.execute(
         incidents.update().where(incidents.c.duplicate_of == former).values(duplicate_of=root)
     )
-
-
-async def record_occurrence(
-    conn: AsyncConnection,
-    incident: Incident,
-    *,
-    status: Status,
-    details: dict[str, Any] | None,
-    now: datetime,
-    resolution: Resolution | None = None,
-) -> Incident:
-    """Count one more occurrence of `incident`, in `status` with `resolution`; the caller holds
-    the row.
-
-    New `details` replace the stored ones; None keeps them.
-    """
-    values: dict[str, Any] = {
-        "status": status.value,
-        "resolution": None if resolution is None else resolution.value,
-        "occurrences": incidents.c.occurrences + 1,
-        "last_seen_at": now,
-        "version": incidents.c.version + 1,
-        "updated_at": now,
-    }
-    if details is not None:
-        values["details"] = details
-    result = await conn.execute(
-        incidents.update()
-        .where(incidents.c.id == incident.id)
-        .values(**values)
-        .returning(*incidents.c)
-    )
-    return await _one(conn, result.one())
 
 
 async def list_incidents(
@@ -384,6 +334,7 @@ def incident_of_record(record: Any) -> Incident:
         occurrences=record["occurrences"],
         last_seen_at=record["last_seen_at"],
         details=record["details"],
+        details_truncated=record["details_truncated"],
         assignee=record["assignee"],
         resolution=None if resolution is None else Resolution(resolution),
         duplicate_of=record["duplicate_of"],
@@ -430,6 +381,7 @@ def read_incident(reader: sqlite3.Connection, incident_id: int) -> Incident | No
         occurrences=row["occurrences"],
         last_seen_at=_moment(row["last_seen_at"]),
         details=None if details is None else json.loads(details),
+        details_truncated=bool(row["details_truncated"]),
         assignee=row["assignee"],
         resolution=None if resolution is None else Resolution(resolution),
         duplicate_of=row["duplicate_of"],

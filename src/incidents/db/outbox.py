@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,21 @@ from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind
 _CLAIM_LOCK_ID = 0x1C1D_0B0C
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A notification to queue."""
+
+    kind: NoticeKind
+    incident_id: int | None
+    chat_id: int | None
+    actor: str
+    status: Status | None = None
+    moved_from: Status | None = None
+    note: str | None = None
+    payload: dict[str, Any] | None = None
+    event_id: int | None = None
+
+
 async def enqueue(
     conn: AsyncConnection,
     *,
@@ -35,21 +51,33 @@ async def enqueue(
     event_id: int | None = None,
 ) -> None:
     """Add a notification, due at once."""
+    queued = Queued(kind, incident_id, chat_id, actor, status, moved_from, note, payload, event_id)
+    await enqueue_many(conn, [queued], now=now)
+
+
+async def enqueue_many(conn: AsyncConnection, queued: Sequence[Queued], *, now: datetime) -> None:
+    """Add notifications, due at once, in one statement."""
+    if not queued:
+        return
     await conn.execute(
-        outbox.insert().values(
-            kind=kind.value,
-            incident_id=incident_id,
-            chat_id=chat_id,
-            actor=actor,
-            to_status=None if status is None else status.value,
-            from_status=None if moved_from is None else moved_from.value,
-            note=note,
-            payload=payload,
-            event_id=event_id,
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-        )
+        outbox.insert(),
+        [
+            {
+                "kind": item.kind.value,
+                "incident_id": item.incident_id,
+                "chat_id": item.chat_id,
+                "actor": item.actor,
+                "to_status": None if item.status is None else item.status.value,
+                "from_status": None if item.moved_from is None else item.moved_from.value,
+                "note": item.note,
+                "payload": item.payload,
+                "event_id": item.event_id,
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for item in queued
+        ],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     func,
     text,
 )
@@ -43,7 +45,7 @@ Json = JSON().with_variant(JSONB(), "postgresql")
 # A JSON value that may be absent: None is SQL NULL, not the JSON `null`.
 OptionalJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
-# Open is anything not closed: at most one open incident per dedup key.
+# Open is anything not closed: at most one open incident per source and dedup key.
 OPEN = text("status <> 'closed'")
 
 
@@ -76,6 +78,8 @@ incidents = Table(
     Column("occurrences", Integer, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("details", OptionalJson, nullable=True),
+    # The details (or the description) monitoring sent were cut to fit.
+    Column("details_truncated", Boolean, nullable=False, server_default=false()),
     # The description case-folded in Python, so search is the same on both databases and in
     # every script (SQLite's lower() and LIKE fold ASCII only). Written with the description.
     Column("search_text", Text, nullable=False),
@@ -100,7 +104,8 @@ incidents = Table(
     Index(None, "assignee"),
     Index(None, "duplicate_of"),
     Index(
-        "uq_incidents_dedup_key_open",
+        "uq_incidents_source_dedup_key_open",
+        "source",
         "dedup_key",
         unique=True,
         sqlite_where=OPEN,
@@ -315,6 +320,17 @@ digests = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("queued_at", UTCDateTime, nullable=False),
+)
+
+# Alertmanager notifications applied lately, by a digest of who sent which body, with the
+# answer given: a copy sent again within the retry window is answered alike and counts nothing.
+alertmanager_notifications = Table(
+    "alertmanager_notifications",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("answer", Json, nullable=False),
+    Index(None, "received_at"),
 )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import heapq
 import json
+import re
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -10,10 +14,12 @@ from incidents.domain.errors import InvalidInput
 from incidents.domain.incident import CaseInsensitiveEnum
 
 DEDUP_KEY_MAX_LENGTH = 255
-# Below the default request body limit, so an event that breaks it is told why (422).
+# Details are kept within this many bytes of compact JSON in UTF-8, cut to fit when longer.
 DETAILS_MAX_BYTES = 32 * 1024
 # Objects and arrays within details nest at most this deep (the details object is level 1).
 DETAILS_MAX_DEPTH = 5
+# Alertmanager notifications are remembered this long at most (a retry window is shorter).
+REPLAY_RETENTION = timedelta(days=1)
 # Keys under this prefix belong to heartbeats; alerts may not take or clear them.
 HEARTBEAT_KEY_PREFIX = "heartbeat:"
 
@@ -53,7 +59,8 @@ def check_dedup_key(key: str) -> str:
 
 
 def check_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Details as stored: a JSON object of at most DETAILS_MAX_BYTES, no NaN, no NUL."""
+    """Details as they can be stored: a JSON object of finite values, no NUL, nested at most
+    DETAILS_MAX_DEPTH deep (`fit_details` then cuts them to size)."""
     if details is None:
         return None
     try:
@@ -69,8 +76,6 @@ def check_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
         raise InvalidInput(
             "details", f"details may nest objects and arrays at most {DETAILS_MAX_DEPTH} deep."
         )
-    if len(encoded.encode()) > DETAILS_MAX_BYTES:
-        raise InvalidInput("details", f"details must be at most {DETAILS_MAX_BYTES} bytes of JSON.")
     # PostgreSQL's JSON can not hold a NUL character (json.dumps writes it as \u0000).
     if "\\u0000" in encoded:
         raise InvalidInput("details", "details must not contain NUL characters.")
@@ -84,3 +89,106 @@ def _depth(value: Any) -> int:
     if isinstance(value, list):
         return 1 + max(map(_depth, value), default=0)
     return 0
+
+
+# What marks the place where a text was cut to fit.
+CUT_MARK = " …[cut]"
+# Top-level keys of details that are kept whole while anything else can still be cut.
+KEPT_WHOLE = ("labels",)
+
+
+def json_size(value: Any) -> int:
+    """How many bytes `value` takes as compact JSON in UTF-8: how details are measured."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+# NUL and the surrogate code points, which a Python string holds only when they came alone.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with what no database can hold (NUL, lone surrogates) replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def fit_text(text: str, limit: int) -> tuple[str, bool]:
+    """`text` within `limit` characters, cut with CUT_MARK when longer; and whether it was."""
+    if len(text) <= limit:
+        return text, False
+    return text[: max(0, limit - len(CUT_MARK))].rstrip() + CUT_MARK, True
+
+
+def _cut_to(text: str, budget: int) -> str:
+    """`text` cut (with CUT_MARK) so that it takes at most `budget` bytes as a JSON string."""
+    low, high = 0, len(text)  # the longest prefix that fits lies in low..high
+    while low < high:
+        middle = (low + high + 1) // 2
+        if json_size(text[:middle] + CUT_MARK) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + CUT_MARK
+
+
+def _string_leaves(value: Any, skip_top: tuple[str, ...]) -> list[tuple[Any, Any]]:
+    """(container, key) of every string value inside `value`, but under the `skip_top` keys."""
+    found: list[tuple[Any, Any]] = []
+    stack: list[Any] = [value]
+    while stack:
+        container = stack.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, item in items:
+            if container is value and key in skip_top:
+                continue
+            if isinstance(item, str):
+                found.append((container, key))
+            elif isinstance(item, dict | list):
+                stack.append(item)
+    return found
+
+
+def _trim_leaves(details: dict[str, Any], skip_top: tuple[str, ...], size: int) -> int:
+    """Cut the longest strings of `details` (in place) until it fits; its size after."""
+    heap = [
+        (-json_size(container[key]), n, container, key)
+        for n, (container, key) in enumerate(_string_leaves(details, skip_top))
+    ]
+    heapq.heapify(heap)
+    floor = json_size(CUT_MARK)
+    while size > DETAILS_MAX_BYTES and heap:
+        negative, n, container, key = heapq.heappop(heap)
+        before = -negative
+        if before <= floor:
+            break  # every string left is as short as a cut one
+        # Cut this one by all that is missing, but never below half of it while others are
+        # longer: the longest values give up most.
+        target = max(before - (size - DETAILS_MAX_BYTES), floor)
+        if heap:
+            target = max(target, min(before // 2, -heap[0][0]))
+        container[key] = _cut_to(container[key], target)
+        after = json_size(container[key])
+        size -= before - after
+        heapq.heappush(heap, (-after, n, container, key))
+    return size
+
+
+def fit_details(details: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
+    """Details within DETAILS_MAX_BYTES, and whether they were cut to fit.
+
+    The longest string values are cut first (each marked with CUT_MARK); the labels stay
+    whole while anything else can give way. Details that no cutting of values can fit keep
+    their labels alone.
+    """
+    if details is None:
+        return None, False
+    size = json_size(details)
+    if size <= DETAILS_MAX_BYTES:
+        return details, False
+    cut = copy.deepcopy(details)
+    size = _trim_leaves(cut, KEPT_WHOLE, size)
+    if size > DETAILS_MAX_BYTES:
+        size = _trim_leaves(cut, (), size)
+    if size > DETAILS_MAX_BYTES:
+        kept = {name: cut[name] for name in KEPT_WHOLE if name in cut}
+        cut = kept if json_size(kept) <= DETAILS_MAX_BYTES else {}
+    return cut, True

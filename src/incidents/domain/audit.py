@@ -94,12 +94,11 @@ def reopened(before: Status, after: Status, occurrences: int, *, reported_by: st
     )
 
 
-def resolved(before: Status, *, reported_by: str) -> NewEvent:
-    """The event of monitoring resolving an incident because its alert cleared."""
-    return NewEvent(
-        EventKind.RESOLVED,
-        {"from": before.value, "to": Status.RESOLVED.value, "reported_by": reported_by},
-    )
+def resolved(before: Status, *, reported_by: str, sent: dict[str, Any] | None = None) -> NewEvent:
+    """The event of monitoring resolving an incident because its alert cleared; `sent`: what
+    the all-clear brought besides its key (its summary, its details)."""
+    data = {"from": before.value, "to": Status.RESOLVED.value, "reported_by": reported_by}
+    return NewEvent(EventKind.RESOLVED, {**(sent or {}), **data})
 
 
 def assigned(before: str | None, after: str | None) -> NewEvent:

@@ -286,6 +286,7 @@ class Incident:
     occurrences: int  # how many times monitoring reported it
     last_seen_at: datetime  # when it was last reported
     details: dict[str, Any] | None  # what monitoring sent with it
+    details_truncated: bool = False  # what monitoring sent was cut to fit
     assignee: str | None = None  # who is on it, as the audit trail names actors
     resolution: Resolution | None = None  # how it ended; None while open
     duplicate_of: int | None = None  # the incident it was folded into (never a duplicate)

@@ -26,9 +26,9 @@ from incidents.domain.heartbeat import (
 )
 from incidents.domain.incident import Incident, Source
 from incidents.service.alerts import (
+    Resolve,
     Trigger,
-    apply_resolve,
-    apply_trigger,
+    apply_in,
     in_transaction_with_retry,
 )
 from incidents.service.runtime import Runtime
@@ -75,7 +75,8 @@ async def check_in(
         heartbeat = await write(
             tx.connection, name=name, timeout_seconds=timeout, due_at=due_at, now=now
         )
-        await apply_resolve(tx, dedup_key_of(name), reporter=actor, mover=HEARTBEATS_ACTOR, now=now)
+        all_clear = Resolve(dedup_key_of(name), Source.MONITORING, actor, HEARTBEATS_ACTOR)
+        await apply_in(tx, [all_clear], now=now)
         return HeartbeatView(heartbeat, heartbeat.state(now))
 
     return await in_transaction_with_retry(runtime, work)
@@ -125,4 +126,5 @@ async def _report_silence(runtime: Runtime, name: str, tx: Transaction) -> Incid
         reporter=HEARTBEATS_ACTOR,
         mover=HEARTBEATS_ACTOR,
     )
-    return (await apply_trigger(tx, trigger, now=now)).incident
+    [handled] = await apply_in(tx, [trigger], now=now)
+    return handled.incident

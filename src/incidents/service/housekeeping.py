@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from incidents.db import outbox, ratelimits
+from incidents.db import outbox, ratelimits, replays
+from incidents.domain.alerts import REPLAY_RETENTION
 from incidents.domain.notifications import RETENTION
 from incidents.service.runtime import Runtime
 
@@ -29,6 +30,7 @@ async def tidy(runtime: Runtime) -> Tidied:
     async with runtime.database.transaction() as tx:
         buckets = await ratelimits.forget_drained(tx.connection, now=now.timestamp())
         notices = await outbox.forget_before(tx.connection, before=now - RETENTION, now=now)
+        await replays.forget_before(tx.connection, before=now - REPLAY_RETENTION)
         await tx.commit()
     tidied = Tidied(buckets=buckets, notices=notices)
     if notices:

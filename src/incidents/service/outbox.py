@@ -31,15 +31,28 @@ async def announce_created(
     Queued whether or not this process runs a bot: any bot process may deliver it, and an
     announcement with no chat to go to is settled without a message.
     """
-    await outbox.enqueue(
+    await announce_created_many(tx, [(incident, actor, event_id)], now=now)
+
+
+async def announce_created_many(
+    tx: Transaction, created: Sequence[tuple[Incident, Actor, int]], *, now: datetime
+) -> None:
+    """Queue the announcements of incidents reported outside chats, (incident, reporter, its
+    `created` event) each, in one statement."""
+    await outbox.enqueue_many(
         tx.connection,
-        kind=NoticeKind.CREATED,
-        incident_id=incident.id,
-        chat_id=None,
-        actor=actor.name,
-        status=incident.status,
-        note=incident.description,
-        event_id=event_id,
+        [
+            outbox.Queued(
+                kind=NoticeKind.CREATED,
+                incident_id=incident.id,
+                chat_id=None,
+                actor=actor.name,
+                status=incident.status,
+                note=incident.description,
+                event_id=event_id,
+            )
+            for incident, actor, event_id in created
+        ],
         now=now,
     )
 
