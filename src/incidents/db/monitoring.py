@@ -66,7 +66,7 @@ async def open_by_key(
             .with_for_update()
         )
         rows = (await conn.execute(query)).all()
-        found.update((incident.dedup_key or "", incident) for incident in await _of(conn, rows))
+        found.update((i.dedup_key or "", i) for i in await incidents_of_rows(conn, rows))
     return found
 
 
@@ -92,7 +92,8 @@ async def roots_by_key(
             )
             .order_by(duplicate.c.id)
         )
-        root_of.update({key: root for key, root in await conn.execute(query)})
+        for key, root in await conn.execute(query):
+            root_of[key] = root  # the newest duplicate's root wins
     roots = await locked(conn, sorted(set(root_of.values())))
     return {key: roots[root] for key, root in root_of.items()}
 
@@ -108,7 +109,7 @@ async def locked(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Inciden
             .with_for_update()
         )
         rows = (await conn.execute(query)).all()
-        found.update((incident.id, incident) for incident in await _of(conn, rows))
+        found.update((i.id, i) for i in await incidents_of_rows(conn, rows))
     return found
 
 
@@ -145,7 +146,7 @@ async def insert_alert_incidents(
             result = await conn.execute(statement, rows)
         except exc.IntegrityError as error:
             raise UniqueViolation(str(error.orig)) from error
-        inserted.extend(await _of(conn, result.all()))
+        inserted.extend(await incidents_of_rows(conn, result.all()))
     return inserted
 
 
@@ -207,7 +208,3 @@ async def resolve_all(conn: AsyncConnection, ids: Sequence[int], *, now: datetim
                 updated_at=now,
             )
         )
-
-
-async def _of(conn: AsyncConnection, rows: Sequence[Any]) -> list[Incident]:
-    return await incidents_of_rows(conn, rows)
