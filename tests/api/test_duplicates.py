@@ -165,20 +165,39 @@ async def test_a_trigger_with_the_duplicates_key_counts_on_the_open_root(
 ) -> None:
     alert = {"action": "trigger", "dedup_key": "scooter-42", "summary": "Scooter #42 offline"}
     from_monitoring = (await client.post("/api/v1/events", json=alert)).json()
-    root = await report(client, "Scooter #42 reported by a courier")
+    root = (await client.post("/api/v1/events", json={**alert, "dedup_key": "scooter-42b"})).json()
     await client.patch(f"{URL}/{from_monitoring['id']}", json=duplicate_of(root["id"]))
 
-    again = await client.post("/api/v1/events", json=alert)
+    again = await client.post("/api/v1/events", json={**alert, "details": {"battery": "3%"}})
 
     assert again.status_code == 200, again.text
     assert again.json()["id"] == root["id"]
-    assert again.json()["occurrences"] == 3
+    assert again.json()["occurrences"] == 2
+    assert again.json()["details"] == {"battery": "3%"}
     assert (await client.get(f"{URL}?dedup_key=scooter-42")).headers["X-Total-Count"] == "1"
     await client.patch(f"{URL}/{root['id']}", json={"status": "in_progress"})
     await client.patch(f"{URL}/{root['id']}", json={"status": "resolved"})
     await client.patch(f"{URL}/{root['id']}", json={"status": "closed"})
     fresh = (await client.post("/api/v1/events", json=alert)).json()
     assert fresh["id"] not in (root["id"], from_monitoring["id"])
+
+
+async def test_a_fold_across_sources_carries_no_later_trigger_over(
+    client: httpx.AsyncClient, client_for: ClientMaker, make_key: KeyMaker
+) -> None:
+    alert = {"action": "trigger", "dedup_key": "scooter-7-offline", "summary": "Scooter 7"}
+    from_monitoring = (await client.post("/api/v1/events", json=alert)).json()
+    async with client_for(await make_key("operator", source="partner")) as partner:
+        theirs = await report(partner, "Scooter 7 does not answer", source="partner")
+    await client.patch(f"{URL}/{from_monitoring['id']}", json=duplicate_of(theirs["id"]))
+
+    again = await client.post("/api/v1/events", json={**alert, "details": {"secret": "x"}})
+
+    # Monitoring's details never land on the partner's incident: a new one of its own.
+    assert again.status_code == 201, again.text
+    assert again.json()["source"] == "monitoring"
+    partners = (await client.get(f"{URL}/{theirs['id']}")).json()
+    assert (partners["details"], partners["occurrences"]) == (None, 1)
 
 
 async def test_a_bound_key_folds_only_into_its_own_sources_incidents(

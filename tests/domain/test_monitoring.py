@@ -54,13 +54,12 @@ def test_dedup_keys_are_trimmed_bounded_and_not_a_heartbeats() -> None:
             check_dedup_key(bad)
 
 
-def test_details_are_finite_bounded_json() -> None:
+def test_details_are_finite_json() -> None:
     assert check_details(None) is None
     assert check_details({"a": [1, "b"]}) == {"a": [1, "b"]}
     lone_surrogates = ({"a": "\ud800"}, {"\udfff": 1}, {"a": ["ok", {"b": "x\udc80"}]})
     for bad in (
         {"a": float("nan")},
-        {"a": "x" * 70_000},
         {"a": "\x00"},
         {"a": object()},
         *lone_surrogates,

@@ -51,7 +51,14 @@ async def receive_alert(
             details=body.details,
         )
     else:
-        handled = await alerts.resolve_alert(runtime, actor=actor, dedup_key=body.dedup_key)
+        handled = await alerts.resolve_alert(
+            runtime,
+            actor=actor,
+            dedup_key=body.dedup_key,
+            source=body.source,
+            summary=body.summary,
+            details=body.details,
+        )
     status = STATUS_OF[handled.outcome]
     if handled.incident is None:
         ignored = AlertIgnored(dedup_key=body.dedup_key, outcome=handled.outcome.value)

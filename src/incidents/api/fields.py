@@ -38,6 +38,16 @@ Text = Annotated[
 ]
 
 
+# What a machine sends is kept whatever its length: longer than a description holds, it is
+# cut to fit (marked where it was cut) rather than refused; the body limit bounds it.
+MachineText = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    AfterValidator(_trimmed),
+    WithJsonSchema({"type": "string", "minLength": 1, "pattern": TEXT_PATTERN}),
+]
+
+
 def _json_integer(value: object) -> object:
     """A JSON integer (`90` or `90.0`), not a string of digits nor `true`."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -92,8 +102,9 @@ Details = Annotated[
         }
     ),
     Field(
-        description="Any JSON object (no NUL, 5 levels deep and 32 KiB at most), kept with the "
-        "incident (the latest wins)."
+        description="Any JSON object (no NUL, 5 levels deep at most), kept with the incident "
+        "(the latest wins); over 32 KiB of JSON its longest values are cut to fit "
+        "(`details_truncated`)."
     ),
 ]
 

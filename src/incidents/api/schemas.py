@@ -20,6 +20,7 @@ from incidents.api.fields import (
     DedupKey,
     Details,
     JsonInteger,
+    MachineText,
     NotNull,
     OmittableSource,
     Text,
@@ -181,7 +182,10 @@ class AlertTrigger(BaseModel):
 
     action: Annotated[Literal["trigger"], BeforeValidator(lowercase)]
     dedup_key: DedupKey
-    summary: Text = Field(description="The description of a new incident.")
+    summary: MachineText = Field(
+        description="The description of a new incident; over 10,000 characters it is cut to "
+        "fit, marked where it was cut."
+    )
     source: OmittableSource = omittable(
         "Who reports; left out: the source the key is bound to, else monitoring."
     )
@@ -198,7 +202,14 @@ class AlertResolve(BaseModel):
 
     action: Annotated[Literal["resolve"], BeforeValidator(lowercase)]
     dedup_key: DedupKey
-    source: OmittableSource = omittable("Who reports; not used to resolve.")
+    source: OmittableSource = omittable(
+        "Whose incident it resolves; left out: the source the key is bound to, else monitoring."
+    )
+    # A script may send its trigger's body with the action flipped: what it says is kept.
+    summary: Annotated[MachineText | SkipJsonSchema[None], NotNull] = omittable(
+        "What the trigger said; kept in the `resolved` event's data."
+    )
+    details: Details = None
 
 
 def _action_of(body: Any) -> str | None:
@@ -267,8 +278,9 @@ class EventOut(BaseModel):
 
     Kind-specific fields sit beside the common ones: `from` and `to` for
     `status_changed`, `text` for `note_added`, `reported_by` for a `created` whose actor
-    recorded another person's chat message, and `status`, `number` and `waited_seconds` for
-    `reminded` (actor `system:reminders`).
+    recorded another person's chat message, `summary` and `details` for a `resolved` whose
+    all-clear brought them, and `status`, `number` and `waited_seconds` for `reminded` (actor
+    `system:reminders`).
     """
 
     model_config = ConfigDict(

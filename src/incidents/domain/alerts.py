@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import heapq
 import json
 import re
 from datetime import timedelta
@@ -147,28 +146,38 @@ def _string_leaves(value: Any, skip_top: tuple[str, ...]) -> list[tuple[Any, Any
     return found
 
 
+def _level(sizes: list[int], excess: int) -> int:
+    """The size to cut every longer value to so that, of `sizes` (longest first), `excess`
+    bytes go: the longest values give way first, and equally."""
+    total = 0
+    for count, size in enumerate(sizes, start=1):
+        total += size
+        level = (total - excess) // count
+        following = sizes[count] if count < len(sizes) else 0
+        if level >= following:
+            return max(level, 0)
+    return 0
+
+
 def _trim_leaves(details: dict[str, Any], skip_top: tuple[str, ...], size: int) -> int:
     """Cut the longest strings of `details` (in place) until it fits; its size after."""
-    heap = [
-        (-json_size(container[key]), n, container, key)
-        for n, (container, key) in enumerate(_string_leaves(details, skip_top))
-    ]
-    heapq.heapify(heap)
+    leaves = _string_leaves(details, skip_top)
     floor = json_size(CUT_MARK)
-    while size > DETAILS_MAX_BYTES and heap:
-        negative, n, container, key = heapq.heappop(heap)
-        before = -negative
-        if before <= floor:
-            break  # every string left is as short as a cut one
-        # Cut this one by all that is missing, but never below half of it while others are
-        # longer: the longest values give up most.
-        target = max(before - (size - DETAILS_MAX_BYTES), floor)
-        if heap:
-            target = max(target, min(before // 2, -heap[0][0]))
-        container[key] = _cut_to(container[key], target)
-        after = json_size(container[key])
-        size -= before - after
-        heapq.heappush(heap, (-after, n, container, key))
+    # Each round cuts to one level; the marks and JSON escapes may leave a little to cut after.
+    for _ in range(8):
+        if size <= DETAILS_MAX_BYTES:
+            break
+        sizes = sorted((json_size(container[key]) for container, key in leaves), reverse=True)
+        level = max(_level(sizes, size - DETAILS_MAX_BYTES), floor)
+        cut_any = False
+        for container, key in leaves:
+            before = json_size(container[key])
+            if before > level:
+                container[key] = _cut_to(container[key], level)
+                size -= before - json_size(container[key])
+                cut_any = True
+        if not cut_any:
+            break
     return size
 
 
