@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from incidents.db.tables import incident_events
 from incidents.domain.access import Actor
 from incidents.domain.audit import Event, EventKind, NewEvent
+
+# Incidents per statement: well within both databases' limits on bound parameters.
+CHUNK = 500
 
 
 async def insert_events(
@@ -23,8 +27,27 @@ async def insert_events(
     now: datetime,
 ) -> list[int]:
     """Append events to the trail in the request `request` acts in; their ids, in order."""
-    rows = [(incident_id, event, actor) for event in events]
-    return await insert_many(conn, rows, request=request, now=now)
+    if not events:
+        return []
+    result = await conn.execute(
+        incident_events.insert().returning(incident_events.c.id, sort_by_parameter_order=True),
+        [_row(incident_id, event, actor, request, now) for event in events],
+    )
+    return [row.id for row in result]
+
+
+def _row(
+    incident_id: int, event: NewEvent, actor: str, request: Actor, now: datetime
+) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "kind": event.kind.value,
+        "actor": actor,
+        "request_id": request.request_id,
+        "client_request_id": request.client_request_id,
+        "created_at": now,
+        "data": event.data,
+    }
 
 
 async def insert_many(
@@ -34,26 +57,28 @@ async def insert_many(
     request: Actor,
     now: datetime,
 ) -> list[int]:
-    """Append one event to each of many incidents, (incident id, event, actor) each, in the
-    request `request` acts in; their ids, in order."""
+    """Append one event to each of many incidents whose rows the caller holds, (incident id,
+    event, actor) each, in the request `request` acts in; their ids, in order.
+
+    One executemany (with RETURNING, SQLite would go row by row), then each incident's
+    newest event: no other writer can add to an incident whose row is held.
+    """
     if not rows:
         return []
-    result = await conn.execute(
-        incident_events.insert().returning(incident_events.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "incident_id": incident_id,
-                "kind": event.kind.value,
-                "actor": actor,
-                "request_id": request.request_id,
-                "client_request_id": request.client_request_id,
-                "created_at": now,
-                "data": event.data,
-            }
-            for incident_id, event, actor in rows
-        ],
+    await conn.execute(
+        incident_events.insert(), [_row(i, event, actor, request, now) for i, event, actor in rows]
     )
-    return [row.id for row in result]
+    newest: dict[int, int] = {}
+    ids = [incident_id for incident_id, _, _ in rows]
+    for start in range(0, len(ids), CHUNK):
+        query = (
+            select(incident_events.c.incident_id, func.max(incident_events.c.id))
+            .where(incident_events.c.incident_id.in_(ids[start : start + CHUNK]))
+            .group_by(incident_events.c.incident_id)
+        )
+        for incident_id, event_id in await conn.execute(query):
+            newest[incident_id] = event_id
+    return [newest[incident_id] for incident_id in ids]
 
 
 async def list_events(

@@ -121,33 +121,37 @@ async def insert_alert_incidents(
     Raises UniqueViolation when an open incident of the same source has one of the keys
     already (on PostgreSQL after waiting for a concurrent inserter to commit or roll back).
     """
-    inserted: list[Incident] = []
-    statement = incidents.insert().returning(*incidents.c, sort_by_parameter_order=True)
-    for chunk in _chunks(new):
-        rows = [
-            {
-                "description": item.description,
-                "search_text": searchable_text(item.description),
-                "status": Status.NEW.value,
-                "source": item.source.value,
-                "version": 1,
-                "created_by": item.created_by,
-                "created_at": now,
-                "updated_at": now,
-                "dedup_key": item.dedup_key,
-                "occurrences": 1,
-                "last_seen_at": now,
-                "details": item.details,
-                "details_truncated": item.details_truncated,
-            }
-            for item in chunk
-        ]
-        try:
-            result = await conn.execute(statement, rows)
-        except exc.IntegrityError as error:
-            raise UniqueViolation(str(error.orig)) from error
-        inserted.extend(await incidents_of_rows(conn, result.all()))
-    return inserted
+    rows = [
+        {
+            "description": item.description,
+            "search_text": searchable_text(item.description),
+            "status": Status.NEW.value,
+            "source": item.source.value,
+            "version": 1,
+            "created_by": item.created_by,
+            "created_at": now,
+            "updated_at": now,
+            "dedup_key": item.dedup_key,
+            "occurrences": 1,
+            "last_seen_at": now,
+            "details": item.details,
+            "details_truncated": item.details_truncated,
+        }
+        for item in new
+    ]
+    # One executemany (with RETURNING, SQLite would go row by row), then read back by key:
+    # each is the one open incident of its source with it.
+    try:
+        await conn.execute(incidents.insert(), rows)
+    except exc.IntegrityError as error:
+        raise UniqueViolation(str(error.orig)) from error
+    made: dict[tuple[Source, str], Incident] = {}
+    for source in {item.source for item in new}:
+        keys = [item.dedup_key for item in new if item.source == source]
+        made.update(
+            ((source, key), found) for key, found in (await open_by_key(conn, source, keys)).items()
+        )
+    return [made[item.source, item.dedup_key] for item in new]
 
 
 _OCCURRED = (
