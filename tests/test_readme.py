@@ -1,4 +1,4 @@
-"""The README stays true: its two setup commands, its curl examples and its settings."""
+"""The README and docs/ stay true: the two setup commands, the examples and the settings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from tests.conftest import Server
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
+# The README, then the topic pages it links to, in the order a reader follows them: the
+# examples run in this order, each on the state the ones before it left.
+TOPICS = ("API.md", "MONITORING.md", "CONSOLE.md", "TELEGRAM.md", "OPERATIONS.md")
+PAGES = [README, *((ROOT / "docs" / name).read_text() for name in TOPICS)]
 FENCED = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
 
 
@@ -34,7 +38,8 @@ def test_ci_runs_the_readme_test_command() -> None:
 def _shell_examples() -> list[str]:
     return [
         command
-        for kind, block in FENCED.findall(README)
+        for page in PAGES
+        for kind, block in FENCED.findall(page)
         if kind == "sh"
         for command in _commands(block)
     ]
@@ -53,7 +58,12 @@ def _bash(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 def _all_commands() -> list[str]:
-    return [command for _kind, block in FENCED.findall(README) for command in _commands(block)]
+    return [
+        command
+        for page in PAGES
+        for _kind, block in FENCED.findall(page)
+        for command in _commands(block)
+    ]
 
 
 def test_every_command_names_the_installed_executable() -> None:
@@ -109,13 +119,14 @@ def test_curl_examples_answer_as_shown(served: Server) -> None:
         if " -i " in command:
             statuses.append(int(result.stdout.split()[1]))
         assert "HTTP/1.1 5" not in result.stdout, (command, result.stdout)
-    # As the README's text says: create, read, list, next page by cursor, search, take,
+    # As the pages' text says: create, read, list, next page by cursor, search, take,
     # refused move, trail, hand over, list by owner, dismiss, fold a duplicate, list by
-    # resolution, trigger, resolve, check in, heartbeats, then keys.
+    # resolution, keys; then monitoring: trigger, resolve, check in, heartbeats.
     assert statuses == [
         *(201, 200, 200, 200, 200, 200, 409, 200),
         *(200, 200, 200, 200, 200),
-        *(201, 200, 200, 200, 201, 200, 204),
+        *(201, 200, 204),
+        *(201, 200, 200, 200),
     ]
 
 
@@ -123,5 +134,26 @@ def test_env_example_documents_every_setting() -> None:
     documented = set(re.findall(r"^(INCIDENTS_\w+)=", (ROOT / ".env.example").read_text(), re.M))
     settings = {f"INCIDENTS_{name.upper()}" for name in Settings.model_fields}
     assert documented == settings
+    table = (ROOT / "docs" / "OPERATIONS.md").read_text()
     for name in settings:
-        assert f"`{name}`" in README, f"{name} is missing from the README's table"
+        assert f"`{name}`" in table, f"{name} is missing from docs/OPERATIONS.md's table"
+
+
+def test_readme_is_a_door() -> None:
+    assert len(README.splitlines()) <= 250
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_between_pages_lead_somewhere() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        for target, anchor in re.findall(r"\]\(([\w./-]*?)(?:#([\w-]+))?\)", page.read_text()):
+            path = (page.parent / target).resolve() if target else page
+            assert path.exists(), (page.name, target)
+            if anchor and path.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", path.read_text(), re.M)
+                assert anchor in {_anchor(h) for h in headings}, (page.name, target, anchor)
