@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -145,13 +145,35 @@ async def insert_alert_incidents(
         await conn.execute(incidents.insert(), rows)
     except exc.IntegrityError as error:
         raise UniqueViolation(str(error.orig)) from error
-    made: dict[tuple[Source, str], Incident] = {}
+    ids: dict[tuple[str, str], int] = {}
     for source in {item.source for item in new}:
-        keys = [item.dedup_key for item in new if item.source == source]
-        made.update(
-            ((source, key), found) for key, found in (await open_by_key(conn, source, keys)).items()
+        keys = sorted(item.dedup_key for item in new if item.source == source)
+        for chunk in _chunks(keys):
+            query = select(incidents.c.dedup_key, incidents.c.id).where(
+                incidents.c.source == source.value,
+                incidents.c.dedup_key.in_(chunk),
+                incidents.c.status != Status.CLOSED.value,
+            )
+            for key, incident_id in await conn.execute(query):
+                ids[source.value, key] = incident_id
+    return [
+        Incident(
+            id=ids[item.source.value, item.dedup_key],
+            description=item.description,
+            status=Status.NEW,
+            source=item.source,
+            version=1,
+            created_by=item.created_by,
+            created_at=now,
+            updated_at=now,
+            dedup_key=item.dedup_key,
+            occurrences=1,
+            last_seen_at=now,
+            details=item.details,
+            details_truncated=item.details_truncated,
         )
-    return [made[item.source, item.dedup_key] for item in new]
+        for item in new
+    ]
 
 
 _OCCURRED = (
@@ -195,13 +217,30 @@ async def record_occurrences(
             for item in occurrences
         ],
     )
-    after = await locked(conn, [item.incident.id for item in occurrences])
-    return [after[item.incident.id] for item in occurrences]
+    # The rows are held: their new state is known without reading it back.
+    return [
+        replace(
+            item.incident,
+            status=item.status,
+            resolution=item.resolution,
+            occurrences=item.incident.occurrences + 1,
+            last_seen_at=now,
+            version=item.incident.version + 1,
+            updated_at=now,
+            details=item.incident.details if item.details is None else item.details,
+            details_truncated=(
+                item.incident.details_truncated if item.details is None else item.details_truncated
+            ),
+        )
+        for item in occurrences
+    ]
 
 
-async def resolve_all(conn: AsyncConnection, ids: Sequence[int], *, now: datetime) -> None:
-    """Resolve the incidents with `ids` as fixed (the caller holds the rows)."""
-    for chunk in _chunks(ids):
+async def resolve_all(
+    conn: AsyncConnection, held: Sequence[Incident], *, now: datetime
+) -> list[Incident]:
+    """Resolve the incidents `held` (the caller holds their rows) as fixed; them after."""
+    for chunk in _chunks([incident.id for incident in held]):
         await conn.execute(
             incidents.update()
             .where(incidents.c.id.in_(chunk))
@@ -212,3 +251,13 @@ async def resolve_all(conn: AsyncConnection, ids: Sequence[int], *, now: datetim
                 updated_at=now,
             )
         )
+    return [
+        replace(
+            incident,
+            status=Status.RESOLVED,
+            resolution=Resolution.FIXED,
+            version=incident.version + 1,
+            updated_at=now,
+        )
+        for incident in held
+    ]

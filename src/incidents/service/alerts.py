@@ -380,9 +380,9 @@ async def _resolve(
 ) -> None:
     if not resolves:
         return
-    ids = [current.id for _, _, current in resolves]
-    await monitoring.resolve_all(tx.connection, ids, now=now)
-    after = await monitoring.locked(tx.connection, ids)
+    after = await monitoring.resolve_all(
+        tx.connection, [current for _, _, current in resolves], now=now
+    )
     events = [
         (
             current.id,
@@ -394,8 +394,9 @@ async def _resolve(
     event_ids = await trail.insert_many(
         tx.connection, events, request=resolves[0][1].reporter, now=now
     )
-    for (index, resolve, current), event_id in zip(resolves, event_ids, strict=True):
-        incident = after[current.id]
+    for (index, resolve, current), incident, event_id in zip(
+        resolves, after, event_ids, strict=True
+    ):
         await announce_change(
             tx,
             incident,
