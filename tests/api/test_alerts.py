@@ -261,7 +261,9 @@ async def test_a_key_bound_to_a_source_keeps_to_it(
         assert refused.status_code == 403
         assert refused.json()["type"] == "/problems/source-not-allowed"
     assert resolve_own.status_code == 200
-    monitored = (await client.get("/api/v1/incidents?dedup_key=monitored")).json()[0]
+    monitored = (
+        await client.get("/api/v1/incidents?dedup_key=monitored&source=monitoring")
+    ).json()[0]
     assert (monitored["status"], monitored["occurrences"]) == ("new", 1)
 
 

@@ -75,8 +75,9 @@ def test_what_no_database_holds_is_replaced() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=3000),
-    lambda children: st.lists(children, max_size=8)
-    | st.dictionaries(st.text(max_size=20), children, max_size=8),
+    lambda children: (
+        st.lists(children, max_size=8) | st.dictionaries(st.text(max_size=20), children, max_size=8)
+    ),
     max_leaves=40,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -71,22 +72,45 @@ async def threads_of(
     A chat that reported (or was told of) a duplicate folded into the incident follows it
     too, once, at the duplicate's thread when the incident has none of its own there.
     """
-    about = [incident_id]
+    return (await threads_of_many(conn, [incident_id], own_only=own_only))[incident_id]
+
+
+async def threads_of_many(
+    conn: AsyncConnection, incident_ids: Sequence[int], *, own_only: bool = False
+) -> dict[int, dict[int, int]]:
+    """`threads_of` each of `incident_ids`, in a few statements for all."""
+    root_of = {incident_id: incident_id for incident_id in incident_ids}
     if not own_only:
-        folded = select(incidents.c.id).where(incidents.c.duplicate_of == incident_id)
-        about.extend(await conn.scalars(folded))
-    query = (
-        select(chat_messages.c.chat_id, chat_messages.c.message_id)
-        .where(
-            chat_messages.c.incident_id.in_(about),
+        for chunk in _chunks(list(incident_ids)):
+            folded = select(incidents.c.id, incidents.c.duplicate_of).where(
+                incidents.c.duplicate_of.in_(chunk)
+            )
+            for duplicate, root in await conn.execute(folded):
+                root_of[duplicate] = root
+    starts: list[tuple[int, bool, Any, int, int]] = []
+    for chunk in _chunks(list(root_of)):
+        query = select(
+            chat_messages.c.incident_id,
+            chat_messages.c.created_at,
+            chat_messages.c.chat_id,
+            chat_messages.c.message_id,
+        ).where(
+            chat_messages.c.incident_id.in_(chunk),
             chat_messages.c.role.in_([role.value for role in THREAD_STARTERS]),
         )
-        .order_by(chat_messages.c.incident_id != incident_id, chat_messages.c.created_at)
-    )
-    threads: dict[int, int] = {}
-    for chat_id, message_id in await conn.execute(query):
-        threads.setdefault(chat_id, message_id)
+        for about, created_at, chat_id, message_id in await conn.execute(query):
+            root = root_of[about]
+            starts.append((root, about != root, created_at, chat_id, message_id))
+    threads: dict[int, dict[int, int]] = {incident_id: {} for incident_id in incident_ids}
+    # The incident's own threads first, then its duplicates', each oldest first.
+    for root, _, _, chat_id, message_id in sorted(starts, key=lambda start: start[:3]):
+        threads[root].setdefault(chat_id, message_id)
     return threads
+
+
+def _chunks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), 500):
+        yield items[start : start + 500]
 
 
 async def files_of(conn: AsyncConnection, incident_id: int) -> list[Attachment]:

@@ -30,7 +30,7 @@ from incidents.domain.incident import (
     resolves_automatically,
     status_when_it_fires_again,
 )
-from incidents.service.outbox import announce_change, announce_created_many
+from incidents.service.outbox import announce_created_many, announce_moves
 from incidents.service.runtime import Runtime
 
 # Status moves that follow from an alert are the registry's, not the reporter's.
@@ -353,22 +353,16 @@ async def _fire(
     event_ids = await trail.insert_many(
         tx.connection, events, request=fires[0][1].reporter, now=now
     )
+    moves = []
     for (index, trigger, current, target), incident, event_id in zip(
         fires, after, event_ids, strict=True
     ):
         if target == current.status:
             done[index] = Handled(AlertOutcome.OCCURRED_AGAIN, incident)
-            continue
-        await announce_change(
-            tx,
-            incident,
-            trigger.mover,
-            moved_from=current.status,
-            note=None,
-            event_id=event_id,
-            now=now,
-        )
-        done[index] = Handled(AlertOutcome.REOPENED, incident)
+        else:
+            moves.append((incident, trigger.mover, current.status, event_id))
+            done[index] = Handled(AlertOutcome.REOPENED, incident)
+    await announce_moves(tx, moves, now=now)
 
 
 async def _resolve(
@@ -394,16 +388,10 @@ async def _resolve(
     event_ids = await trail.insert_many(
         tx.connection, events, request=resolves[0][1].reporter, now=now
     )
+    moves = []
     for (index, resolve, current), incident, event_id in zip(
         resolves, after, event_ids, strict=True
     ):
-        await announce_change(
-            tx,
-            incident,
-            resolve.mover,
-            moved_from=current.status,
-            note=None,
-            event_id=event_id,
-            now=now,
-        )
+        moves.append((incident, resolve.mover, current.status, event_id))
         done[index] = Handled(AlertOutcome.RESOLVED, incident)
+    await announce_moves(tx, moves, now=now)

@@ -94,12 +94,42 @@ async def _followers(
     An incident reported outside chats whose announcement has not gone out yet is followed by
     the announcement chat all the same: the notice waits for it there.
     """
-    chat_ids: list[int | None] = list(
-        await chats.threads_of(tx.connection, incident.id, own_only=own_only)
-    )
+    threads = await chats.threads_of(tx.connection, incident.id, own_only=own_only)
+    return _chats_to_tell(incident, threads)
+
+
+def _chats_to_tell(incident: Incident, threads: dict[int, int]) -> list[int | None]:
+    """The chats following `incident` (its `threads`), or the announcement chat when none
+    does and it was reported outside chats."""
+    chat_ids: list[int | None] = list(threads)
     if not chat_ids and not is_chat_actor(incident.created_by):
         chat_ids.append(None)
     return chat_ids
+
+
+async def announce_moves(
+    tx: Transaction, moves: Sequence[tuple[Incident, Actor, Status, int]], *, now: datetime
+) -> None:
+    """Queue a notice of each status move monitoring made, (incident after, mover, status
+    before, its event) each, to every chat that follows the incident: one statement for all."""
+    threads = await chats.threads_of_many(tx.connection, [move[0].id for move in moves])
+    await outbox.enqueue_many(
+        tx.connection,
+        [
+            outbox.Queued(
+                kind=NoticeKind.CHANGED,
+                incident_id=incident.id,
+                chat_id=chat_id,
+                actor=actor.name,
+                status=incident.status,
+                moved_from=moved_from,
+                event_id=event_id,
+            )
+            for incident, actor, moved_from, event_id in moves
+            for chat_id in _chats_to_tell(incident, threads[incident.id])
+        ],
+        now=now,
+    )
 
 
 async def _tell_followers(
