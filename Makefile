@@ -13,6 +13,8 @@ BIN := $(VENV)/bin
 # The browser tests drive Debian's Chromium (never a browser Playwright downloads).
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The slow scenarios notify the registry from a real Prometheus Alertmanager (Debian's).
+ALERTMANAGER := /usr/bin/prometheus-alertmanager
 # uv installs from the lock and makes it; its own version and hashes are in deploy/uv.txt.
 UV := $(VENV)/.uv/bin/uv
 # Trust the system's certificates as pip does, and use the machine's own Python.
@@ -50,13 +52,21 @@ pytest: $(VENV)/.installed-test $(CHROMIUM)
 	@$(COLLECT) -m "not slow" || true
 	$(PYTEST) -m "not slow"
 
-test-slow: $(VENV)/.installed-test tools
+test-slow: $(VENV)/.installed-test tools $(ALERTMANAGER)
 	@$(COLLECT) -m slow || true
 	$(PYTEST) -m slow
 
 # Builds the image and runs it and the compose stack (deploy/prove-image.sh); CI runs it.
 image:
 	deploy/prove-image.sh
+
+$(ALERTMANAGER):
+	@if command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus-alertmanager; \
+	else \
+		echo "No apt-get here: install Prometheus Alertmanager at $(ALERTMANAGER) for the slow tests."; \
+	fi
 
 $(CHROMIUM):
 	@if command -v apt-get >/dev/null; then \
@@ -69,6 +79,7 @@ $(CHROMIUM):
 bench: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stats
+	$(BIN)/python -m bench.alertmanager
 
 # GET /api/v1/stats over 100,000 incidents on PostgreSQL, against EXPLAIN ANALYZE (bench/stats.py).
 bench-stats: $(VENV)/.installed-bench
