@@ -63,10 +63,16 @@ async def test_events_are_a_union_on_action(client: httpx.AsyncClient) -> None:
     assert schema["discriminator"]["propertyName"] == "action"
     trigger = document["components"]["schemas"]["AlertTrigger"]
     assert "summary" in trigger["required"]
-    assert "summary" not in document["components"]["schemas"]["AlertResolve"]["properties"]
+    resolve = document["components"]["schemas"]["AlertResolve"]
+    # A resolve takes the trigger's own fields (a script flips only the action), never needs them.
+    assert {"summary", "source", "details"} <= resolve["properties"].keys()
+    assert resolve["required"] == ["action", "dedup_key"]
+    assert resolve["additionalProperties"] is False
 
     no_summary = await client.post("/api/v1/events", json={"action": "trigger", "dedup_key": "k"})
     assert no_summary.status_code == 422
+    typo = await client.post("/api/v1/events", json={"action": "resolve", "dedup_kye": "k"})
+    assert typo.status_code == 422
 
 
 async def test_a_reused_idempotency_key_answers_a_documented_status(
@@ -99,11 +105,18 @@ async def test_alertmanager_dates_are_date_time_strings(client: httpx.AsyncClien
         "externalURL": "http://alertmanager",
     }
     url = "/api/v1/integrations/alertmanager"
+    good = {**alert, "fingerprint": "good", "endsAt": "0001-01-01T00:00:00Z"}
     for ends_at in (0, "0", "1700000000", "2026-11-23"):
-        sent = {**envelope, "alerts": [{**alert, "endsAt": ends_at}]}
-        assert (await client.post(url, json=sent)).status_code == 422, ends_at
-    good = {**envelope, "alerts": [{**alert, "endsAt": "0001-01-01T00:00:00Z"}]}
-    assert (await client.post(url, json=good)).status_code == 200
+        sent = {**envelope, "alerts": [{**alert, "endsAt": ends_at}, good]}
+        answer = await client.post(url, json=sent)
+        # The alert that breaks the format is refused alone, saying why; the other goes ahead.
+        assert answer.status_code == 200, ends_at
+        refused, recorded = answer.json()["alerts"]
+        assert refused["outcome"] == "invalid", ends_at
+        assert refused["detail"].startswith("endsAt"), refused
+        assert recorded["outcome"] in {"created", "occurred_again"}, recorded
+    items = (await _document(client))["components"]["schemas"]["AlertmanagerNotification"]
+    assert "invalid" in items["properties"]["alerts"]["items"]["description"]
 
 
 async def test_details_nest_as_deep_as_the_document_says(client: httpx.AsyncClient) -> None:

@@ -63,9 +63,17 @@ class AlertmanagerAlert(BaseModel):
     fingerprint: Annotated[str, Field(min_length=1, max_length=DEDUP_KEY_MAX_LENGTH)]
 
 
-# Each alert is checked on its own: one that breaks the format is refused alone.
+# Each alert is checked on its own: one that breaks the format is answered `invalid` alone and
+# the others go ahead, so the document promises the format while accepting any item.
 RawAlert = Annotated[
-    Any, WithJsonSchema(AlertmanagerAlert.model_json_schema(by_alias=True, mode="validation"))
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [AlertmanagerAlert.model_json_schema(by_alias=True, mode="validation"), {}],
+            "description": "An Alertmanager alert. An item that does not match this format is "
+            "answered with outcome `invalid` (and `detail`) while the other alerts go ahead.",
+        }
+    ),
 ]
 
 
