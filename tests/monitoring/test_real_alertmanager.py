@@ -11,9 +11,12 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +47,22 @@ receivers:
 """
 
 
-@pytest.fixture
-def alertmanager(served: Server, tmp_path: Path) -> Iterator[str]:
-    """An Alertmanager that notifies `served` with a reporter key; its URL."""
+@contextmanager
+def _alertmanager(notify: str, key: str, folder: Path) -> Iterator[str]:
+    """A running Alertmanager that sends its notifications to `notify`; its URL."""
     if ALERTMANAGER is None:
         if os.environ.get("INCIDENTS_REQUIRE_POSTGRES") == "1":
             pytest.fail("prometheus-alertmanager is not installed (make test-slow installs it)")
         pytest.skip("prometheus-alertmanager is not installed")
-    key = served.make_key("alertmanager", "reporter")
-    config = tmp_path / "alertmanager.yml"
-    config.write_text(CONFIG.format(url=served.url, key=key))
+    config = folder / "alertmanager.yml"
+    config.write_text(CONFIG.format(url=notify, key=key))
     port = free_port()
-    with (tmp_path / "alertmanager.log").open("wb") as log:
+    with (folder / "alertmanager.log").open("wb") as log:
         process = subprocess.Popen(
             [
                 ALERTMANAGER,
                 f"--config.file={config}",
-                f"--storage.path={tmp_path / 'am-data'}",
+                f"--storage.path={folder / 'am-data'}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 "--cluster.listen-address=",
             ],
@@ -69,11 +71,47 @@ def alertmanager(served: Server, tmp_path: Path) -> Iterator[str]:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            assert wait_until_up(url, process, path="/-/ready"), tmp_path / "alertmanager.log"
+            assert wait_until_up(url, process, path="/-/ready"), folder / "alertmanager.log"
             yield url
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def alertmanager(served: Server, tmp_path: Path) -> Iterator[str]:
+    """An Alertmanager that notifies `served` with a reporter key; its URL."""
+    with _alertmanager(served.url, served.make_key("alertmanager", "reporter"), tmp_path) as url:
+        yield url
+
+
+class _LosesFirstAnswer(BaseHTTPRequestHandler):
+    """Passes each notification on to the registry, but drops the first answer on the floor,
+    as a notify timeout would: Alertmanager sees no answer and sends the same body again."""
+
+    registry = ""
+    bodies: list[bytes] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        answer = httpx.post(
+            f"{self.registry}{self.path}",
+            content=body,
+            headers={name: self.headers[name] for name in ("Authorization", "Content-Type")},
+            timeout=60,
+        )
+        self.bodies.append(body)
+        if len(self.bodies) == 1:
+            self.close_connection = True  # no answer at all: the connection just ends
+            return
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test says what matters."""
 
 
 def _alerts(count: int, *, ends: datetime | None = None, **annotations: str) -> list[Any]:
@@ -144,3 +182,26 @@ def test_long_alerts_are_recorded_cut(alertmanager: str, reader: httpx.Client) -
     assert [i["details_truncated"] for i in listed] == [True, True]
     assert all(json.dumps(i["details"]["labels"]) for i in listed)
     assert _failed_notifications(alertmanager) == 0
+
+
+def test_a_notification_sent_again_after_no_answer_counts_once(
+    served: Server, reader: httpx.Client, tmp_path: Path
+) -> None:
+    handler = type("Proxy", (_LosesFirstAnswer,), {"registry": served.url, "bodies": []})
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    notify = f"http://127.0.0.1:{proxy.server_port}"
+    try:
+        with _alertmanager(notify, served.make_key("alertmanager", "reporter"), tmp_path) as url:
+            httpx.post(f"{url}/api/v2/alerts", json=_alerts(3)).raise_for_status()
+            _wait_for(lambda: len(handler.bodies) >= 2)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+    # The same notification twice, the first applied but never answered: counted once.
+    assert handler.bodies[0] == handler.bodies[1]
+    listed = reader.get("/api/v1/incidents").json()
+    assert len(listed) == 3
+    assert [incident["occurrences"] for incident in listed] == [1, 1, 1]
+    assert "sent again: answered as before, nothing counted" in served.log()
