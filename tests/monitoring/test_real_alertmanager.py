@@ -187,7 +187,11 @@ def test_long_alerts_are_recorded_cut(alertmanager: str, reader: httpx.Client) -
 def test_a_notification_sent_again_after_no_answer_counts_once(
     served: Server, reader: httpx.Client, tmp_path: Path
 ) -> None:
-    handler = type("Proxy", (_LosesFirstAnswer,), {"registry": served.url, "bodies": []})
+    class Proxy(_LosesFirstAnswer):
+        registry = served.url
+        bodies: list[bytes] = []
+
+    handler = Proxy
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     notify = f"http://127.0.0.1:{proxy.server_port}"
