@@ -16,14 +16,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from standardwebhooks import Webhook
 
 from incidents.app import create_app
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Source
 from incidents.service import access, webhooks
+from incidents.service.heartbeats import check_heartbeats
 from incidents.settings import Settings
 from tests.api.webhook_receiver import Received, Receiver, verify
-from tests.conftest import ClientMaker, KeyMaker, report
+from tests.conftest import ClientMaker, KeyMaker, TickingClock, report
 
 HOOKS = "/api/v1/webhooks"
 # The receiver docs/INTEGRATIONS.md shows: its check must take what the registry sends.
@@ -307,6 +309,9 @@ async def test_failures_an_outage_and_a_restart_lose_and_double_nothing(
     assert [r.incident["version"] for r in taken] == [1, 2, 3, 4]
     assert taken[-1].incident == final
     assert all(verify(made["secret"], r.headers, r.body) for r in receiver.got)
+    # The reference library agrees (it checks the timestamp against this machine's clock).
+    for r in taken:
+        assert Webhook(made["secret"]).verify(r.body, r.headers) == r.document
 
 
 async def test_a_delivery_never_taken_is_parked_and_can_be_sent_again(
@@ -386,3 +391,31 @@ async def test_monitoring_in_bulk_queues_one_delivery_per_alert(
         mine = by_incident(receiver.acknowledged(), incident_id)
         assert [r.document["type"] for r in mine] == ["incident.created", "incident.changed"]
         assert mine[-1].incident["status"] == "resolved"
+
+
+async def test_a_silent_heartbeat_and_its_check_in_are_delivered(
+    app: FastAPI,
+    client_for: ClientMaker,
+    make_key: KeyMaker,
+    receiver: Receiver,
+    clock: TickingClock,
+) -> None:
+    async with (
+        client_for(await make_key("admin")) as admin,
+        client_for(await make_key("reporter", source="monitoring")) as probe,
+    ):
+        made = await subscribe(admin, receiver.url, "monitoring")
+        await probe.post("/api/v1/heartbeats/backup", json={"timeout_seconds": 60})
+        clock.advance(timedelta(seconds=61))
+        [opened] = await check_heartbeats(app.state.runtime)
+        await probe.post("/api/v1/heartbeats/backup")
+        final = (await probe.get(f"{URL}/{opened.id}")).json()
+
+    await deliver_until(app, lambda: len(receiver.acknowledged()) == 2)
+    got = receiver.acknowledged()
+    assert [[e["kind"] for e in r.document["data"]["events"]] for r in got] == [
+        ["created"],
+        ["resolved"],
+    ]
+    assert got[-1].incident == final
+    assert all(verify(made["secret"], r.headers, r.body) for r in got)
