@@ -22,11 +22,11 @@ from incidents.domain.incident import Incident, Source
 # an optional port, then anything but white space and control characters. The API's document
 # gives the same pattern, so the schema and the server agree.
 URL_PATTERN = (
-    r"^[hH][tT][tT][pP][sS]?://[^\s/?#@:\[\]\\\u0000-\u001f\u007f\ud800-\udfff]+"
-    r"(:[0-9]{1,5})?([/?#][^\s\u0000-\u001f\u007f\ud800-\udfff]*)?$"
+    r"^[hH][tT][tT][pP][sS]?://[^\s/?#@:\[\]\\\u0000-\u001f\u007f]+"
+    r"(:[0-9]{1,5})?([/?#][^\s\u0000-\u001f\u007f]*)?$"
 )
-# A description: any text without NUL or a lone surrogate (no database holds those).
-DESCRIPTION_PATTERN = r"^[^\u0000\ud800-\udfff]*$"
+# A description: any text without NUL (no database holds it).
+DESCRIPTION_PATTERN = r"^[^\u0000]*$"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix Standard Webhooks gives secrets)
 URL_MAX_LENGTH = 2000
 DESCRIPTION_MAX_LENGTH = 500
@@ -117,16 +117,25 @@ def check_url(url: str) -> str:
     InvalidInput."""
     if len(url) > URL_MAX_LENGTH:
         raise InvalidInput("url", f"url must be at most {URL_MAX_LENGTH} characters.")
-    if re.fullmatch(URL_PATTERN, url) is None:
+    if re.fullmatch(URL_PATTERN, url) is None or not _encodable(url):
         raise InvalidInput(
             "url", "url must be an http:// or https:// URL with a host, without spaces."
         )
     return url
 
 
+def _encodable(text: str) -> bool:
+    """Whether `text` is text (JSON's lone "\ud800" is not: no database holds it)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_description(description: str) -> str:
     """A subscription's description, trimmed; raises InvalidInput when too long."""
-    if re.fullmatch(DESCRIPTION_PATTERN, description) is None:
+    if re.fullmatch(DESCRIPTION_PATTERN, description) is None or not _encodable(description):
         raise InvalidInput("description", "description must not contain NUL characters.")
     text = description.strip()
     if len(text) > DESCRIPTION_MAX_LENGTH:
