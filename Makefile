@@ -3,7 +3,8 @@
 # and again only when pyproject.toml or uv.lock changes. `make lock` upgrades the lock.
 # When pyproject.toml no longer matches uv.lock (a dependency added or changed), `make`
 # relocks with the pins it already has (commit the new uv.lock); in CI (CI=true) it fails.
-# `make bench` measures it (docs/PERFORMANCE.md, and the stats endpoint: `make bench-stats`);
+# `make bench` measures it (docs/PERFORMANCE.md, the stats endpoint: `make bench-stats`, and
+# what a webhook subscription costs a create: bench/webhooks.py);
 # `make bench-quick` is a short smoke run.
 # `make reliability` runs the fault scenarios at full size and writes docs/RELIABILITY.md's figures.
 
@@ -80,6 +81,7 @@ bench: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stats
 	$(BIN)/python -m bench.alertmanager
+	$(BIN)/python -m bench.webhooks
 
 # GET /api/v1/stats over 100,000 incidents on PostgreSQL, against EXPLAIN ANALYZE (bench/stats.py).
 bench-stats: $(VENV)/.installed-bench

@@ -40,7 +40,7 @@ MAY_IMPORT: dict[str, frozenset[str] | str] = {
 THIRD_PARTY: dict[str, frozenset[str]] = {
     "domain": frozenset(),
     "db": frozenset({"sqlalchemy", "alembic", "asyncpg", "aiosqlite"}),
-    "service": frozenset({"argon2", "snowballstemmer"}),
+    "service": frozenset({"argon2", "snowballstemmer", "aiohttp"}),
     "api": frozenset({"fastapi", "starlette", "pydantic", "fastapi_offline", "prometheus_client"}),
     "web": frozenset({"fastapi", "starlette", "jinja2", "itsdangerous"}),
     "telegram": frozenset({"aiogram"}),

@@ -20,6 +20,7 @@ from incidents.service.chat_jobs import chat_jobs
 from incidents.service.heartbeats import check_heartbeats
 from incidents.service.periodic import repeat
 from incidents.service.runtime import Runtime
+from incidents.service.webhook_sender import Pacing, WebhookSender
 from incidents.settings import Settings
 from incidents.web.door import install_console
 
@@ -34,8 +35,11 @@ class Job:
     what: str
 
 
-def background_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
+def background_jobs(
+    settings: Settings, runtime: Runtime, *, webhooks: WebhookSender | None = None
+) -> list[Job]:
     """Every server process's repeated work; a new job is one more line here."""
+    webhooks = webhooks or webhook_sender(settings, runtime)
     jobs = [
         Job(
             "watch-heartbeats",
@@ -49,6 +53,13 @@ def background_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
             housekeeping.PERIOD_SECONDS,
             "housekeeping",
         ),
+        # Every process sends webhook deliveries, as every bot process sends chat notices.
+        Job(
+            "send-webhooks",
+            webhooks.deliver_due,
+            settings.webhook_poll_seconds,
+            "sending webhook deliveries",
+        ),
     ]
     # Reminders and the digest are for chats: only a process with the bot queues them.
     if settings.telegram_token is not None:
@@ -59,20 +70,34 @@ def background_jobs(settings: Settings, runtime: Runtime) -> list[Job]:
     return jobs
 
 
+def webhook_sender(settings: Settings, runtime: Runtime) -> WebhookSender:
+    """The process's webhook sender, paced as `settings` say."""
+    pacing = Pacing(
+        give_up_after=settings.webhook_give_up_after,
+        first_retry=settings.webhook_first_retry,
+        longest_retry=settings.webhook_longest_retry,
+    )
+    return WebhookSender(runtime, pacing)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The API, the console at `/`, and the Telegram bot when it has a token, over one
     database handle; connections open on first use, the jobs run in the app's lifespan."""
     require_webhook_secret(settings)
     runtime = Runtime.open(settings, clock=clock)
     bot = _telegram(settings, runtime)
+    sender = webhook_sender(settings, runtime)
     app = FastAPI(
-        lifespan=_lifespan(runtime, background_jobs(settings, runtime), bot),
+        lifespan=_lifespan(runtime, background_jobs(settings, runtime, webhooks=sender), bot),
         # The API serves its documents from local files (install_docs), not from a CDN.
         docs_url=None,
         redoc_url=None,
     )
     install_api(app, settings=settings, runtime=runtime, webhook=bot)
     install_console(app, settings=settings, runtime=runtime)
+    # Deliveries are counted on /metrics; tests (no lifespan) drive the sender themselves.
+    sender.counted = app.state.metrics.webhook_delivery
+    app.state.webhook_sender = sender
     return app
 
 

@@ -25,7 +25,7 @@ from incidents.launch import (
 )
 from incidents.logs import configure_logging
 from incidents.private_note import write_privately
-from incidents.service import access, accounts
+from incidents.service import access, accounts, webhooks
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
@@ -42,6 +42,14 @@ users_app = typer.Typer(
     help="Manage the accounts people sign in to the console with.", no_args_is_help=True
 )
 app.add_typer(users_app, name="users")
+webhooks_app = typer.Typer(
+    help="Manage outgoing webhook subscriptions (docs/INTEGRATIONS.md).", no_args_is_help=True
+)
+app.add_typer(webhooks_app, name="webhooks")
+outbox_app = typer.Typer(
+    help="Deliveries given up on: list them, send one again.", no_args_is_help=True
+)
+app.add_typer(outbox_app, name="outbox")
 
 log = logging.getLogger("incidents")
 CLI_ACTOR = Actor.system("cli")
@@ -315,6 +323,84 @@ def users_set_password(
         ),
     )
     typer.echo(f"Set a new password for {username!r}.")
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    url: Annotated[str, typer.Argument(help="Where to post: an http:// or https:// URL.")],
+    source: Annotated[
+        Source | None, typer.Option(help="Only changes of this source's incidents.")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What the subscription is for.")] = "",
+) -> None:
+    """Subscribe a receiver to incident changes; its signing secret is printed alone on the
+    last line."""
+    settings = _prepare()
+    made = _run(
+        settings,
+        lambda runtime: webhooks.subscribe(
+            runtime, actor=CLI_ACTOR, url=url, source=source, description=description
+        ),
+    )
+    hook = made.subscription
+    typer.echo(f"Subscribed webhook {hook.id} to {hook.url} ({_sources(hook.source)}).")
+    typer.echo("Its signing secret is shown only now:")
+    typer.echo(made.secret)
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """List active webhook subscriptions (never their secrets)."""
+    settings = _prepare()
+    found = _run(settings, lambda runtime: webhooks.list_subscriptions(runtime, actor=CLI_ACTOR))
+    if not found:
+        typer.echo("No webhooks.")
+        return
+    typer.echo(f"{'ID':<6} {'SOURCE':<11} {'CREATED':<17} URL")
+    for hook in found:
+        source = hook.source.value if hook.source else "any"
+        typer.echo(f"{hook.id:<6} {source:<11} {_moment(hook.created_at):<17} {hook.url}")
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="The webhook's id.")]) -> None:
+    """End a webhook subscription; nothing more is sent to it."""
+    settings = _prepare()
+    _run(
+        settings,
+        lambda runtime: webhooks.unsubscribe(runtime, actor=CLI_ACTOR, webhook_id=webhook_id),
+    )
+    typer.echo(f"Removed webhook {webhook_id}.")
+
+
+@outbox_app.command("failed")
+def outbox_failed() -> None:
+    """List the deliveries given up on (webhook deliveries never acknowledged)."""
+    settings = _prepare()
+    found = _run(settings, webhooks.parked_deliveries)
+    if not found:
+        typer.echo("No failed deliveries.")
+        return
+    typer.echo(f"{'ID':<8} {'WHAT':<8} {'INCIDENT':<9} {'TRIES':<6} {'FAILED':<17} WHERE, WHY")
+    for parked in found:
+        typer.echo(
+            f"{parked.id:<8} {'webhook':<8} {parked.incident_id:<9} {parked.attempts:<6} "
+            f"{_moment(parked.failed_at):<17} {parked.url}: {parked.last_error or ''}"
+        )
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    delivery_id: Annotated[int, typer.Argument(help="The failed delivery's id.")],
+) -> None:
+    """Send a failed delivery again, from now on, with its tries counted anew."""
+    settings = _prepare()
+    _run(settings, lambda runtime: webhooks.requeue_delivery(runtime, delivery_id))
+    typer.echo(f"Delivery {delivery_id} is queued again.")
+
+
+def _sources(source: Source | None) -> str:
+    return "every source" if source is None else f"{source.value} incidents"
 
 
 def _moment(when: datetime | None) -> str:

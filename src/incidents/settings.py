@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     digest_at: Annotated[time | None, NoDecode] = time(9, 0)
     timezone: str = "UTC"
 
+    # Outgoing webhooks: how often each process looks for deliveries due, the first retry
+    # (doubling up to the longest) and when a delivery is given up (`24h`, `90m`, `30s`).
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_first_retry: Annotated[timedelta, NoDecode] = timedelta(seconds=2)
+    webhook_longest_retry: Annotated[timedelta, NoDecode] = timedelta(minutes=5)
+    webhook_give_up_after: Annotated[timedelta, NoDecode] = timedelta(hours=24)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -167,6 +174,22 @@ class Settings(BaseSettings):
     def _parse_chats(cls, value: object) -> object:
         """`-1001:operator,-1002,-1003:partner:nosuggest` -> each chat's source and options."""
         return _parse_chats(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "webhook_first_retry", "webhook_longest_retry", "webhook_give_up_after", mode="before"
+    )
+    @classmethod
+    def _parse_webhook_durations(cls, value: object) -> object:
+        """`2s`, `5m`, `24h` or bare seconds."""
+        return parse_duration(str(value)) if isinstance(value, str | int) else value
+
+    @field_validator("webhook_first_retry", "webhook_longest_retry", "webhook_give_up_after")
+    @classmethod
+    def _webhook_duration_is_positive(cls, value: timedelta) -> timedelta:
+        """A delivery is retried after some time, and given up after some time."""
+        if value <= timedelta(0):
+            raise ValueError("webhook retry and give-up durations must be longer than 0")
+        return value
 
     @field_validator("telegram_suggest_ttl", mode="before")
     @classmethod

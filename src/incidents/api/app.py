@@ -6,7 +6,16 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from incidents import __version__
-from incidents.api import alertmanager, alerts, health, heartbeats, incidents, keys, stats
+from incidents.api import (
+    alertmanager,
+    alerts,
+    health,
+    heartbeats,
+    incidents,
+    keys,
+    stats,
+    webhooks,
+)
 from incidents.api.alertmanager import ALERTMANAGER_PATH
 from incidents.api.body_limit import BodyLimitMiddleware
 from incidents.api.docs import install_docs
@@ -83,7 +92,7 @@ def install_api(
     app.add_middleware(NoSniffNoStoreMiddleware)
     # The API's operations refuse query parameters they do not take.
     strict_query = [Depends(known_query_only)]
-    for router in (incidents, alerts, alertmanager, heartbeats, keys, stats):
+    for router in (incidents, alerts, alertmanager, heartbeats, keys, stats, webhooks):
         app.include_router(router.router, dependencies=strict_query)
     app.include_router(health.router)
     install_docs(app)

@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidents.domain.incident import Status
+from incidents.domain.webhooks import Outcome
 
 access_log = logging.getLogger("incidents.access")
 refusal_log = logging.getLogger("incidents.intake")
@@ -89,12 +90,25 @@ class Metrics:
         for door in MACHINE_DOORS.values():
             for reason in ("invalid", "forbidden", "too_large"):
                 self.intake_refused.labels(door, reason)  # shown at 0 until one happens
+        self.webhook_deliveries = Counter(
+            "incidents_webhook_deliveries",
+            "Attempts at webhook deliveries, by outcome: delivered (acknowledged), retried "
+            "(failed, tried again later), failed (given up, parked).",
+            ["outcome"],
+            registry=own,
+        )
+        for outcome in Outcome:
+            self.webhook_deliveries.labels(outcome.value)  # shown at 0 until one happens
         self.incidents = IncidentCounts()
         self.registry.register(self.incidents)
 
     def refused(self, door: str, reason: str) -> None:
         """Count one refusal at a machine door."""
         self.intake_refused.labels(door, reason).inc()
+
+    def webhook_delivery(self, outcome: Outcome) -> None:
+        """Count one attempt at a webhook delivery."""
+        self.webhook_deliveries.labels(outcome.value).inc()
 
     def set_incident_counts(self, counts: dict[Status, int]) -> None:
         """Record the number of incidents in each status."""

@@ -12,14 +12,18 @@ from incidents.domain.incident import Incident, Resolution, Status
 from incidents.domain.notifications import THREAD_STARTERS, NoticeKind
 
 # Optimistic: the write applies only to the version the change was decided on ($8); when
-# another change came first, nothing is written and no row comes back. The followers are
-# those of `chats.threads_of` (chats with a thread of the incident or of one folded into it),
-# or, with none and `$14`, the announcement chat (NULL), as `service.outbox` queues them.
+# another change came first, nothing is written and no row comes back. When a webhook
+# subscription wants the incident, nothing is written either and the row that comes back
+# says `hooked`: the change takes the transaction's path, which queues the deliveries.
+# The followers are those of `chats.threads_of` (chats with a thread of the incident or of
+# one folded into it), or, with none and `$14`, the announcement chat (NULL), as
+# `service.outbox` queues them.
 _CHANGE = f"""
 WITH changed AS (
     UPDATE incidents SET description = $2, search_text = $3, status = $4, assignee = $5,
         resolution = $6, version = version + 1, updated_at = $7
-    WHERE id = $1 AND version = $8
+    WHERE id = $1 AND version = $8 AND NOT EXISTS (SELECT 1 FROM webhooks w
+        WHERE w.ended_at IS NULL AND (w.source IS NULL OR w.source = incidents.source))
     RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (
     INSERT INTO incident_events (incident_id, kind, actor, request_id, client_request_id,
@@ -44,8 +48,12 @@ WITH changed AS (
     FROM changed, told WHERE $17::boolean
 )
 SELECT changed.*, ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = changed.id
-    ORDER BY d.id) AS duplicates
+    ORDER BY d.id) AS duplicates, false AS hooked
 FROM changed
+UNION ALL
+SELECT changed.*, ARRAY[]::bigint[], true FROM (SELECT 1) AS one LEFT JOIN changed ON false
+WHERE NOT EXISTS (SELECT 1 FROM changed) AND EXISTS (SELECT 1 FROM webhooks w, incidents i
+    WHERE i.id = $1 AND w.ended_at IS NULL AND (w.source IS NULL OR w.source = i.source))
 """  # noqa: S608 (the interpolated value is our own enum constant)
 
 _THREAD_STARTERS = sorted(role.value for role in THREAD_STARTERS)
@@ -71,7 +79,8 @@ async def write_change(
     now: datetime,
 ) -> Incident | None:
     """Write `current`'s new state with `events` and, with `notify`, a notice to each chat
-    following it; None (nothing written) when `current` is not the stored version."""
+    following it; None (nothing written) when `current` is not the stored version. Raises
+    Hooked (nothing written) when a webhook subscription wants the incident."""
     record = await driver.fetchrow(
         _CHANGE,
         current.id,
@@ -92,4 +101,10 @@ async def write_change(
         note,
         notify,
     )
+    if record is not None and record["hooked"]:
+        raise Hooked(current.id)
     return None if record is None else incident_of_record(record)
+
+
+class Hooked(Exception):
+    """A webhook subscription wants the incident: write it in a transaction instead."""

@@ -14,12 +14,17 @@ from incidents.domain.notifications import NoticeKind
 
 # Data-modifying CTEs: one round trip and one implicit transaction. The event refers to the
 # incident and the notice to the event through the CTEs' RETURNING; the counter trigger on
-# incidents and the foreign keys run as for separate statements.
+# incidents and the foreign keys run as for separate statements. When a webhook subscription
+# wants the incident nothing is written: the report takes the transaction's path, which
+# queues the deliveries (service/webhooks.py's `tell_hooks`).
 _REPORT = f"""
 WITH incident AS (
     INSERT INTO incidents (description, search_text, status, source, version, created_by,
         created_at, updated_at, occurrences, last_seen_at)
-    VALUES ($1, $2, '{Status.NEW.value}', $3, 1, $4, $5, $5, 1, $5)
+    SELECT $1::text, $2::text, '{Status.NEW.value}', $3::text, 1, $4::text, $5::timestamptz,
+        $5::timestamptz, 1, $5::timestamptz
+    WHERE NOT EXISTS (SELECT 1 FROM webhooks w
+        WHERE w.ended_at IS NULL AND (w.source IS NULL OR w.source = $3::text))
     RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (
     INSERT INTO incident_events (incident_id, kind, actor, request_id, client_request_id,
@@ -48,8 +53,9 @@ async def insert_report(
     client_request_id: str | None,
     event_data: dict[str, Any],
     now: datetime,
-) -> Incident:
-    """A new incident in status `new`, its `created` event and the announcement of it."""
+) -> Incident | None:
+    """A new incident in status `new`, its `created` event and the announcement of it; None
+    (nothing written) when a webhook subscription wants it."""
     record = await driver.fetchrow(
         _REPORT,
         description,
@@ -62,4 +68,4 @@ async def insert_report(
         client_request_id,
         event_data,
     )
-    return incident_of_record(record)
+    return None if record is None else incident_of_record(record)

@@ -385,3 +385,48 @@ rate_limits = Table(
     Column("bucket", String(200), primary_key=True),
     Column("tat", Double, nullable=False),
 )
+
+# Receivers of outgoing webhooks; `source` NULL: every source's changes. The signing secret
+# is kept as given (signing needs it); ended subscriptions stay for their deliveries' sake.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("source", String(16), nullable=True),
+    Column("description", Text, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    CheckConstraint(f"source IS NULL OR {one_of('source', Source)}", name="source"),
+)
+
+# One POST per change and subscription, queued in the change's transaction; the body is
+# kept as sent so every retry signs the same bytes.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("webhook_id", BigId, ForeignKey("webhooks.id"), nullable=False),
+    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("failed_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    # The heads of each (subscription, incident) queue are found among the pending rows.
+    Index(
+        "ix_webhook_deliveries_pending",
+        "webhook_id",
+        "incident_id",
+        "id",
+        postgresql_where=text(_PENDING),
+        sqlite_where=text(_PENDING),
+    ),
+    Index(None, "created_at"),
+)

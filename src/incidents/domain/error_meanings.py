@@ -13,6 +13,7 @@ from http import HTTPStatus
 from incidents.domain.errors import (
     AccountDisabled,
     AccountNotFound,
+    DeliveryNotFound,
     DomainError,
     DuplicateConflict,
     Forbidden,
@@ -28,6 +29,7 @@ from incidents.domain.errors import (
     TooManySignInFailures,
     Unauthenticated,
     VersionMismatch,
+    WebhookNotFound,
     WrongCredentials,
 )
 
@@ -56,6 +58,8 @@ MEANINGS: dict[type[DomainError], Meaning] = {
     IncidentNotFound: Meaning(HTTPStatus.NOT_FOUND),
     KeyNotFound: Meaning(HTTPStatus.NOT_FOUND),
     AccountNotFound: Meaning(HTTPStatus.NOT_FOUND),
+    WebhookNotFound: Meaning(HTTPStatus.NOT_FOUND),
+    DeliveryNotFound: Meaning(HTTPStatus.NOT_FOUND),
     IllegalTransition: Meaning(HTTPStatus.CONFLICT),
     NameTaken: Meaning(HTTPStatus.CONFLICT),
     DuplicateConflict: Meaning(HTTPStatus.CONFLICT),

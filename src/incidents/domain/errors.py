@@ -164,6 +164,24 @@ class KeyNotFound(DomainError):
         super().__init__(f"No API key is named {name!r}.")
 
 
+class WebhookNotFound(DomainError):
+    """No active webhook subscription has the given id."""
+
+    code = "webhook-not-found"
+
+    def __init__(self, webhook_id: int) -> None:
+        super().__init__(f"No webhook subscription has id {webhook_id}.")
+
+
+class DeliveryNotFound(DomainError):
+    """No failed webhook delivery has the given id."""
+
+    code = "delivery-not-found"
+
+    def __init__(self, delivery_id: int) -> None:
+        super().__init__(f"No failed delivery has id {delivery_id}.")
+
+
 class IdempotencyConflict(DomainError):
     """An Idempotency-Key was reused with a different request body."""
 

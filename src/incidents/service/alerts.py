@@ -30,8 +30,10 @@ from incidents.domain.incident import (
     resolves_automatically,
     status_when_it_fires_again,
 )
+from incidents.domain.webhooks import Written
 from incidents.service.outbox import announce_created_many, announce_moves
 from incidents.service.runtime import Runtime
+from incidents.service.webhooks import tell_hooks
 
 # Status moves that follow from an alert are the registry's, not the reporter's.
 EVENTS_ACTOR = Actor.system("events")
@@ -311,6 +313,14 @@ async def _create(
         ],
         now=now,
     )
+    request = creates[0][1].reporter
+    await tell_hooks(
+        tx,
+        [
+            _written(incident, e, audit.created(), t.reporter.name, request, now, created=True)
+            for incident, (_, t), e in zip(made, creates, event_ids, strict=True)
+        ],
+    )
     for (index, _), incident in zip(creates, made, strict=True):
         done[index] = Handled(AlertOutcome.CREATED, incident)
 
@@ -353,6 +363,14 @@ async def _fire(
     event_ids = await trail.insert_many(
         tx.connection, events, request=fires[0][1].reporter, now=now
     )
+    request = fires[0][1].reporter
+    await tell_hooks(
+        tx,
+        [
+            _written(incident, event_id, event, actor, request, now)
+            for (_, event, actor), incident, event_id in zip(events, after, event_ids, strict=True)
+        ],
+    )
     moves = []
     for (index, trigger, current, target), incident, event_id in zip(
         fires, after, event_ids, strict=True
@@ -388,6 +406,14 @@ async def _resolve(
     event_ids = await trail.insert_many(
         tx.connection, events, request=resolves[0][1].reporter, now=now
     )
+    request = resolves[0][1].reporter
+    await tell_hooks(
+        tx,
+        [
+            _written(incident, event_id, event, actor, request, now)
+            for (_, event, actor), incident, event_id in zip(events, after, event_ids, strict=True)
+        ],
+    )
     moves = []
     for (index, resolve, current), incident, event_id in zip(
         resolves, after, event_ids, strict=True
@@ -395,3 +421,26 @@ async def _resolve(
         moves.append((incident, resolve.mover, current.status, event_id))
         done[index] = Handled(AlertOutcome.RESOLVED, incident)
     await announce_moves(tx, moves, now=now)
+
+
+def _written(
+    incident: Incident,
+    event_id: int,
+    event: audit.NewEvent,
+    actor: str,
+    request: Actor,
+    now: datetime,
+    *,
+    created: bool = False,
+) -> Written:
+    """One alert's write as the webhooks tell of it (the trail's request ids are the
+    batch's, as `trail.insert_many` records them)."""
+    return Written(
+        incident=incident,
+        events=[(event_id, event)],
+        actor=actor,
+        request_id=request.request_id,
+        client_request_id=request.client_request_id,
+        at=now,
+        created=created,
+    )

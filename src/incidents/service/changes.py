@@ -27,7 +27,9 @@ from incidents.domain.incident import (
     searchable_text,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole, is_chat_actor
+from incidents.domain.webhooks import Written
 from incidents.service.outbox import announce_change, announce_created, announce_merged
+from incidents.service.webhooks import tell_hooks
 
 
 class Keep(Enum):
@@ -51,9 +53,10 @@ class Wanted:
 
 async def write_report_at_once(
     driver: Any, *, description: str, source: Source, actor: Actor, now: datetime
-) -> Incident:
+) -> Incident | None:
     """Write a new incident reported by `actor` outside chats with its `created` event and its
-    announcement, in one statement on a driver connection (PostgreSQL)."""
+    announcement, in one statement on a driver connection (PostgreSQL); None (nothing written)
+    when a webhook subscription wants it: `write_report` then writes it and tells them."""
     return await reports.insert_report(
         driver,
         description=description,
@@ -91,14 +94,11 @@ async def write_report(
         created_by=reporter,
         now=now,
     )
+    event = audit.created(reported_by=None if reporter == actor.name else reporter)
     [created] = await trail.insert_events(
-        tx.connection,
-        incident.id,
-        [audit.created(reported_by=None if reporter == actor.name else reporter)],
-        actor=actor.name,
-        request=actor,
-        now=now,
+        tx.connection, incident.id, [event], actor=actor.name, request=actor, now=now
     )
+    await tell_hooks(tx, [_written(incident, [(created, event)], actor, now, created=True)])
     message = None if origin is None else origin.message
     if origin is None:
         await announce_created(tx, incident, actor, event_id=created, now=now)
@@ -184,8 +184,10 @@ async def apply_change(
     written = await trail.insert_events(
         tx.connection, current.id, decision.happened, actor=actor.name, request=actor, now=now
     )
+    hooked = [_written(changed, list(zip(written, decision.happened, strict=True)), actor, now)]
     if into is not None:
-        await _fold(tx, changed, into, actor=actor, now=now)
+        hooked.append(await _fold(tx, changed, into, actor=actor, now=now))
+    await tell_hooks(tx, hooked)
     told_in = Told(event_id=written[-1], into=into, note=note, origin=origin)
     await _announce(tx, current, changed, actor=actor, told=told_in, now=now)
     return changed
@@ -196,7 +198,8 @@ async def write_change_at_once(
 ) -> Incident | None:
     """Write a change made outside chats that folds nothing, with its events and notices, in
     one statement on a driver connection (PostgreSQL); None when `current` is no longer the
-    stored version (read again and decide anew)."""
+    stored version (read again and decide anew). Raises db.changes.Hooked when a webhook
+    subscription wants the incident: `apply_change` then writes it and tells them."""
     assert decision.into is None, "folding takes the locking path"
     told = decision.status != current.status or decision.note is not None
     return await change_store.write_change(
@@ -263,13 +266,34 @@ async def _announce(
         )
 
 
+def _written(
+    incident: Incident,
+    events: list[tuple[int, audit.NewEvent]],
+    actor: Actor,
+    now: datetime,
+    *,
+    created: bool = False,
+) -> Written:
+    """A change as the webhooks tell of it."""
+    return Written(
+        incident=incident,
+        events=events,
+        actor=actor.name,
+        request_id=actor.request_id,
+        client_request_id=actor.client_request_id,
+        at=now,
+        created=created,
+    )
+
+
 async def _fold(
     tx: Transaction, duplicate: Incident, root: Incident, *, actor: Actor, now: datetime
-) -> None:
-    """Count `duplicate`'s occurrences on `root` and move its own duplicates there too."""
+) -> Written:
+    """Count `duplicate`'s occurrences on `root` and move its own duplicates there too; the
+    root's change, for the webhooks."""
     await incident_store.repoint_duplicates(tx.connection, former=duplicate.id, root=root.id)
     occurrences = root.occurrences + duplicate.occurrences
-    await incident_store.update_incident(
+    grown = await incident_store.update_incident(
         tx.connection,
         root,
         description=root.description,
@@ -278,6 +302,7 @@ async def _fold(
         occurrences=occurrences,
     )
     added = audit.duplicate_added(duplicate.id, occurrences)
-    await trail.insert_events(
+    [event_id] = await trail.insert_events(
         tx.connection, root.id, [added], actor=actor.name, request=actor, now=now
     )
+    return _written(grown, [(event_id, added)], actor, now)

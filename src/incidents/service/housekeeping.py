@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from incidents.db import outbox, ratelimits, replays
+from incidents.db import outbox, ratelimits, replays, webhooks
 from incidents.domain.alerts import REPLAY_RETENTION
 from incidents.domain.notifications import RETENTION
 from incidents.service.runtime import Runtime
@@ -25,12 +25,15 @@ class Tidied:
 
 
 async def tidy(runtime: Runtime) -> Tidied:
-    """Forget drained rate-limit buckets and notifications older than their retention."""
+    """Forget drained rate-limit buckets, and notifications and acknowledged webhook
+    deliveries older than their retention."""
     now = runtime.clock.now()
     async with runtime.database.transaction() as tx:
         buckets = await ratelimits.forget_drained(tx.connection, now=now.timestamp())
         notices = await outbox.forget_before(tx.connection, before=now - RETENTION, now=now)
         await replays.forget_before(tx.connection, before=now - REPLAY_RETENTION)
+        # Acknowledged webhook deliveries age out as notices do; parked ones stay listed.
+        await webhooks.forget_before(tx.connection, before=now - RETENTION)
         await tx.commit()
     tidied = Tidied(buckets=buckets, notices=notices)
     if notices:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from incidents.db import audit, chats, counters, idempotency, pages
 from incidents.db import incidents as incident_store
+from incidents.db.changes import Hooked
 from incidents.db.engine import UniqueViolation
 from incidents.db.incidents import IncidentFilter
 from incidents.domain.access import (
@@ -117,12 +119,14 @@ async def _create_once(
     now = runtime.clock.now()
     driver = runtime.database.driver
     if driver is not None and key is None and origin is None:
-        # Nothing to look up first: one statement writes the whole report.
+        # Nothing to look up first: one statement writes the whole report (unless a webhook
+        # subscription wants it: then the transaction below writes it and tells them).
         async with driver.connection() as conn:
             reported = await write_report_at_once(
                 conn, description=description, source=source, actor=actor, now=now
             )
-        return Reported(reported)
+        if reported is not None:
+            return Reported(reported)
     fingerprint = _fingerprint(description, source)
     async with runtime.database.transaction() as tx:
         conn = tx.connection
@@ -274,11 +278,15 @@ async def change_incident(
     driver = runtime.database.driver
     if driver is not None and duplicate_of is None and origin is None:
         # Read, decide, then one conditional write; a change that came between is read anew.
-        for _ in range(ATTEMPTS):
-            async with driver.connection() as conn:
-                changed = await _change_at_once(runtime, conn, actor, incident_id, wanted, expected)
-            if changed is not None:
-                return changed
+        # A webhook subscription wanting the incident takes the path below, which tells it.
+        with suppress(Hooked):
+            for _ in range(ATTEMPTS):
+                async with driver.connection() as conn:
+                    changed = await _change_at_once(
+                        runtime, conn, actor, incident_id, wanted, expected
+                    )
+                if changed is not None:
+                    return changed
         # Still racing: take the row lock below, as folds do.
     for _ in range(ATTEMPTS):
         try:
