@@ -25,7 +25,7 @@ from incidents.launch import (
 )
 from incidents.logs import configure_logging
 from incidents.private_note import write_privately
-from incidents.service import access, accounts
+from incidents.service import access, accounts, failed_notices
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
@@ -42,6 +42,11 @@ users_app = typer.Typer(
     help="Manage the accounts people sign in to the console with.", no_args_is_help=True
 )
 app.add_typer(users_app, name="users")
+outbox_app = typer.Typer(
+    help="Notices that could not be delivered: list them, queue one again.",
+    no_args_is_help=True,
+)
+app.add_typer(outbox_app, name="outbox")
 
 log = logging.getLogger("incidents")
 CLI_ACTOR = Actor.system("cli")
@@ -315,6 +320,41 @@ def users_set_password(
         ),
     )
     typer.echo(f"Set a new password for {username!r}.")
+
+
+@outbox_app.command("failed")
+def outbox_failed(
+    limit: Annotated[int, typer.Option(help="Show at most this many, the latest first.")] = 100,
+) -> None:
+    """List the chat notices given up (Telegram refused them, the bot left the chat, ...)."""
+    settings = _prepare()
+    found = _run(settings, lambda runtime: failed_notices.failed(runtime, limit=limit))
+    if not found:
+        typer.echo("No failed notices.")
+        return
+    typer.echo(
+        f"{'ID':<8} {'KIND':<9} {'CHAT':<16} {'INCIDENT':<9} {'FAILED':<17} {'WHY':<15} ERROR"
+    )
+    for notice in found:
+        chat = "notify chat" if notice.chat_id is None else str(notice.chat_id)
+        incident = "-" if notice.incident_id is None else f"#{notice.incident_id}"
+        error = " ".join((notice.last_error or "").split())[:120]
+        typer.echo(
+            f"{notice.id:<8} {notice.kind:<9} {chat:<16} {incident:<9} "
+            f"{_moment(notice.failed_at):<17} {notice.failure or '-':<15} {error}"
+        )
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    notice_id: Annotated[int, typer.Argument(metavar="ID", help="The notice's id (see failed).")],
+) -> None:
+    """Queue a failed notice again, with fresh tries, in its chat's order."""
+    settings = _prepare()
+    if not _run(settings, lambda runtime: failed_notices.retry(runtime, notice_id)):
+        typer.echo(f"error: no failed notice {notice_id} (see `incidents outbox failed`)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"Notice {notice_id} queued again.")
 
 
 def _moment(when: datetime | None) -> str:
