@@ -15,7 +15,7 @@ from incidents.domain.notifications import ChatPresence
 async def moves(conn: AsyncConnection) -> dict[int, int]:
     """Every upgraded group's old id -> the id it has now."""
     rows = await conn.execute(select(chat_moves.c.old_chat_id, chat_moves.c.new_chat_id))
-    return {int(old): int(new) for old, new in rows.tuples()}
+    return {int(old): int(new) for old, new in rows}
 
 
 async def record_move(conn: AsyncConnection, *, old: int, new: int, now: datetime) -> bool:
