@@ -74,10 +74,12 @@ class NotificationSender:
         self.reminder_texts = ReminderTexts(texts, texts.language)
         self.flood = flood or FloodControl(overall=Rate(0), per_group=Rate(0))
         self.state = ChatState()
+        self.parked_now: set[int | None] = set()  # chats whose notices were parked this round
 
     async def deliver_due(self) -> int:
         """Try every notification due now, each chat's in order; returns how many went out."""
         self.state = await chat_changes.chat_state(self.runtime)
+        self.parked_now = set()
         notices = await outbox.claim_notices(
             self.runtime, announce_chat=self.state.address(self.notify_chat)
         )
@@ -104,6 +106,8 @@ class NotificationSender:
         self, notice: Notice, chat: int | None, posted: dict[tuple[int, int], int]
     ) -> _Outcome:
         """Send one notice to `chat`, or say why not."""
+        if chat in self.parked_now:
+            return _Outcome.GIVEN_UP  # parked with its chat a moment ago
         if chat is not None and chat in self.state.absent:
             return await self._failed(notice, chat, _NOT_THERE, Failure(FailureReason.LEFT_CHAT))
         if chat is not None and self.flood.wait_for(chat) > 0:
@@ -137,13 +141,16 @@ class NotificationSender:
             await self._moved(chat, failure.moved_to)
             return _Outcome.UNTRIED
         if failure.left and chat is not None:
+            # Parks this one with the chat's others (held by this round too: skipped below).
             parked = await chat_changes.presence_changed(self.runtime, chat, ChatPresence.KICKED)
+            self.parked_now.add(chat)
             log.warning(
                 "the bot is not in chat %s (%s): %s notices there parked as failed",
                 chat,
                 error,
                 parked,
             )
+            return _Outcome.GIVEN_UP
         if chat is not None and failure.retry_after:
             self.flood.hold(chat, failure.retry_after)
         given_up = await outbox.notice_failed(
