@@ -205,3 +205,43 @@ async def test_the_webhook_asks_for_my_chat_member(
     async with app.router.lifespan_context(app):
         registered = await fake_api.wait_for("setWebhook")
         assert "my_chat_member" in registered.params["allowed_updates"]
+
+
+async def test_the_announcement_chat_upgraded_gets_its_announcements(
+    chats: Chats, clock: TickingClock
+) -> None:
+    new_notify = -1005550000001
+    await chats.api.upgrade(NOTIFY, new_notify, tell=False)
+    mark = len(chats.api.calls)
+    created = await chats.http.post(
+        "/api/v1/incidents", json={"description": "Gate 9 sensor silent", "source": "partner"}
+    )
+    await chats.http.patch(created.headers["Location"], json={"status": "in_progress"})
+    await settle(chats, clock)
+    assert [c.ok for c in to_chat(chats.api.calls[mark:], NOTIFY)] == [False]
+    announcement, notice = to_chat(chats.api.calls[mark:], new_notify)
+    assert plain(announcement.text).startswith(f"New incident #{created.json()['id']}")
+    assert notice.params["reply_parameters"]["message_id"] == announcement.message_id
+    # Its buttons work there: the new id is served as the old one was.
+    answered = await chats.press(announcement, "Take")
+    assert "not connected" not in answered.params.get("text", "")
+
+
+async def test_an_answer_waits_out_flood_control_too(chats: Chats, clock: TickingClock) -> None:
+    chats.api.flood(OPS, retry_after=1)
+    mark = len(chats.api.calls)
+    first = await chats.api.push(chats.message(OPS, "/help"))
+    await chats.api.wait_for("sendMessage", after=mark, ok=False)
+    await chats.api.push(chats.message(OPS, "/help"))
+    await settle(chats, clock, step=1.0)
+    await eventually(lambda: _answers(chats, mark, 2))
+    calls = to_chat(chats.api.calls[mark:], OPS)
+    assert [c.ok for c in calls] == [False, True, True]
+    assert calls[1].at - calls[0].at >= 1.0
+    assert calls[1].replies_to(first["message"]["message_id"])  # in the order asked
+    assert chats.api.flood_violations == []
+
+
+async def _answers(chats: Chats, mark: int, count: int) -> bool:
+    await asyncio.sleep(0)
+    return len([c for c in to_chat(chats.api.calls[mark:], OPS) if c.ok]) >= count

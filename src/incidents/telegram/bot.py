@@ -59,7 +59,9 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
         chats.setdefault(settings.telegram_notify_chat, None)
     policy = ChatPolicy(chats=chats, users=settings.telegram_users)
     texts = Texts(settings.language)
-    answers = Answers(runtime, texts, Replier(runtime))
+    # One flood control for the bot's answers and its notice sender (see TelegramDoor).
+    flood = FloodControl(overall=settings.telegram_rate, per_group=settings.telegram_group_rate)
+    answers = Answers(runtime, texts, Replier(runtime, flood))
     offers = Offers.of(settings, texts)
     dispatcher = Dispatcher(
         runtime=runtime,
@@ -69,6 +71,7 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
         offers=offers,
         reminder_texts=ReminderTexts(texts, settings.language),
         zone=settings.zone,
+        flood=flood,
     )
     guard = ChatPolicyMiddleware(policy)
     dispatcher.message.outer_middleware(guard)
@@ -96,7 +99,7 @@ class TelegramDoor:
         self.backoff = backoff
         self.bot = build_bot(settings)
         self.dispatcher = build_dispatcher(settings, runtime)
-        flood = FloodControl(overall=settings.telegram_rate, per_group=settings.telegram_group_rate)
+        flood: FloodControl = self.dispatcher["flood"]
         self.sender = NotificationSender(
             self.bot,
             runtime,

@@ -17,8 +17,8 @@ from incidents.domain.notifications import FailureReason
 
 # What Telegram says when the bot is no longer in a group (403).
 _NOT_THERE = ("kicked", "not a member", "bot was removed", "chat was deleted")
-# Refusals that mean the message is there as meant already.
-_DONE = ("message is not modified",)
+# Refusals that mean the message is as meant already (edited so, or deleted).
+_DONE = ("message is not modified", "message to delete not found")
 
 
 @dataclass(frozen=True, slots=True)

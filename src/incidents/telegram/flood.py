@@ -36,6 +36,10 @@ class FloodControl:
             wait = max(wait, _wait(self._group_tat.get(chat_id, 0.0), now, self.per_group))
         return max(0.0, wait)
 
+    def held_for(self, chat_id: int) -> float:
+        """Seconds Telegram still asks the bot to wait before calling `chat_id` (0: none)."""
+        return max(0.0, self._held.get(chat_id, 0.0) - self._now())
+
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram said to wait `seconds` before calling `chat_id` again."""
         until = self._now() + max(0.0, seconds)
