@@ -55,12 +55,12 @@ async def test_webhooks_and_failed_deliveries_from_the_command_line(database_url
     parked = await _park_one_delivery(database_url)
     failed = _cli(database_url, "outbox", "failed")
     assert failed.returncode == 0, failed.stderr
-    assert f"{parked} " in failed.stdout
+    assert f"webhook-{parked} " in failed.stdout
     assert "HTTP 503" in failed.stdout
-    retried = _cli(database_url, "outbox", "retry", str(parked))
+    retried = _cli(database_url, "outbox", "retry", f"webhook-{parked}")
     assert retried.returncode == 0, retried.stderr
     assert "No failed deliveries." in _cli(database_url, "outbox", "failed").stdout
-    unknown = _cli(database_url, "outbox", "retry", str(parked))
+    unknown = _cli(database_url, "outbox", "retry", f"webhook-{parked}")
     assert unknown.returncode == 1
     assert f"No failed delivery has id {parked}" in unknown.stderr
 

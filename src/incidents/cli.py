@@ -25,7 +25,7 @@ from incidents.launch import (
 )
 from incidents.logs import configure_logging
 from incidents.private_note import write_privately
-from incidents.service import access, accounts, webhooks
+from incidents.service import access, accounts, failed_notices, webhooks
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
@@ -47,7 +47,8 @@ webhooks_app = typer.Typer(
 )
 app.add_typer(webhooks_app, name="webhooks")
 outbox_app = typer.Typer(
-    help="Deliveries given up on: list them, send one again.", no_args_is_help=True
+    help="Chat notices and webhook deliveries given up on: list them, queue one again.",
+    no_args_is_help=True,
 )
 app.add_typer(outbox_app, name="outbox")
 
@@ -373,30 +374,72 @@ def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="The webhook'
     typer.echo(f"Removed webhook {webhook_id}.")
 
 
+WEBHOOK_PREFIX = "webhook-"
+
+
 @outbox_app.command("failed")
-def outbox_failed() -> None:
-    """List the deliveries given up on (webhook deliveries never acknowledged)."""
+def outbox_failed(
+    limit: Annotated[int, typer.Option(help="Show at most this many, the latest first.")] = 100,
+) -> None:
+    """List the chat notices given up (Telegram refused them, the bot left the chat, ...) and
+    the webhook deliveries given up (never acknowledged)."""
     settings = _prepare()
-    found = _run(settings, webhooks.parked_deliveries)
-    if not found:
+    notices = _run(settings, lambda runtime: failed_notices.failed(runtime, limit=limit))
+    deliveries = _run(settings, webhooks.parked_deliveries)
+    if not notices:
+        typer.echo("No failed notices.")
+    else:
+        typer.echo(
+            f"{'ID':<8} {'KIND':<9} {'CHAT':<16} {'INCIDENT':<9} {'FAILED':<17} {'WHY':<15} ERROR"
+        )
+    for notice in notices:
+        chat = "notify chat" if notice.chat_id is None else str(notice.chat_id)
+        incident = "-" if notice.incident_id is None else f"#{notice.incident_id}"
+        error = " ".join((notice.last_error or "").split())[:120]
+        typer.echo(
+            f"{notice.id:<8} {notice.kind:<9} {chat:<16} {incident:<9} "
+            f"{_moment(notice.failed_at):<17} {notice.failure or '-':<15} {error}"
+        )
+    if not deliveries:
         typer.echo("No failed deliveries.")
         return
-    typer.echo(f"{'ID':<8} {'WHAT':<8} {'INCIDENT':<9} {'TRIES':<6} {'FAILED':<17} WHERE, WHY")
-    for parked in found:
+    typer.echo(f"{'ID':<14} {'INCIDENT':<9} {'TRIES':<6} {'FAILED':<17} WHERE, WHY")
+    for parked in deliveries:
         typer.echo(
-            f"{parked.id:<8} {'webhook':<8} {parked.incident_id:<9} {parked.attempts:<6} "
+            f"{WEBHOOK_PREFIX + str(parked.id):<14} #{parked.incident_id:<8} {parked.attempts:<6} "
             f"{_moment(parked.failed_at):<17} {parked.url}: {parked.last_error or ''}"
         )
 
 
 @outbox_app.command("retry")
 def outbox_retry(
-    delivery_id: Annotated[int, typer.Argument(help="The failed delivery's id.")],
+    failed_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A failed notice's id, or a webhook delivery's (webhook-N), as `failed` lists.",
+        ),
+    ],
 ) -> None:
-    """Send a failed delivery again, from now on, with its tries counted anew."""
+    """Queue a failed notice or webhook delivery again, with fresh tries, in its order."""
     settings = _prepare()
-    _run(settings, lambda runtime: webhooks.requeue_delivery(runtime, delivery_id))
-    typer.echo(f"Delivery {delivery_id} is queued again.")
+    if failed_id.startswith(WEBHOOK_PREFIX) and failed_id[len(WEBHOOK_PREFIX) :].isdecimal():
+        delivery_id = int(failed_id[len(WEBHOOK_PREFIX) :])
+        _run(settings, lambda runtime: webhooks.requeue_delivery(runtime, delivery_id))
+        typer.echo(f"Delivery {failed_id} is queued again.")
+        return
+    if not failed_id.isdecimal():
+        typer.echo(
+            f"error: {failed_id!r} is not an id `incidents outbox failed` lists "
+            "(a number, or webhook-N)",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    notice_id = int(failed_id)
+    if not _run(settings, lambda runtime: failed_notices.retry(runtime, notice_id)):
+        typer.echo(f"error: no failed notice {notice_id} (see `incidents outbox failed`)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"Notice {notice_id} queued again.")
 
 
 def _sources(source: Source | None) -> str:

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # A deployment's own problem words and things it reports, comma-separated.
     telegram_suggest_words: Annotated[tuple[str, ...], NoDecode] = ()
     telegram_suggest_things: Annotated[tuple[str, ...], NoDecode] = ()
+    # Telegram's flood limits the notice sender keeps: messages overall, and to one group.
+    telegram_rate: Annotated[Rate, NoDecode] = Rate(30, 1.0)
+    telegram_group_rate: Annotated[Rate, NoDecode] = Rate(20, 60.0)
 
     # Reminders about incidents nobody moves: still new, or in progress with no change, this
     # long (`30s`, `15m`, `1h`; 0: no reminders). The morning digest's local time (HH:MM;
@@ -234,7 +237,13 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("rate_limit_per_key", "rate_limit_per_ip", mode="before")
+    @field_validator(
+        "rate_limit_per_key",
+        "rate_limit_per_ip",
+        "telegram_rate",
+        "telegram_group_rate",
+        mode="before",
+    )
     @classmethod
     def _parse_rate(cls, value: object) -> object:
         """`600/minute`, `10/second`, `600` (per minute) or 0 (no limit)."""

@@ -55,6 +55,9 @@ def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings
         # No digest at the start of an app's lifespan (the test clock starts at its hour);
         # tests/telegram/test_digest.py queues digests itself.
         "digest_at": "",
+        # A day of chats in seconds would meet Telegram's 20 a minute per group: tests of
+        # flood control (test_flood_control.py) set it back.
+        "telegram_group_rate": "0",
         **extra,
     }
     return Settings(_env_file=None, **values)

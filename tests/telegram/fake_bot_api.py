@@ -7,6 +7,7 @@ import contextlib
 import html
 import itertools
 import json
+import math
 import re
 import socket
 import threading
@@ -54,6 +55,24 @@ MESSAGE_LIMIT = 4096
 
 class Refused(Exception):
     """What Telegram answers a request it will not do: 400 and a description."""
+
+
+class Answered(Exception):
+    """An error answer of Telegram's beyond a plain 400: its code, description, parameters
+    (`migrate_to_chat_id`, `retry_after`)."""
+
+    def __init__(self, code: int, description: str, **parameters: int) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error_code": self.code}
+        body["description"] = self.description
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
 
 
 def _type_of(update: dict[str, Any]) -> str:
@@ -175,6 +194,7 @@ class FakeBotAPI:
         self._queries: set[str] = set()
         self._answered: set[str] = set()
         self._changed = asyncio.Condition()
+        self._init_chat_life()
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["POST"])])
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -207,6 +227,7 @@ class FakeBotAPI:
         self._answered.clear()
         self.failing = False
         self.delays.clear()
+        self._init_chat_life()
 
     # What users do.
     def next_message_id(self, chat_id: int) -> int:
@@ -281,15 +302,19 @@ class FakeBotAPI:
             finally:
                 self.in_flight -= 1
         failing, refusal, result = self.failing, None, None
+        answered: Answered | None = None
         if failing:
             result = None
         elif method == "getUpdates":
             result = await self._updates(params)
         else:
             try:
+                self._chat_life(method, params)
                 result = self._answer(method, params)
             except Refused as error:
                 refusal = f"Bad Request: {error}"
+            except Answered as error:
+                answered, refusal = error, error.description
         call = Call(method, params, ok=not failing and refusal is None, result=result)
         call.error = refusal
         async with self._changed:
@@ -297,6 +322,8 @@ class FakeBotAPI:
             self._changed.notify_all()
         if failing:  # as a proxy in front of Telegram answers: HTML, not the Bot API's JSON
             return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
+        if answered is not None:
+            return JSONResponse(answered.body(), answered.code)
         if refusal is not None:
             return JSONResponse({"ok": False, "error_code": 400, "description": refusal}, 400)
         return JSONResponse({"ok": True, "result": result})
@@ -408,6 +435,122 @@ class FakeBotAPI:
             message_id = self.next_message_id(chat_id)
         chat[message_id] = (text, markup)
         return {"message_id": message_id, **result}
+
+    # What happens to chats themselves: upgrades, flood control, the bot kicked and added.
+    def _init_chat_life(self) -> None:
+        self.upgraded: dict[int, int] = {}  # a group's old id -> its supergroup's id
+        self.kicked: set[int] = set()
+        # Flood control: chat -> (calls still refused, seconds to wait), and when each chat
+        # may be called again; a call before that is a violation, answered 429 again.
+        self.floods: dict[int, tuple[int, int]] = {}
+        self.flooded_until: dict[int, float] = {}
+        self.flood_violations: list[Call] = []
+        # Telegram refusing a message for what it says: (fragment of its text, description).
+        self.refusing: list[tuple[str, str]] = []
+
+    def _chat_life(self, method: str, params: dict[str, Any]) -> None:
+        """Answer as Telegram does for a chat that was upgraded, that floods, that kicked the
+        bot, or a message it refuses; nothing for any other call."""
+        if "chat_id" not in params:
+            return
+        chat_id = int(params["chat_id"])
+        if chat_id in self.upgraded:
+            raise Answered(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.upgraded[chat_id],
+            )
+        if chat_id in self.kicked:
+            kind = "supergroup chat" if chat_id < -1_000_000_000_000 else "group chat"
+            raise Answered(403, f"Forbidden: bot was kicked from the {kind}")
+        self._flood_control(chat_id, params)
+        text = plain(str(params.get("text", "")))
+        for fragment, description in self.refusing:
+            if method in {"sendMessage", "editMessageText"} and fragment in text:
+                raise Answered(400, description)
+
+    def _flood_control(self, chat_id: int, params: dict[str, Any]) -> None:
+        now = time.monotonic()
+        early = self.flooded_until.get(chat_id, 0.0) - now
+        if early > 0:
+            self.flood_violations.append(Call("flood", params, ok=False))
+            raise Answered(
+                429,
+                f"Too Many Requests: retry after {math.ceil(early)}",
+                retry_after=math.ceil(early),
+            )
+        left, seconds = self.floods.get(chat_id, (0, 0))
+        if left > 0:
+            self.floods[chat_id] = (left - 1, seconds)
+            self.flooded_until[chat_id] = now + seconds
+            raise Answered(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+
+    def flood(self, chat_id: int, *, retry_after: int, calls: int = 1) -> None:
+        """Answer the next `calls` calls to `chat_id` with 429 and `retry_after`."""
+        self.floods[chat_id] = (calls, retry_after)
+
+    def refuse(self, fragment: str, description: str = "Bad Request: PEER_ID_INVALID") -> None:
+        """Refuse (400) every message whose text shows `fragment`."""
+        self.refusing.append((fragment, description))
+
+    async def upgrade(self, old: int, new: int, *, tell: bool = True) -> None:
+        """Upgrade group `old` to supergroup `new`: calls to `old` are answered with the new id
+        from now on; with `tell`, the service messages of both chats are delivered."""
+        self.upgraded[old] = new
+        if not tell:
+            return
+        by = {"id": 111, "is_bot": False, "first_name": "Anna", "username": "anna"}
+        await self.push(
+            {
+                "message": {
+                    "message_id": self.next_message_id(old),
+                    "date": int(time.time()),
+                    "chat": {"id": old, "type": "group", "title": "ops"},
+                    "from": by,
+                    "migrate_to_chat_id": new,
+                }
+            }
+        )
+        await self.push(
+            {
+                "message": {
+                    "message_id": self.next_message_id(new),
+                    "date": int(time.time()),
+                    "chat": {"id": new, "type": "supergroup", "title": "ops"},
+                    "from": {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+                    "migrate_from_chat_id": old,
+                }
+            }
+        )
+
+    async def kick(self, chat_id: int, *, left: bool = False) -> None:
+        """Remove the bot from `chat_id` (`left`: it left): 403 from now on, and the
+        `my_chat_member` update Telegram sends."""
+        self.kicked.add(chat_id)
+        status = {"status": "left"} if left else {"status": "kicked", "until_date": 0}
+        await self._membership(chat_id, {"status": "member"}, status)
+
+    async def add_back(self, chat_id: int) -> None:
+        """Add the bot to `chat_id` again."""
+        self.kicked.discard(chat_id)
+        await self._membership(chat_id, {"status": "left"}, {"status": "member"})
+
+    async def _membership(
+        self, chat_id: int, before: dict[str, Any], after: dict[str, Any]
+    ) -> None:
+        kind = "supergroup" if chat_id < -1_000_000_000_000 else "group"
+        by = {"id": 111, "is_bot": False, "first_name": "Anna", "username": "anna"}
+        await self.push(
+            {
+                "my_chat_member": {
+                    "chat": {"id": chat_id, "type": kind, "title": "ops"},
+                    "from": by,
+                    "date": int(time.time()),
+                    "old_chat_member": {**before, "user": BOT_USER},
+                    "new_chat_member": {**after, "user": BOT_USER},
+                }
+            }
+        )
 
 
 @contextlib.contextmanager

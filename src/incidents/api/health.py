@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from incidents.api.deps import RuntimeDep
 from incidents.api.metrics import Metrics
 from incidents.domain.errors import StorageUnavailable
+from incidents.service import failed_notices
 from incidents.service import incidents as service
 
 router = APIRouter(tags=["operations"])
@@ -46,9 +47,11 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
 async def metrics(request: Request, runtime: RuntimeDep) -> Response:
-    """Request counts and latencies by route and status, and incidents by status."""
+    """Request counts and latencies by route and status, incidents by status, chat notices
+    given up by reason."""
     collected: Metrics = request.app.state.metrics
     # Without the database, still serve the request metrics; the gauge keeps its last values.
     with suppress(StorageUnavailable):
         collected.set_incident_counts(await service.incidents_by_status(runtime))
+        collected.set_notification_failures(await failed_notices.failure_totals(runtime))
     return Response(generate_latest(collected.registry), media_type=CONTENT_TYPE_LATEST)

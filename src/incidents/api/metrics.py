@@ -1,5 +1,5 @@
 """Prometheus metrics: requests by route template and status, refusals at the doors machines
-send to, and incidents by status.
+send to, incidents by status and chat notices given up.
 
 One process counts in its own registry. Under `incidents serve --workers N` every worker
 writes its counts to files in `PROMETHEUS_MULTIPROC_DIR` and a scrape, whichever worker
@@ -17,12 +17,13 @@ from pathlib import Path
 from time import perf_counter
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidents.domain.incident import Status
+from incidents.domain.notifications import FailureReason
 from incidents.domain.webhooks import Outcome
 
 access_log = logging.getLogger("incidents.access")
@@ -51,6 +52,25 @@ class IncidentCounts(Collector):
         )
         for status, count in self.counts.items():
             family.add_metric([status.value], count)
+        yield family
+
+
+class NotificationFailures(Collector):
+    """`incidents_notifications_failed_total{reason}`: notices given up, as the database
+    counts them (the sender may run in another process: `incidents bot`), every reason shown
+    from 0."""
+
+    def __init__(self) -> None:
+        self.totals: dict[FailureReason, int] = dict.fromkeys(FailureReason, 0)
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "incidents_notifications_failed",
+            "Chat notices given up (parked as failed, never retried on their own), by reason.",
+            labels=["reason"],
+        )
+        for reason, total in self.totals.items():
+            family.add_metric([reason.value], total)
         yield family
 
 
@@ -101,6 +121,8 @@ class Metrics:
             self.webhook_deliveries.labels(outcome.value)  # shown at 0 until one happens
         self.incidents = IncidentCounts()
         self.registry.register(self.incidents)
+        self.notifications_failed = NotificationFailures()
+        self.registry.register(self.notifications_failed)
 
     def refused(self, door: str, reason: str) -> None:
         """Count one refusal at a machine door."""
@@ -109,6 +131,10 @@ class Metrics:
     def webhook_delivery(self, outcome: Outcome) -> None:
         """Count one attempt at a webhook delivery."""
         self.webhook_deliveries.labels(outcome.value).inc()
+
+    def set_notification_failures(self, totals: dict[FailureReason, int]) -> None:
+        """Record how many notices were given up, by reason."""
+        self.notifications_failed.totals.update(totals)
 
     def set_incident_counts(self, counts: dict[Status, int]) -> None:
         """Record the number of incidents in each status."""

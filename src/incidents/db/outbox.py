@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Row, and_, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from incidents.db import chats
+from incidents.db import chats, failed_notices
 from incidents.db import incidents as incident_store
 from incidents.db.tables import outbox
 from incidents.domain.incident import Status
-from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind
+from incidents.domain.notifications import FailureReason, Notice, NoticeKind
 
 # Claims take turns (PostgreSQL; SQLite serializes writers anyway): a sender must see every
 # pending row of a chat, leased or not, to send that chat's messages in order.
@@ -182,19 +182,23 @@ async def mark_failed(
     error: str,
     retry_at: datetime,
     now: datetime,
-    final: bool = False,
+    give_up: bool = False,
+    reason: FailureReason | None = None,
 ) -> None:
-    """Record a failed attempt: retry at `retry_at`, or give up when `final` or after
-    MAX_ATTEMPTS."""
-    await conn.execute(
-        outbox.update()
-        .where(outbox.c.id == notice_id)
-        .values(locked_until=None, next_attempt_at=retry_at, last_error=error[:2000])
-    )
-    given_up = outbox.c.id == notice_id
-    if not final:
-        given_up &= outbox.c.attempts >= MAX_ATTEMPTS
-    await conn.execute(outbox.update().where(given_up).values(failed_at=now))
+    """Record a failed attempt: retry at `retry_at`, or give up when `give_up` (counted by
+    `reason`; none: a passing failure that lasted too long)."""
+    values: dict[str, Any] = {
+        "locked_until": None,
+        "next_attempt_at": retry_at,
+        "last_error": error[:2000],
+    }
+    if give_up:
+        reason = reason or FailureReason.EXHAUSTED
+        values.update(failed_at=now, failure=reason.value)
+    await conn.execute(outbox.update().where(outbox.c.id == notice_id).values(**values))
+    if give_up:
+        assert reason is not None
+        await failed_notices.count(conn, reason)
 
 
 async def pending_count(conn: AsyncConnection) -> int:

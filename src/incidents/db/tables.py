@@ -275,6 +275,8 @@ outbox = Table(
     Column("sent_at", UTCDateTime, nullable=True),
     Column("failed_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    # Why it was given up (domain FailureReason), with failed_at.
+    Column("failure", String(32), nullable=True),
     Index(
         "ix_outbox_pending",
         "next_attempt_at",
@@ -283,6 +285,36 @@ outbox = Table(
     ),
     # Notices age out by it (service/housekeeping.py).
     Index(None, "created_at"),
+)
+
+# Groups upgraded to supergroups: Telegram gave each a new id, which takes the old one's
+# place for good (admission, source, threads, queued notices, offers).
+chat_moves = Table(
+    "chat_moves",
+    metadata,
+    Column("old_chat_id", BigInteger, primary_key=True),
+    Column("new_chat_id", BigInteger, nullable=False),
+    Column("moved_at", UTCDateTime, nullable=False),
+)
+
+# Chats the bot is not in, as Telegram last told (kicked or left): notices to them are
+# parked, not sent. Added again, the chat's row goes.
+chat_absences = Table(
+    "chat_absences",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("presence", String(16), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    CheckConstraint("presence IN ('left', 'kicked')", name="presence"),
+)
+
+# Notices given up, counted by reason for good (the outbox forgets rows after a week):
+# `incidents_notifications_failed_total{reason}`.
+notification_failures = Table(
+    "notification_failures",
+    metadata,
+    Column("reason", String(32), primary_key=True),
+    Column("total", BigInteger, nullable=False),
 )
 
 heartbeats = Table(

@@ -86,7 +86,11 @@ def chat_member(user_id: int | None, username: str | None) -> Actor:
 
 
 # What an assignee may be: an actor name as the audit trail writes it (a person or a key).
-ASSIGNEE_PATTERN = re.compile(r"^(user|key|telegram):\S[^\x00-\x1f\x7f]*$")
+# A Telegram user is ASCII digits (`str.isdigit` also takes '²', which no int() reads),
+# then their @username if any.
+ASSIGNEE_PATTERN = re.compile(
+    r"^(?:(?:user|key):\S[^\x00-\x1f\x7f]*|telegram:[0-9]+(?: \(@[^()\x00-\x1f\x7f]*\))?)$"
+)
 ASSIGNEE_MAX_LENGTH = 200
 
 
@@ -97,7 +101,8 @@ def check_assignee(value: str) -> str:
         raise InvalidInput(
             "assignee",
             "assignee must be an actor name of 1..200 characters as the audit trail writes "
-            "them: `user:<name>`, `key:<name>` or `telegram:<id> (@<username>)`; or null.",
+            "them: `user:<name>`, `key:<name>` or `telegram:<id> (@<username>)` (the id in "
+            "digits 0-9); or null.",
         )
     return cleaned
 

@@ -19,7 +19,7 @@ class ActorKind(StrEnum):
 
 
 # A Telegram user is a number, followed by their @username when they have one.
-_TELEGRAM_ID = re.compile(r"^(\d+) \(@([^)]*)\)$")
+_TELEGRAM_ID = re.compile(r"^([0-9]+) \(@([^)]*)\)$")
 
 
 @dataclass(frozen=True, slots=True)

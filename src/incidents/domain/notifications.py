@@ -12,6 +12,9 @@ from incidents.domain.incident import Incident, Status
 
 # After this many failed attempts a notification is given up (and kept, marked failed).
 MAX_ATTEMPTS = 30
+# A failure retrying cannot mend (Telegram refuses the message, the bot may not write there)
+# gets this many tries in all: then the notice is parked and its chat's next ones go on.
+HOPELESS_TRIES = 3
 LONGEST_DELAY = timedelta(minutes=5)
 # How long a sender may hold a claimed notification before another may take it over.
 LEASE = timedelta(seconds=60)
@@ -32,6 +35,32 @@ class NoticeKind(StrEnum):
     DELETE = "delete"  # the bot's message to take back (`payload`: its `message_id`)
     REMINDER = "reminder"  # an incident waits: take it (`payload`: version, number, waited)
     DIGEST = "digest"  # the morning digest for the notification chat (`payload`: its content)
+
+
+class FailureReason(StrEnum):
+    """Why a notice was given up (parked as failed, kept for `incidents outbox retry`)."""
+
+    BAD_REQUEST = "bad_request"  # Telegram refuses this message (400, 404)
+    FORBIDDEN = "forbidden"  # the bot may not write there (403: blocked, no rights)
+    CHAT_NOT_FOUND = "chat_not_found"  # no such chat (or the bot never was in it)
+    RENDER = "render"  # the notice could not be rendered into a message
+    LEFT_CHAT = "left_chat"  # the bot was kicked from the chat or left it
+    EXHAUSTED = "exhausted"  # a passing failure (network, 5xx, 429) outlasted MAX_ATTEMPTS
+
+
+class ChatPresence(StrEnum):
+    """Whether the bot is in a chat, as Telegram's `my_chat_member` updates tell."""
+
+    MEMBER = "member"  # member, administrator, restricted: it may be written to
+    LEFT = "left"  # the bot left (or the chat is gone)
+    KICKED = "kicked"  # the bot was removed
+
+    @classmethod
+    def of(cls, status: str) -> ChatPresence:
+        """The presence Telegram's ChatMember `status` means."""
+        if status in (cls.LEFT, cls.KICKED):
+            return cls(status)
+        return cls.MEMBER
 
 
 class LinkRole(StrEnum):
@@ -123,6 +152,16 @@ class Notice:
     attempts: int
     payload: dict[str, Any] | None = None
     event_id: int | None = None  # the audit event a notice tells of
+
+
+def parked(reason: FailureReason | None, *, attempts: int) -> bool:
+    """Whether a notice that failed its `attempts`-th try for `reason` (None: a passing
+    failure) is given up now rather than tried again."""
+    if reason is None:
+        return attempts >= MAX_ATTEMPTS
+    if reason in (FailureReason.RENDER, FailureReason.LEFT_CHAT):
+        return True  # the same notice fails the same way: no second try
+    return attempts >= HOPELESS_TRIES
 
 
 def retry_delay(attempts: int) -> timedelta:

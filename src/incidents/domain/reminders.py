@@ -67,7 +67,7 @@ def telegram_handle(actor: str) -> tuple[int, str | None] | None:
         return None
     rest = actor.removeprefix("telegram:")
     number, _, handle = rest.partition(" ")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):  # '²'.isdigit(), yet int('²') fails
         return None
     handle = handle.strip()
     if handle.startswith("(@") and handle.endswith(")"):

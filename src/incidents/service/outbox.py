@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from incidents.db import chats, outbox
@@ -12,12 +12,14 @@ from incidents.domain.access import Actor
 from incidents.domain.incident import Incident, Status
 from incidents.domain.notifications import (
     LEASE,
+    FailureReason,
     Link,
     LinkRole,
     Notice,
     NoticeKind,
     Thread,
     is_chat_actor,
+    parked,
     retry_delay,
 )
 from incidents.service.runtime import Runtime
@@ -272,20 +274,32 @@ async def notice_sent(
 
 
 async def notice_failed(
-    runtime: Runtime, notice: Notice, *, error: str, final: bool = False
-) -> None:
-    """Record a failed delivery: retried later with backoff, or given up when `final`."""
+    runtime: Runtime,
+    notice: Notice,
+    *,
+    error: str,
+    reason: FailureReason | None = None,
+    retry_after: timedelta = timedelta(0),
+) -> bool:
+    """Record a failed delivery (`reason` None: a passing failure); retried later, in its
+    chat's order, or given up as the domain says. True when given up.
+
+    The next try waits the backoff, and at least `retry_after` (Telegram's flood control).
+    """
     now = runtime.clock.now()
+    give_up = parked(reason, attempts=notice.attempts)
     async with runtime.database.transaction() as tx:
         await outbox.mark_failed(
             tx.connection,
             notice.id,
             error=error,
-            retry_at=now + retry_delay(notice.attempts),
+            retry_at=now + max(retry_delay(notice.attempts), retry_after),
             now=now,
-            final=final,
+            give_up=give_up,
+            reason=reason,
         )
         await tx.commit()
+    return give_up
 
 
 async def release_notices(runtime: Runtime, notices: Sequence[Notice]) -> None:

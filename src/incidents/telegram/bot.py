@@ -18,11 +18,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from incidents.service import suggestions
+from incidents.service import chat_changes, suggestions
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from incidents.telegram.answers import Answers
+from incidents.telegram.flood import FloodControl
 from incidents.telegram.handlers import build_router
+from incidents.telegram.membership import build_membership_router
 from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy, ChatPolicyMiddleware
 from incidents.telegram.reminder_texts import ReminderTexts
@@ -57,7 +59,9 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
         chats.setdefault(settings.telegram_notify_chat, None)
     policy = ChatPolicy(chats=chats, users=settings.telegram_users)
     texts = Texts(settings.language)
-    answers = Answers(runtime, texts, Replier(runtime))
+    # One flood control for the bot's answers and its notice sender (see TelegramDoor).
+    flood = FloodControl(overall=settings.telegram_rate, per_group=settings.telegram_group_rate)
+    answers = Answers(runtime, texts, Replier(runtime, flood))
     offers = Offers.of(settings, texts)
     dispatcher = Dispatcher(
         runtime=runtime,
@@ -67,11 +71,14 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
         offers=offers,
         reminder_texts=ReminderTexts(texts, settings.language),
         zone=settings.zone,
+        flood=flood,
     )
     guard = ChatPolicyMiddleware(policy)
     dispatcher.message.outer_middleware(guard)
     dispatcher.edited_message.outer_middleware(guard)
     dispatcher.callback_query.outer_middleware(guard)
+    # Upgrades and the bot's own membership first: service messages are no one's words.
+    dispatcher.include_router(build_membership_router())
     dispatcher.include_router(build_router())
     return dispatcher
 
@@ -92,8 +99,13 @@ class TelegramDoor:
         self.backoff = backoff
         self.bot = build_bot(settings)
         self.dispatcher = build_dispatcher(settings, runtime)
+        flood: FloodControl = self.dispatcher["flood"]
         self.sender = NotificationSender(
-            self.bot, runtime, Texts(settings.language), notify_chat=settings.telegram_notify_chat
+            self.bot,
+            runtime,
+            Texts(settings.language),
+            notify_chat=settings.telegram_notify_chat,
+            flood=flood,
         )
         self._stop = asyncio.Event()
         self._stop_polling = asyncio.Event()
@@ -101,9 +113,10 @@ class TelegramDoor:
         self._registration: asyncio.Task[None] | None = None
 
     async def start_sender(self) -> None:
-        """Start draining the outbox in the background."""
+        """Start draining the outbox in the background (knowing every upgraded group)."""
         self._stop.clear()
         runtime = self.sender.runtime
+        await self._follow_known_moves()
         self._sender_task = asyncio.create_task(
             self.sender.run(
                 self._stop,
@@ -112,6 +125,17 @@ class TelegramDoor:
                 chores=[lambda: suggestions.expire_due(runtime)],
             )
         )
+
+    async def _follow_known_moves(self) -> None:
+        """Serve each upgraded group by its new id, as its old id is served."""
+        policy: ChatPolicy = self.dispatcher["policy"]
+        try:
+            state = await chat_changes.chat_state(self.sender.runtime)
+        except Exception as error:  # the policy looks them up as messages come, too
+            log.warning("upgraded groups not read at start: %s", error)
+            return
+        for old, new in state.moves.items():
+            policy.follow(old, new)
 
     async def stop_sender(self) -> None:
         """Finish the notification round in flight, then stop."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from incidents.domain.incident import Source, parse_source_tag
+from incidents.service import chat_changes
 from incidents.telegram.answers import Answers
 from incidents.telegram.texts import Texts
 
@@ -30,6 +32,15 @@ class ChatPolicy:
             return user_id is not None and user_id == chat_id and user_id in self.users
         return chat_id in self.chats
 
+    def serves(self, chat_id: int) -> bool:
+        """Whether `chat_id` is a chat the bot serves (a group, or an allowed user's own)."""
+        return chat_id in self.chats or chat_id in self.users
+
+    def follow(self, old: int, new: int) -> None:
+        """Group `old` is supergroup `new` now: `new` is served as `old` was."""
+        if old in self.chats:
+            self.chats.setdefault(new, self.chats[old])
+
     def default_source(self, chat_id: int) -> Source:
         """The source of reports from a chat: its configured default, else operator."""
         return self.chats.get(chat_id) or Source.OPERATOR
@@ -43,11 +54,36 @@ def addresses_the_bot(message: Message) -> bool:
     return message.chat.type == "private" and message.forward_origin is not None
 
 
+# How often a group the bot does not serve is looked up among upgraded groups.
+_LOOKUP_EVERY = 60.0
+
+
 class ChatPolicyMiddleware(BaseMiddleware):
     """Lets through only admitted chats; says no once, politely, to requests from others."""
 
     def __init__(self, policy: ChatPolicy) -> None:
         self.policy = policy
+        self._looked_up: dict[int, float] = {}  # group -> when it was last looked up
+
+    async def _moved_here(self, message: Message, data: dict[str, Any]) -> bool:
+        """Whether a group not served by its id is a served group upgraded (told by the
+        message itself, or known to the database from another process); looked up at most
+        once a minute per group."""
+        chat_id = message.chat.id
+        if message.chat.type == "private":
+            return False
+        old = message.migrate_from_chat_id
+        if old is None:
+            now = time.monotonic()
+            if now - self._looked_up.get(chat_id, -_LOOKUP_EVERY) < _LOOKUP_EVERY:
+                return False
+            self._looked_up[chat_id] = now
+            state = await chat_changes.chat_state(data["runtime"])
+            old = state.origin_of(chat_id)
+        if old is None or old not in self.policy.chats:
+            return False
+        self.policy.follow(old, chat_id)
+        return True
 
     async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
         message = event.message if isinstance(event, CallbackQuery) else event
@@ -58,7 +94,7 @@ class ChatPolicyMiddleware(BaseMiddleware):
             chat_id=message.chat.id,
             chat_type=message.chat.type,
             user_id=None if user is None else user.id,
-        ):
+        ) or await self._moved_here(message, data):
             return await handler(event, data)
         texts: Texts = data["texts"]
         if isinstance(event, CallbackQuery):

@@ -11,6 +11,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNotFound,
+    TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
 from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyParameters
@@ -18,6 +19,7 @@ from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyParameters
 from incidents.domain.notifications import LinkRole, Thread
 from incidents.service import chats, outbox
 from incidents.service.runtime import Runtime
+from incidents.telegram.flood import FloodControl
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,10 @@ REFUSED = (
 )
 
 Markup = InlineKeyboardMarkup | ForceReply
+
+
+class FloodWait(Exception):
+    """Telegram's flood control asked the bot to wait before writing to a chat again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +120,23 @@ async def post(bot: Bot, message: Outgoing) -> Thread:
 class Replier:
     """Answers in chats; what Telegram does not take now goes to the outbox, in order."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, flood: FloodControl | None = None) -> None:
         self.runtime = runtime
+        self.flood = flood
 
     async def send(self, bot: Bot, message: Outgoing, *, actor: str) -> None:
         """Send `message`, tie it to its incident, or queue it; never raises for Telegram."""
         try:
+            if self.flood is not None and self.flood.held_for(message.chat_id) > 0:
+                raise FloodWait("Telegram asked to wait before writing to this chat")
             posted = await post(bot, message)
         except REFUSED as error:
             if "not modified" not in str(error):
                 log.error("Telegram refused a reply in chat %s: %s", message.chat_id, error)
             return
         except Exception as error:  # unreachable, 5xx, an HTML error page: try again later
+            if isinstance(error, TelegramRetryAfter) and self.flood is not None:
+                self.flood.hold(message.chat_id, error.retry_after)
             log.warning("reply in chat %s queued: %s", message.chat_id, error)
             await outbox.queue_reply(
                 self.runtime,

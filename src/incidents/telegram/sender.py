@@ -7,21 +7,36 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from datetime import timedelta
+from enum import Enum
 
 from aiogram import Bot
 
 from incidents.domain.digest import Digest
 from incidents.domain.incident import Incident
-from incidents.domain.notifications import LinkRole, Notice, NoticeKind
+from incidents.domain.notifications import (
+    ChatPresence,
+    FailureReason,
+    LinkRole,
+    Notice,
+    NoticeKind,
+)
+from incidents.domain.ratelimit import Rate
 from incidents.domain.reminders import still_relevant
-from incidents.service import outbox
+from incidents.service import chat_changes, outbox
+from incidents.service.chat_changes import ChatState
 from incidents.service.runtime import Runtime
+from incidents.telegram.delivery import Failure, failure_of
+from incidents.telegram.flood import FloodControl
 from incidents.telegram.keyboards import buttons
+from incidents.telegram.membership import warn_of_move
 from incidents.telegram.reminder_texts import ReminderTexts
-from incidents.telegram.replies import REFUSED, Outgoing, post
+from incidents.telegram.replies import Outgoing, post
 from incidents.telegram.texts import Change, Texts
 
 log = logging.getLogger(__name__)
+
+_NOT_THERE = "the bot is not in this chat (kicked or left)"
 
 _ROLES = {
     NoticeKind.CREATED: LinkRole.ANNOUNCEMENT,
@@ -31,50 +46,140 @@ _ROLES = {
 }
 
 
+class _Outcome(Enum):
+    """What became of one notice this round."""
+
+    SENT = "sent"  # delivered (or nothing to send)
+    GIVEN_UP = "given up"  # parked as failed: the chat's next ones go on
+    HELD = "held"  # failed, to be tried again first: the chat's next ones wait
+    UNTRIED = "untried"  # not tried now (flood control, the chat moved): handed back
+
+
 class NotificationSender:
     """Drains the outbox: announcements, change notices to each following chat, replies."""
 
     def __init__(
-        self, bot: Bot, runtime: Runtime, texts: Texts, *, notify_chat: int | None
+        self,
+        bot: Bot,
+        runtime: Runtime,
+        texts: Texts,
+        *,
+        notify_chat: int | None,
+        flood: FloodControl | None = None,
     ) -> None:
         self.bot = bot
         self.runtime = runtime
         self.texts = texts
         self.notify_chat = notify_chat
         self.reminder_texts = ReminderTexts(texts, texts.language)
+        self.flood = flood or FloodControl(overall=Rate(0), per_group=Rate(0))
+        self.state = ChatState()
+        self.parked_now: set[int | None] = set()  # chats whose notices were parked this round
 
     async def deliver_due(self) -> int:
         """Try every notification due now, each chat's in order; returns how many went out."""
-        notices = await outbox.claim_notices(self.runtime, announce_chat=self.notify_chat)
+        self.state = await chat_changes.chat_state(self.runtime)
+        self.parked_now = set()
+        notices = await outbox.claim_notices(
+            self.runtime, announce_chat=self.state.address(self.notify_chat)
+        )
         delivered = 0
-        stalled: set[int | None] = set()  # chats whose next notification failed this round
+        stalled: set[int | None] = set()  # chats whose next notification waits this round
         posted: dict[tuple[int, int], int] = {}  # announcements made this round
-        for index, notice in enumerate(notices):
-            chat = self._chat_of(notice)
+        # Where each goes, as the round began: a chat that moves meanwhile waits for the next.
+        chats = [self.state.address(self._chat_of(notice)) for notice in notices]
+        for notice, chat in zip(notices, chats, strict=True):
             if chat in stalled:
                 continue
-            try:
-                message = self._message(notice, chat, posted)
-                where = None if message is None else await post(self.bot, message)
-            except Exception as error:  # an HTML 502, a timeout...: retry it later, in order
-                refused = isinstance(error, REFUSED)
-                log.warning(
-                    "notification %s not delivered (try %s): %s", notice.id, notice.attempts, error
-                )
-                await outbox.notice_failed(self.runtime, notice, error=str(error), final=refused)
-                if refused:  # given up: the chat's next ones need not wait for it
-                    continue
+            outcome = await self._deliver(notice, chat, posted)
+            if outcome is _Outcome.SENT:
+                delivered += 1
+            if outcome in (_Outcome.HELD, _Outcome.UNTRIED):
                 stalled.add(chat)
-                later = [n for n in notices[index + 1 :] if self._chat_of(n) == chat]
-                await outbox.release_notices(self.runtime, later)
-                continue
-            await outbox.notice_sent(
-                self.runtime, notice, posted=where, role=self._role(notice, message)
-            )
-            if where is not None and notice.kind is NoticeKind.CREATED and notice.incident:
-                posted[(notice.incident.id, where.chat_id)] = where.message_id
-            delivered += 1
+                later = [n for n, c in zip(notices, chats, strict=True) if c == chat]
+                later = later[later.index(notice) + 1 :]
+                untried = [notice] if outcome is _Outcome.UNTRIED else []
+                await outbox.release_notices(self.runtime, [*untried, *later])
         return delivered
+
+    async def _deliver(
+        self, notice: Notice, chat: int | None, posted: dict[tuple[int, int], int]
+    ) -> _Outcome:
+        """Send one notice to `chat`, or say why not."""
+        if chat in self.parked_now:
+            return _Outcome.GIVEN_UP  # parked with its chat a moment ago
+        if chat is not None and chat in self.state.absent:
+            return await self._failed(notice, chat, _NOT_THERE, Failure(FailureReason.LEFT_CHAT))
+        if chat is not None and self.flood.wait_for(chat) > 0:
+            return _Outcome.UNTRIED
+        try:
+            message = self._message(notice, chat, posted)
+        except Exception as error:  # rendering is total; should it fail, never hold the chat
+            log.exception("notification %s could not be rendered", notice.id)
+            return await self._failed(notice, chat, error, Failure(FailureReason.RENDER))
+        try:
+            if message is not None:
+                await self.flood.turn(message.chat_id)
+            where = None if message is None else await post(self.bot, message)
+        except Exception as error:
+            return await self._failed(notice, chat, error, failure_of(error))
+        await outbox.notice_sent(
+            self.runtime, notice, posted=where, role=self._role(notice, message)
+        )
+        if where is not None and notice.kind is NoticeKind.CREATED and notice.incident:
+            posted[(notice.incident.id, where.chat_id)] = where.message_id
+        return _Outcome.SENT
+
+    async def _failed(
+        self, notice: Notice, chat: int | None, error: Exception | str, failure: Failure
+    ) -> _Outcome:
+        """Settle a failed try as `failure` says: retry in order, follow, wait, or give up."""
+        if failure.done:
+            await outbox.notice_sent(self.runtime, notice, posted=None)
+            return _Outcome.SENT
+        if failure.moved_to is not None and chat is not None:
+            await self._moved(chat, failure.moved_to)
+            return _Outcome.UNTRIED
+        if failure.left and chat is not None:
+            # Parks this one with the chat's others (held by this round too: skipped below).
+            parked = await chat_changes.presence_changed(self.runtime, chat, ChatPresence.KICKED)
+            self.parked_now.add(chat)
+            log.warning(
+                "the bot is not in chat %s (%s): %s notices there parked as failed",
+                chat,
+                error,
+                parked,
+            )
+            return _Outcome.GIVEN_UP
+        if chat is not None and failure.retry_after:
+            self.flood.hold(chat, failure.retry_after)
+        given_up = await outbox.notice_failed(
+            self.runtime,
+            notice,
+            error=str(error),
+            reason=failure.reason,
+            retry_after=timedelta(seconds=failure.retry_after),
+        )
+        if given_up:
+            why = failure.reason or FailureReason.EXHAUSTED
+            log.warning(
+                "notification %s to chat %s given up (%s) after %s tries: %s",
+                notice.id,
+                chat,
+                why.value,
+                notice.attempts,
+                error,
+            )
+            return _Outcome.GIVEN_UP
+        log.info("notification %s not delivered (try %s): %s", notice.id, notice.attempts, error)
+        return _Outcome.HELD
+
+    async def _moved(self, old: int, new: int) -> None:
+        """Chat `old` is `new` now: follow it for good, and say so once."""
+        if await chat_changes.chat_moved(self.runtime, old=old, new=new):
+            warn_of_move(old, new)
+        moves = {**self.state.moves, old: new}
+        self.state = ChatState(moves, self.state.absent)
 
     def _chat_of(self, notice: Notice) -> int | None:
         return self.notify_chat if notice.chat_id is None else notice.chat_id
