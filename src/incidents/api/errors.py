@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
+from incidents.api.binding import binding_refusal
 from incidents.api.openapi import PROBLEM_JSON, exact_openapi
 from incidents.api.validation import explained, json_problem
 from incidents.domain.error_meanings import meaning_of
@@ -183,6 +184,8 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    if (refusal := await binding_refusal(request)) is not None:
+        return await _domain_error(request, refusal)
     found = [
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
         for e in error.errors()
@@ -201,6 +204,8 @@ _HTTP_CODES = {413: "content-too-large"}
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and (refusal := await binding_refusal(request)) is not None:
+        return await _domain_error(request, refusal)
     if error.status_code == 400:
         # FastAPI's answer to a body it could not decode (say, invalid UTF-8): to the client
         # that is one more body that is not a JSON object, which is 422 everywhere else.
@@ -238,6 +243,8 @@ def _methods_of(request: Request) -> list[str]:
 
 async def _too_deep(request: Request, error: Exception) -> JSONResponse:
     # Python's JSON parser gives up on bodies nested thousands of levels deep.
+    if (refusal := await binding_refusal(request)) is not None:
+        return await _domain_error(request, refusal)
     return problem_response(
         request,
         422,

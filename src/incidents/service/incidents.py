@@ -187,6 +187,17 @@ async def get_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> I
     return incident
 
 
+async def require_own_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> None:
+    """Raise SourceNotAllowed when `actor` is bound and the incident is another source's;
+    a missing incident passes (the use case says so in its turn). Unbound actors read nothing."""
+    if actor.bound_source is None:
+        return
+    async with runtime.database.reads() as conn:
+        incident = await incident_store.get_incident(conn, incident_id)
+    if incident is not None:
+        require_incident_source(actor, incident)
+
+
 async def list_incidents(
     runtime: Runtime,
     *,
@@ -264,6 +275,8 @@ async def change_incident(
     every other chat following the incident is told.
     """
     require(actor, Permission.CHANGE)
+    # The binding answers first: nothing else about another source's incident is told.
+    await require_own_incident(runtime, actor=actor, incident_id=incident_id)
     if note is not None:
         note = clean_text(note, field="description_append")
     if isinstance(assignee, str):
@@ -347,11 +360,8 @@ async def _change_once(
 ) -> Incident:
     message = None if origin is None else origin.message
     async with runtime.database.transaction() as tx:
-        locked = await lock(tx, incident_id, duplicate_of)
+        locked = await lock(tx, incident_id, duplicate_of, actor=actor)
         current = locked.current
-        require_incident_source(actor, current)
-        if locked.root is not None:
-            require_incident_source(actor, locked.root)
         if message is not None and await chats.link_of(tx.connection, message) is not None:
             return current  # a redelivered message: done the first time
         _check_expected(current, expected)
