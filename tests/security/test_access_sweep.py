@@ -82,7 +82,7 @@ CONSOLE: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {
     ("POST", "/incidents"): ("reporter", {"description": "from the console", "source": "partner"}),
     ("POST", "/incidents/{incident_id}/status"): ("operator", {"status": "in_progress"}),
     ("POST", "/incidents/{incident_id}/notes"): ("operator", {"note": "console note"}),
-    ("POST", "/incidents/{incident_id}/assignee"): ("operator", {"assignee": "user:olga"}),
+    ("POST", "/incidents/{incident_id}/assignee"): ("operator", {"assignee": "telegram:4242"}),
     ("POST", "/incidents/{incident_id}/dismissal"): ("operator", {"note": "a drill"}),
     # Incident 1 is reported before any route is tried: every other one may fold into it.
     ("POST", "/incidents/{incident_id}/duplicate"): ("operator", {"duplicate_of": "1"}),

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from incidents.service.digest import queue_due_digest
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
-from tests.conftest import TickingClock
+from tests.conftest import TickingClock, add_account
 from tests.telegram.conftest import NOTIFY, OPS, Chats
 from tests.telegram.fake_bot_api import Call, plain
 
@@ -99,6 +99,7 @@ async def test_what_the_digest_tells(chats: Chats, clock: TickingClock) -> None:
         created = await chats.http.post(URL, json={"description": f"Problem {n}", "source": source})
         ids.append(created.json()["id"])
         clock.advance(timedelta(minutes=10))
+    await add_account(chats.runtime, "olga")
     await chats.http.patch(
         f"{URL}/{ids[0]}", json={"status": "in_progress", "assignee": "user:olga"}
     )

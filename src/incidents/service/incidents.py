@@ -17,7 +17,6 @@ from incidents.domain.access import (
     Actor,
     Permission,
     assignee_meant,
-    check_assignee,
     require,
     require_incident_source,
     require_source,
@@ -47,6 +46,7 @@ from incidents.service.changes import (
     write_report_at_once,
 )
 from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
+from incidents.service.owners import known_owner
 from incidents.service.runtime import Runtime
 
 # Idempotency keys are kept at least this long (and purged a little after).
@@ -280,7 +280,7 @@ async def change_incident(
     if note is not None:
         note = clean_text(note, field="description_append")
     if isinstance(assignee, str):
-        assignee = check_assignee(assignee)
+        assignee = await known_owner(runtime, actor, assignee)
     check_duplicate_request(incident_id, resolution, duplicate_of)
     wanted = Wanted(status=status, note=note, assignee=assignee, resolution=resolution)
     expected = Expected(expected_versions, expected_status)
