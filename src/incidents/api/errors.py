@@ -21,10 +21,12 @@ from incidents.api.openapi import PROBLEM_JSON, exact_openapi
 from incidents.api.validation import explained, json_problem
 from incidents.domain.error_meanings import meaning_of
 from incidents.domain.errors import (
+    CostlyBusy,
     DomainError,
     IllegalTransition,
     InvalidInput,
     RateLimited,
+    StatementTimedOut,
     StorageUnavailable,
     Unauthenticated,
 )
@@ -172,6 +174,7 @@ def _extra_of(error: DomainError, request: Request) -> dict[str, Any]:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
+    _count(request, error)
     return problem_response(
         request,
         meaning_of(error).status,
@@ -196,6 +199,17 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     detail = f"The request is not valid. {'; '.join(said)}{more}"
     return problem_response(request, 422, code="validation-error", detail=detail, errors=errors)
+
+
+def _count(request: Request, error: DomainError) -> None:
+    """Count what bounding costly work refused, on /metrics."""
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is None:
+        return
+    if isinstance(error, CostlyBusy):
+        metrics.costly_refused.inc()
+    elif isinstance(error, StatementTimedOut):
+        metrics.statement_timeouts.inc()
 
 
 # Stable problem codes where Python's reason phrases differ between versions.

@@ -89,6 +89,17 @@ class Metrics:
         for door in MACHINE_DOORS.values():
             for reason in ("invalid", "forbidden", "too_large"):
                 self.intake_refused.labels(door, reason)  # shown at 0 until one happens
+        self.costly_refused = Counter(
+            "incidents_costly_refused",
+            "Costly requests (stats, text search, deep pages) refused with 429 because as many "
+            "as one process runs at once were running (INCIDENTS_DB_COSTLY_AT_ONCE).",
+            registry=own,
+        )
+        self.statement_timeouts = Counter(
+            "incidents_statement_timeouts",
+            "Requests answered 503 because a statement ran past its deadline.",
+            registry=own,
+        )
         self.incidents = IncidentCounts()
         self.registry.register(self.incidents)
 
