@@ -26,7 +26,7 @@ from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
 from incidents.domain.incident import Source
-from incidents.service import access
+from incidents.service import access, accounts
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 from tests.serving import (
@@ -205,6 +205,19 @@ def make_key(app: FastAPI) -> KeyMaker:
         return issued.secret
 
     return make
+
+
+async def add_account(runtime: Runtime, username: str, role: str = "operator") -> str:
+    """Create a console account (as `incidents users create` would): an owner the registry
+    knows."""
+    account = await accounts.create_account(
+        runtime,
+        actor=Actor.system("tests"),
+        username=username,
+        role=Role(role),
+        password="a long enough password",
+    )
+    return account.username
 
 
 ClientMaker = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

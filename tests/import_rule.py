@@ -34,6 +34,8 @@ MAY_IMPORT: dict[str, frozenset[str] | str] = {
     "cli": EVERYTHING,
     "launch": EVERYTHING,
     "__main__": EVERYTHING,
+    # What `incidents serve` runs: uvicorn's protocol with a header deadline.
+    "serving": frozenset({"settings"}),
 }
 
 # Part -> the third-party distributions it may import; the standard library is open to all.
@@ -47,6 +49,7 @@ THIRD_PARTY: dict[str, frozenset[str]] = {
     "settings": frozenset({"pydantic", "pydantic_settings"}),
     "logs": frozenset(),
     "private_note": frozenset(),
+    "serving": frozenset({"uvicorn", "h11", "httptools"}),
 }
 
 

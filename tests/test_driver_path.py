@@ -60,7 +60,7 @@ async def _fill(runtime: Runtime) -> None:
         )
         made.append(reported.incident.id)
     await service.change_incident(
-        runtime, actor=actor, incident_id=made[1], status=Status.IN_PROGRESS, assignee="user:olga"
+        runtime, actor=actor, incident_id=made[1], status=Status.IN_PROGRESS, assignee="telegram:42"
     )
     await service.change_incident(
         runtime,

@@ -124,6 +124,7 @@ def serve(
     from incidents.api.metrics import shared_across_processes
     from incidents.api.webhook import WebhookWithoutSecret, require_webhook_secret
     from incidents.app import create_app
+    from incidents.serving import http_protocol
 
     settings = _prepare(migrate=False)
     try:
@@ -158,6 +159,8 @@ def serve(
             host=host,
             port=port,
             log_level=settings.log_level,
+            # Uvicorn has no deadline on request headers: ours cuts off half-sent ones.
+            http=http_protocol(),
             log_config=None,  # keep the logging set up above
             access_log=False,  # the app logs one structured line per request itself
             # Only a configured proxy may name the client (rate limits count by address).

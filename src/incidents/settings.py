@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses, `*` for
     # any). Empty: the connecting address is the client's.
     forwarded_allow_ips: str = ""
+    # A connection must finish a request's headers this soon after connecting (or after its
+    # previous response), or `incidents serve` closes it: half-sent headers hold no socket.
+    http_head_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
@@ -78,6 +81,10 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    # Costly reads (stats, text search, deep pages): how many one process runs at once (more
+    # are refused with 429 and Retry-After), and each statement's deadline (503 past it).
+    db_costly_at_once: int = Field(default=4, ge=1)
+    db_costly_timeout_ms: int = Field(default=5_000, ge=0)
 
     # Alertmanager's notifications: the largest body taken (a group of about 15,000 alerts;
     # Alertmanager's `max_alerts` keeps groups below it), and how long a copy sent again is
@@ -292,6 +299,7 @@ class Settings(BaseSettings):
             connect_timeout_seconds=self.db_connect_timeout_seconds,
             statement_timeout_ms=self.db_statement_timeout_ms,
             sqlite_busy_timeout_ms=self.sqlite_busy_timeout_ms,
+            costly_timeout_ms=self.db_costly_timeout_ms,
         )
 
 

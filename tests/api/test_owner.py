@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from tests.conftest import ClientMaker, KeyMaker, report
+from tests.conftest import ClientMaker, KeyMaker, add_account, report
 
 URL = "/api/v1/incidents"
+
+
+@pytest.fixture(autouse=True)
+async def olga(app: FastAPI) -> str:
+    """The console account `olga`, an owner the registry knows."""
+    return await add_account(app.state.runtime, "olga")
 
 
 async def _trail(client: httpx.AsyncClient, incident_id: int) -> list[dict[str, object]]:
@@ -168,3 +175,65 @@ async def test_an_owner_filter_naming_nobody_finds_nothing(client: httpx.AsyncCl
     assert response.status_code == 200, response.text
     assert response.json() == []
     assert response.headers["X-Total-Count"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("user:olgaa", "no account named 'olgaa'"),
+        ("key:nobody-has-it", "no key named 'nobody-has-it'"),
+        ("telegram:\u00b2", "is not one of them"),
+        ("telegram:\u0664\u0662", "is not one of them"),
+        ("telegram:42 (@\u043e\u043b\u044c\u0433\u0430)", "is not one of them"),
+        ("telegram:unknown", "is not one of them"),
+        ("system:events", "is not one of them"),
+    ],
+)
+async def test_an_owner_the_registry_does_not_know_is_422_naming_the_three_forms(
+    client: httpx.AsyncClient, given: str, why: str
+) -> None:
+    incident = await report(client)
+
+    response = await client.patch(f"{URL}/{incident['id']}", json={"assignee": given})
+
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    for words in ("existing console account", "existing API key", "ASCII digits", why):
+        assert words in detail, detail
+    assert (await client.get(f"{URL}/{incident['id']}")).json()["assignee"] is None
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        (" user:Olga ", "user:olga"),
+        ("key:OPERATOR", "key:operator"),
+        ("telegram:4242", "telegram:4242"),
+        ("telegram:4242 (@olga_ops)", "telegram:4242 (@olga_ops)"),
+    ],
+)
+async def test_an_owner_the_registry_knows_is_kept_as_the_trail_names_it(
+    client: httpx.AsyncClient, given: str, kept: str
+) -> None:
+    incident = await report(client)
+
+    response = await client.patch(f"{URL}/{incident['id']}", json={"assignee": given})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["assignee"] == kept
+
+
+async def test_a_bound_key_knows_only_its_own_sources_keys_as_owners(
+    client_for: ClientMaker, make_key: KeyMaker
+) -> None:
+    await make_key("reporter", source="monitoring", name="watcher")
+    await make_key("reporter", source="partner", name="partner-bot")
+    async with client_for(await make_key("operator", source="partner")) as partner:
+        incident = await report(partner, "Locker 3 jammed", source="partner")
+        path = f"{URL}/{incident['id']}"
+        elsewhere = await partner.patch(path, json={"assignee": "key:watcher"})
+        own = await partner.patch(path, json={"assignee": "key:partner-bot"})
+
+    assert elsewhere.status_code == 422
+    assert "no key named 'watcher'" in elsewhere.json()["detail"]
+    assert own.status_code == 200, own.text

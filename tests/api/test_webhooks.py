@@ -84,7 +84,7 @@ async def test_a_lifecycle_is_delivered_in_order_signed(
         for change in (
             {"status": "in_progress"},
             {"note": "battery swapped"},
-            {"assignee": "user:ivan"},
+            {"assignee": "telegram:4242 (@ivan)"},
             {"status": "resolved"},
         ):
             response = await operator.patch(path, json=change)

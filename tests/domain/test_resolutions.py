@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.domain.access import Actor, Role, assignee_meant, check_assignee
+from incidents.domain.access import Actor, Role, assignee_meant
 from incidents.domain.actors import ActorId
 from incidents.domain.errors import IllegalTransition, InvalidInput
 from incidents.domain.incident import (
@@ -15,6 +15,7 @@ from incidents.domain.incident import (
     resolution_after,
     verbs_allowed,
 )
+from incidents.domain.owners import check_assignee
 
 NEW, WORK, DONE, CLOSED = Status.NEW, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED
 FIXED, FALSE, DUP = Resolution.FIXED, Resolution.FALSE_ALARM, Resolution.DUPLICATE

@@ -66,6 +66,10 @@ API: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/v1/keys"): ("admin", {"name": "made-by-{role}", "role": "reporter"}),
     ("GET", "/api/v1/keys"): ("admin", None),
     ("DELETE", "/api/v1/keys/{name}"): ("admin", None),
+    # The admin's own subscription (the first and only one made) is the one it ends.
+    ("POST", "/api/v1/webhooks"): ("admin", {"url": "http://127.0.0.1:9/hook-{role}"}),
+    ("GET", "/api/v1/webhooks"): ("admin", None),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ("admin", None),
 }
 
 # Console routes: the least role whose signed-in form or page succeeds (303 after a form),
@@ -82,7 +86,7 @@ CONSOLE: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {
     ("POST", "/incidents"): ("reporter", {"description": "from the console", "source": "partner"}),
     ("POST", "/incidents/{incident_id}/status"): ("operator", {"status": "in_progress"}),
     ("POST", "/incidents/{incident_id}/notes"): ("operator", {"note": "console note"}),
-    ("POST", "/incidents/{incident_id}/assignee"): ("operator", {"assignee": "user:olga"}),
+    ("POST", "/incidents/{incident_id}/assignee"): ("operator", {"assignee": "telegram:4242"}),
     ("POST", "/incidents/{incident_id}/dismissal"): ("operator", {"note": "a drill"}),
     # Incident 1 is reported before any route is tried: every other one may fold into it.
     ("POST", "/incidents/{incident_id}/duplicate"): ("operator", {"duplicate_of": "1"}),
@@ -103,6 +107,7 @@ def _concrete(path: str, incident_id: int, role: str) -> str:
         path.replace("{incident_id}", str(incident_id))
         .replace("/heartbeats/{name}", f"/heartbeats/job-{role}")
         .replace("/keys/{name}", f"/keys/victim-{role}")
+        .replace("{webhook_id}", "1")
         .replace("/static", "/static/console.css")
     )
 
@@ -171,8 +176,8 @@ async def test_every_api_route_by_every_caller(
                     assert response.headers["content-type"] == "application/problem+json", where
                     assert response.json()["type"] == "/problems/forbidden", where
                     assert least in response.json()["detail"], where
-    # 12 API operations x 9 callers, each answered as the role rules say.
-    assert tried == len(API) * len(callers) == 117
+    # 16 API operations x 9 callers, each answered as the role rules say.
+    assert tried == len(API) * len(callers) == 144
     record(
         "access: API routes x callers", database_kind(database_url), requests=tried, server_errors=0
     )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from incidents.service.digest import queue_due_digest
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
-from tests.conftest import TickingClock
+from tests.conftest import TickingClock, add_account
 from tests.telegram.conftest import NOTIFY, OPS, Chats
 from tests.telegram.fake_bot_api import Call, plain
 
@@ -99,6 +99,7 @@ async def test_what_the_digest_tells(chats: Chats, clock: TickingClock) -> None:
         created = await chats.http.post(URL, json={"description": f"Problem {n}", "source": source})
         ids.append(created.json()["id"])
         clock.advance(timedelta(minutes=10))
+    await add_account(chats.runtime, "olga")
     await chats.http.patch(
         f"{URL}/{ids[0]}", json={"status": "in_progress", "assignee": "user:olga"}
     )
@@ -137,3 +138,28 @@ async def test_what_the_digest_tells(chats: Chats, clock: TickingClock) -> None:
     asked = await chats.say(OPS, "/digest")
     assert plain(asked.text).splitlines()[:3] == text.splitlines()[:3]
     assert chats.api.calls[mark:]
+
+
+async def test_the_digest_isolates_bidirectional_controls_per_field(
+    chats: Chats, clock: TickingClock
+) -> None:
+    clock.current = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    rlo = "\u202e"
+    created = await chats.http.post(
+        URL, json={"description": f"Locker {rlo}3 jammed", "source": "operator"}
+    )
+    assert created.status_code == 201, created.text
+    await chats.notices_settled()
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is None  # before nine
+    clock.current = datetime(2026, 11, 23, 9, 0, 1, tzinfo=UTC)
+    assert await queue_due_digest(chats.runtime, at=NINE, zone=UTC_ZONE) is not None
+    await chats.notices_settled()
+    [digest] = digests_in(chats)
+    text = plain(digest.text)
+    [line] = [line for line in text.splitlines() if f"#{created.json()['id']} ·" in line]
+    # The reversal is held inside the summary: the number, status, age and owner before it
+    # stay outside any isolate, so nothing the summary opens reaches them.
+    head, _, summary = line.partition(" — ")
+    assert "\u2068" not in head, repr(line)
+    assert rlo not in head, repr(line)
+    assert summary == f"\u2068Locker {rlo}3 jammed\u2069", repr(line)

@@ -41,7 +41,7 @@ async def test_owner_on_the_list_and_the_page_and_the_mine_tab(
 async def test_an_empty_owner_field_leaves_it_to_nobody_and_a_bad_one_is_told(
     open_console: ConsoleMaker, make_account: AccountMaker, client: httpx.AsyncClient
 ) -> None:
-    http = await open_console(await make_account("operator"))
+    http = await open_console(await make_account("operator", username="olga"))
     incident = await report(client)
     await client.patch(f"/api/v1/incidents/{incident['id']}", json={"assignee": "user:olga"})
 
@@ -49,7 +49,10 @@ async def test_an_empty_owner_field_leaves_it_to_nobody_and_a_bad_one_is_told(
     cleared = await _send(http, incident["id"], "assignee", {"assignee": "  "})
 
     assert bad.status_code == 422
-    assert "The owner must be named as the history names people" in bad.text
+    assert "The owner must be someone the registry knows" in bad.text
+    unknown = await _send(http, incident["id"], "assignee", {"assignee": "user:olgaa"})
+    assert unknown.status_code == 422
+    assert "existing" in unknown.text
     assert cleared.status_code == 303
     api = (await client.get(f"/api/v1/incidents/{incident['id']}")).json()
     assert api["assignee"] is None

@@ -16,14 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
+from incidents.api.binding import binding_refusal
 from incidents.api.openapi import PROBLEM_JSON, exact_openapi
 from incidents.api.validation import explained, json_problem
 from incidents.domain.error_meanings import meaning_of
 from incidents.domain.errors import (
+    CostlyBusy,
     DomainError,
     IllegalTransition,
     InvalidInput,
     RateLimited,
+    StatementTimedOut,
     StorageUnavailable,
     Unauthenticated,
 )
@@ -171,6 +174,7 @@ def _extra_of(error: DomainError, request: Request) -> dict[str, Any]:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
+    _count(request, error)
     return problem_response(
         request,
         meaning_of(error).status,
@@ -183,6 +187,8 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    if (refusal := await binding_refusal(request)) is not None:
+        return await _domain_error(request, refusal)
     found = [
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
         for e in error.errors()
@@ -195,12 +201,25 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, 422, code="validation-error", detail=detail, errors=errors)
 
 
+def _count(request: Request, error: DomainError) -> None:
+    """Count what bounding costly work refused, on /metrics."""
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is None:
+        return
+    if isinstance(error, CostlyBusy):
+        metrics.costly_refused.inc()
+    elif isinstance(error, StatementTimedOut):
+        metrics.statement_timeouts.inc()
+
+
 # Stable problem codes where Python's reason phrases differ between versions.
 _HTTP_CODES = {413: "content-too-large"}
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and (refusal := await binding_refusal(request)) is not None:
+        return await _domain_error(request, refusal)
     if error.status_code == 400:
         # FastAPI's answer to a body it could not decode (say, invalid UTF-8): to the client
         # that is one more body that is not a JSON object, which is 422 everywhere else.
@@ -238,6 +257,8 @@ def _methods_of(request: Request) -> list[str]:
 
 async def _too_deep(request: Request, error: Exception) -> JSONResponse:
     # Python's JSON parser gives up on bodies nested thousands of levels deep.
+    if (refusal := await binding_refusal(request)) is not None:
+        return await _domain_error(request, refusal)
     return problem_response(
         request,
         422,

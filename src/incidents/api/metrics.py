@@ -119,6 +119,17 @@ class Metrics:
         )
         for outcome in Outcome:
             self.webhook_deliveries.labels(outcome.value)  # shown at 0 until one happens
+        self.costly_refused = Counter(
+            "incidents_costly_refused",
+            "Costly requests (stats, text search, deep pages) refused with 429 because as many "
+            "as one process runs at once were running (INCIDENTS_DB_COSTLY_AT_ONCE).",
+            registry=own,
+        )
+        self.statement_timeouts = Counter(
+            "incidents_statement_timeouts",
+            "Requests answered 503 because a statement ran past its deadline.",
+            registry=own,
+        )
         self.incidents = IncidentCounts()
         self.registry.register(self.incidents)
         self.notifications_failed = NotificationFailures()

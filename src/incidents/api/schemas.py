@@ -27,7 +27,7 @@ from incidents.api.fields import (
     lowercase,
     omittable,
 )
-from incidents.domain.access import ASSIGNEE_MAX_LENGTH, ASSIGNEE_PATTERN, NAME_PATTERN, Role
+from incidents.domain.access import NAME_PATTERN, Role
 from incidents.domain.audit import Event, EventKind
 from incidents.domain.heartbeat import TIMEOUT_MAX_SECONDS, HeartbeatState
 from incidents.domain.incident import MAX_ID, Resolution, Source, Status
@@ -73,10 +73,9 @@ class IncidentPatch(BaseModel):
     )
     assignee: str | None = Field(
         default=None,
-        min_length=1,
-        max_length=ASSIGNEE_MAX_LENGTH,
-        pattern=ASSIGNEE_PATTERN.pattern,
-        description="Who is on it, as the audit trail names actors (`user:olga`); null: nobody.",
+        description="Who is on it, as the audit trail names actors: `user:<account>` (an "
+        "existing account), `key:<name>` (an existing key) or `telegram:<digits>` with an "
+        "optional ` (@username)`; null: nobody.",
     )
     resolution: Annotated[Resolution | SkipJsonSchema[None], NotNull] = omittable(
         "With status closed: `false_alarm` or `duplicate` close it early."

@@ -10,6 +10,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from incidents.domain.owners import owner_unknown
+
 ErrorItem = dict[str, Any]
 
 IF_MATCH_HINT = (
@@ -34,6 +36,8 @@ async def _explain(request: Request, body: bytes, error: ErrorItem) -> ErrorItem
         return {**error, "loc": ["body"], "msg": json_problem(body)}
     if loc == ["header", "if-match"] and kind == "string_pattern_mismatch":
         return {**error, "msg": IF_MATCH_HINT}
+    if loc == ["body", "assignee"]:
+        return {**error, "msg": owner_unknown("it must be a string or null").detail}
     if loc == ["body"] and not _sends_json(request):
         given = request.headers.get("content-type")
         told = f"`Content-Type: {given}`" if given else "no Content-Type"

@@ -22,7 +22,7 @@ import asyncpg
 from sqlalchemy import make_url
 from sqlalchemy.engine import URL
 
-from incidents.domain.errors import StorageUnavailable
+from incidents.domain.errors import StatementTimedOut, StorageUnavailable
 
 _CONNECT_TIMEOUT_SECONDS = 5.0
 # Failures of the server or the way to it (a bad statement is a bug and stays one).
@@ -65,9 +65,12 @@ async def _no_reset(_connection: Any) -> None:
 
 @contextmanager
 def unavailable_as_domain_error() -> Iterator[None]:
-    """Failures to reach the database become StorageUnavailable, as on SQLAlchemy's path."""
+    """Failures to reach the database become StorageUnavailable, and a statement that ran out
+    of time StatementTimedOut, as on SQLAlchemy's path."""
     try:
         yield
+    except asyncpg.QueryCanceledError as error:
+        raise StatementTimedOut() from error
     except _UNAVAILABLE as error:
         raise StorageUnavailable() from error
 
@@ -120,6 +123,15 @@ class DriverPool:
             pool = self._pool or await self._open()
             async with pool.acquire(timeout=self._acquire_timeout) as connection:
                 yield connection
+
+    @asynccontextmanager
+    async def costly(self, timeout_ms: int) -> AsyncIterator[Any]:
+        """A pooled connection in a transaction whose statements end after `timeout_ms`
+        (StatementTimedOut), for a costly read; 0: the usual statement timeout."""
+        async with self.connection() as connection, connection.transaction():
+            if timeout_ms > 0:
+                await connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+            yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from incidents.db.driver import DriverPool, sqlite_reader
-from incidents.domain.errors import StorageUnavailable
+from incidents.domain.errors import StatementTimedOut, StorageUnavailable
 
 # SQLite: on a write transaction take the write lock at BEGIN, not at the first write.
 # A deferred transaction that reads and then writes fails with SQLITE_BUSY (no retry,
@@ -47,6 +49,8 @@ class EngineOptions:
     pool_timeout_seconds: float = 10.0
     connect_timeout_seconds: float = 5.0
     statement_timeout_ms: int = 15_000  # 0: no limit (migrations)
+    # The deadline of each statement of a costly read (stats, text search, deep pages).
+    costly_timeout_ms: int = 5_000
     sqlite_busy_timeout_ms: int = 15_000
 
 
@@ -151,16 +155,62 @@ def _sqlite_engine(url: str | URL, options: EngineOptions) -> AsyncEngine:
     return engine
 
 
+# PostgreSQL's query_canceled: statement_timeout (or a cancel request) ended the statement.
+QUERY_CANCELED = "57014"
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) is a statement ended for running out of time:
+    PostgreSQL's query_canceled, or SQLite's `interrupted` (a progress handler's deadline)."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) == QUERY_CANCELED:
+            return True
+        if isinstance(seen, sqlite3.OperationalError) and "interrupted" in str(seen):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 @contextmanager
 def _unavailable_as_domain_error() -> Iterator[None]:
     try:
         yield
-    except _UNAVAILABLE as error:
-        raise StorageUnavailable() from error
-    except exc.DBAPIError as error:
-        if error.connection_invalidated:
+    except (*_UNAVAILABLE, exc.DBAPIError) as error:
+        if is_statement_timeout(error):
+            raise StatementTimedOut() from error
+        if isinstance(error, _UNAVAILABLE):
+            raise StorageUnavailable() from error
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
             raise StorageUnavailable() from error
         raise
+
+
+@asynccontextmanager
+async def _sqlite_deadline(connection: AsyncConnection, timeout_ms: int) -> AsyncIterator[None]:
+    """Interrupt any statement on `connection` still running `timeout_ms` from now: SQLite has
+    no statement timeout, but calls a progress handler every so many instructions."""
+    if timeout_ms <= 0:
+        yield
+        return
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection  # aiosqlite's connection
+    deadline = time.monotonic() + timeout_ms / 1000
+
+    def past_deadline() -> int:
+        return 1 if time.monotonic() > deadline else 0
+
+    await driver.set_progress_handler(past_deadline, _PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        await driver.set_progress_handler(None, 0)
+
+
+# SQLite instructions between two looks at the clock (a few microseconds of work).
+_PROGRESS_STEPS = 2_000
 
 
 class Transaction:
@@ -181,6 +231,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine, options: EngineOptions | None = None) -> None:
         self.engine = engine
+        self.options = options or EngineOptions()
         self.is_sqlite = engine.dialect.name == "sqlite"
         # PostgreSQL: the request path's statements go straight to asyncpg (db/driver.py).
         self.driver = None if self.is_sqlite else _driver_pool(engine, options or EngineOptions())
@@ -234,6 +285,34 @@ class Database:
         with _unavailable_as_domain_error():
             async with self._read_engine.connect() as connection:
                 yield connection
+
+    @asynccontextmanager
+    async def costly_reads(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a costly read (stats, text search, deep pages): each statement
+        ends after the costly deadline (StatementTimedOut), so it can not hold the database.
+
+        PostgreSQL: a read-only transaction with `SET LOCAL statement_timeout`; SQLite: a
+        progress handler that interrupts a statement past the deadline.
+        """
+        timeout = self.options.costly_timeout_ms
+        with _unavailable_as_domain_error():
+            if self.is_sqlite:
+                async with (
+                    self._read_engine.connect() as connection,
+                    _sqlite_deadline(connection, timeout),
+                ):
+                    yield connection
+                return
+            async with self.engine.connect() as connection:
+                await connection.begin()
+                try:
+                    if timeout > 0:
+                        await connection.exec_driver_sql(
+                            f"SET LOCAL statement_timeout = {int(timeout)}"
+                        )
+                    yield connection
+                finally:
+                    await connection.rollback()
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[AsyncConnection]:

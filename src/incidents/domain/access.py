@@ -85,28 +85,6 @@ def chat_member(user_id: int | None, username: str | None) -> Actor:
     return Actor(who=ActorId.telegram(user_id, username), role=CHAT_MEMBER_ROLE)
 
 
-# What an assignee may be: an actor name as the audit trail writes it (a person or a key).
-# A Telegram user is ASCII digits (`str.isdigit` also takes '²', which no int() reads),
-# then their @username if any.
-ASSIGNEE_PATTERN = re.compile(
-    r"^(?:(?:user|key):\S[^\x00-\x1f\x7f]*|telegram:[0-9]+(?: \(@[^()\x00-\x1f\x7f]*\))?)$"
-)
-ASSIGNEE_MAX_LENGTH = 200
-
-
-def check_assignee(value: str) -> str:
-    """An assignee as given (trimmed): `user:olga`, `key:night-shift`, `telegram:4242 (@olga)`."""
-    cleaned = value.strip()
-    if not 1 <= len(cleaned) <= ASSIGNEE_MAX_LENGTH or not ASSIGNEE_PATTERN.match(cleaned):
-        raise InvalidInput(
-            "assignee",
-            "assignee must be an actor name of 1..200 characters as the audit trail writes "
-            "them: `user:<name>`, `key:<name>` or `telegram:<id> (@<username>)` (the id in "
-            "digits 0-9); or null.",
-        )
-    return cleaned
-
-
 def stable_part(name: str) -> str:
     """What names an actor for good: a Telegram user is its id, whatever its @username now."""
     try:

@@ -13,6 +13,7 @@ from http import HTTPStatus
 from incidents.domain.errors import (
     AccountDisabled,
     AccountNotFound,
+    CostlyBusy,
     DeliveryNotFound,
     DomainError,
     DuplicateConflict,
@@ -25,6 +26,7 @@ from incidents.domain.errors import (
     NameTaken,
     RateLimited,
     SourceNotAllowed,
+    StatementTimedOut,
     StorageUnavailable,
     TooManySignInFailures,
     Unauthenticated,
@@ -76,7 +78,11 @@ MEANINGS: dict[type[DomainError], Meaning] = {
     ),
     TooManySignInFailures: Meaning(HTTPStatus.TOO_MANY_REQUESTS),
     RateLimited: Meaning(HTTPStatus.TOO_MANY_REQUESTS),
+    # Costly requests past the per-process limit are refused, never queued (Retry-After).
+    CostlyBusy: Meaning(HTTPStatus.TOO_MANY_REQUESTS),
     StorageUnavailable: Meaning(HTTPStatus.SERVICE_UNAVAILABLE),
+    # Out of time is the server's trouble, not the client's mistake: retry (Retry-After).
+    StatementTimedOut: Meaning(HTTPStatus.SERVICE_UNAVAILABLE),
 }
 
 

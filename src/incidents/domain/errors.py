@@ -108,6 +108,20 @@ class StorageUnavailable(DomainError):
         super().__init__("The database is not answering right now. Retry in a few seconds.")
 
 
+class StatementTimedOut(StorageUnavailable):
+    """A statement ran past the deadline its kind of request has; the request may be retried
+    later, or asked more narrowly."""
+
+    code = "statement-timeout"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self,
+            "The database ran out of the time this request may take. Retry in a few seconds, "
+            "or ask for less (a shorter period, fewer words, the cursor instead of an offset).",
+        )
+
+
 class Unauthenticated(DomainError):
     """No credentials, or credentials that name no active key or account."""
 
@@ -247,4 +261,20 @@ class RateLimited(DomainError):
             f"Retry in {retry_after_seconds} s."
         )
         self.limit = limit
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CostlyBusy(RateLimited):
+    """As many costly requests (stats, text search, deep pages) as a process runs at once are
+    running: this one is refused rather than queued behind them."""
+
+    code = "busy"
+
+    def __init__(self, at_once: int, retry_after_seconds: int) -> None:
+        DomainError.__init__(
+            self,
+            f"This server is already answering {at_once} costly requests (stats, text "
+            f"searches, deep pages) at once. Retry in {retry_after_seconds} s.",
+        )
+        self.limit = f"{at_once} costly requests at once"
         self.retry_after_seconds = retry_after_seconds

@@ -71,7 +71,8 @@ class Period:
         day = self.since
         while day <= self.until:
             monday = day - timedelta(days=day.weekday())
-            last = min(monday + timedelta(days=6), self.until)
+            # Never past `until`, even in arithmetic: a Sunday after 9999-12-31 is no date.
+            last = monday + timedelta(days=min(6, (self.until - monday).days))
             buckets.append(self._bucket(day, (last - day).days + 1))
             day = last + timedelta(days=1)
         return buckets

@@ -92,7 +92,9 @@ async def revoke_key(runtime: Runtime, *, actor: Actor, name: str) -> ApiKey:
     require(actor, Permission.MANAGE_ACCESS)
     async with runtime.database.transaction() as tx:
         found = await keys.find_key_named(tx.connection, name)
-        if found is None:
+        # Another source's key is missing to a bound actor: it learns nothing of it.
+        bound = actor.bound_source
+        if found is None or (bound is not None and found.source != bound):
             raise KeyNotFound(name)
         require_key_within(actor, found.role, found.source)
         key = await keys.revoke_key(tx.connection, name, now=runtime.clock.now())

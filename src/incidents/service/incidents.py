@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -19,7 +19,6 @@ from incidents.domain.access import (
     Actor,
     Permission,
     assignee_meant,
-    check_assignee,
     require,
     require_incident_source,
     require_source,
@@ -27,7 +26,12 @@ from incidents.domain.access import (
 )
 from incidents.domain.audit import Event
 from incidents.domain.cursor import Position
-from incidents.domain.errors import IdempotencyConflict, IncidentNotFound, VersionMismatch
+from incidents.domain.errors import (
+    IdempotencyConflict,
+    IncidentNotFound,
+    InvalidInput,
+    VersionMismatch,
+)
 from incidents.domain.incident import (
     Incident,
     Resolution,
@@ -48,11 +52,15 @@ from incidents.service.changes import (
     write_report,
     write_report_at_once,
 )
+from incidents.service.costly import DEEP_OFFSET
 from incidents.service.duplicates import RootMoved, check_duplicate_request, lock
+from incidents.service.owners import known_owner
 from incidents.service.runtime import Runtime
 
 # Idempotency keys are kept at least this long (and purged a little after).
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# Offsets go this deep; the cursor goes further (a deep offset reads every row before it).
+MAX_OFFSET = 10_000
 # A change folding into a target that moves meanwhile starts again; a third move is a bug.
 ATTEMPTS = 3
 
@@ -191,6 +199,17 @@ async def get_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> I
     return incident
 
 
+async def require_own_incident(runtime: Runtime, *, actor: Actor, incident_id: int) -> None:
+    """Raise SourceNotAllowed when `actor` is bound and the incident is another source's;
+    a missing incident passes (the use case says so in its turn). Unbound actors read nothing."""
+    if actor.bound_source is None:
+        return
+    async with runtime.database.reads() as conn:
+        incident = await incident_store.get_incident(conn, incident_id)
+    if incident is not None:
+        require_incident_source(actor, incident)
+
+
 async def list_incidents(
     runtime: Runtime,
     *,
@@ -223,23 +242,52 @@ async def list_incidents(
         resolutions=resolutions,
         assignees=tuple(assignee_meant(actor, name) for name in assignees),
     )
-    # One row more than asked tells whether a next page exists, without counting.
-    if runtime.database.driver is not None:
-        async with runtime.database.driver.connection() as driver:
-            items, total, exact = await pages.fetch_page(
-                driver, flt, limit=limit + 1, offset=offset, after=after
-            )
-    else:
-        async with runtime.database.reads() as conn:
-            items = await incident_store.list_incidents(
-                conn, flt, limit=limit + 1, offset=offset, after=after
-            )
-            total, exact = await counters.total_of(conn, flt)
+    check_offset(offset)
+    costly = bool(flt.words) or offset > DEEP_OFFSET
+    with runtime.costly.admitted() if costly else nullcontext():
+        items, total, exact = await _read_page(
+            runtime, flt, limit=limit, offset=offset, after=after, costly=costly
+        )
     if len(items) <= limit:
         return Page(items=items, total=total, exact=exact)
     del items[limit:]
     after_last = Position(items[-1].created_at, items[-1].id)
     return Page(items=items, total=total, next=after_last, exact=exact)
+
+
+def check_offset(offset: int) -> None:
+    """Refuse an offset past MAX_OFFSET: the cursor reaches any depth at the same cost."""
+    if offset > MAX_OFFSET:
+        raise InvalidInput(
+            "offset",
+            f"offset goes up to {MAX_OFFSET}; to read further, follow the cursor: each page's "
+            "`X-Next-Cursor` header (or its `Link: rel=next`) gives the `cursor` of the next.",
+        )
+
+
+async def _read_page(
+    runtime: Runtime,
+    flt: IncidentFilter,
+    *,
+    limit: int,
+    offset: int,
+    after: Position | None,
+    costly: bool,
+) -> tuple[list[Incident], int, bool]:
+    """The page's rows (one more than `limit`: is there a next?), the total, and whether it
+    is exact; a costly read runs under the costly deadline."""
+    database = runtime.database
+    if database.driver is not None:
+        timeout = database.options.costly_timeout_ms
+        opened = database.driver.costly(timeout) if costly else database.driver.connection()
+        async with opened as driver:
+            return await pages.fetch_page(driver, flt, limit=limit + 1, offset=offset, after=after)
+    async with database.costly_reads() if costly else database.reads() as conn:
+        items = await incident_store.list_incidents(
+            conn, flt, limit=limit + 1, offset=offset, after=after
+        )
+        total, exact = await counters.total_of(conn, flt)
+    return items, total, exact
 
 
 async def change_incident(
@@ -268,10 +316,12 @@ async def change_incident(
     every other chat following the incident is told.
     """
     require(actor, Permission.CHANGE)
+    # The binding answers first: nothing else about another source's incident is told.
+    await require_own_incident(runtime, actor=actor, incident_id=incident_id)
     if note is not None:
         note = clean_text(note, field="description_append")
     if isinstance(assignee, str):
-        assignee = check_assignee(assignee)
+        assignee = await known_owner(runtime, actor, assignee)
     check_duplicate_request(incident_id, resolution, duplicate_of)
     wanted = Wanted(status=status, note=note, assignee=assignee, resolution=resolution)
     expected = Expected(expected_versions, expected_status)
@@ -355,11 +405,8 @@ async def _change_once(
 ) -> Incident:
     message = None if origin is None else origin.message
     async with runtime.database.transaction() as tx:
-        locked = await lock(tx, incident_id, duplicate_of)
+        locked = await lock(tx, incident_id, duplicate_of, actor=actor)
         current = locked.current
-        require_incident_source(actor, current)
-        if locked.root is not None:
-            require_incident_source(actor, locked.root)
         if message is not None and await chats.link_of(tx.connection, message) is not None:
             return current  # a redelivered message: done the first time
         _check_expected(current, expected)

@@ -29,11 +29,12 @@ async def overview(runtime: Runtime, *, actor: Actor, period: Period) -> Stats:
     whole = [Bucket(period.since, period.start, period.end)]
     if sources is None:  # a key bound to another source sees nothing of these
         return _assemble(period, days, {}, {}, dict.fromkeys(Resolution, 0), {})
-    async with runtime.database.reads() as conn:
-        reported = await stored.reported(conn, days, sources)
-        moved = await stored.moved(conn, days, sources)
-        ended = await stored.resolutions(conn, period.start, period.end, sources)
-        ranked = await stored.spreads(conn, whole, sources)
+    with runtime.costly.admitted():
+        async with runtime.database.costly_reads() as conn:
+            reported = await stored.reported(conn, days, sources)
+            moved = await stored.moved(conn, days, sources)
+            ended = await stored.resolutions(conn, period.start, period.end, sources)
+            ranked = await stored.spreads(conn, whole, sources)
     return _assemble(period, days, reported, moved, ended, ranked)
 
 
@@ -82,8 +83,9 @@ async def weekly(runtime: Runtime, *, actor: Actor, period: Period) -> list[Week
     weeks = period.weeks()
     ranked: stored.Spreads = {}
     if sources is not None:
-        async with runtime.database.reads() as conn:
-            ranked = await stored.spreads(conn, weeks, sources)
+        with runtime.costly.admitted():
+            async with runtime.database.costly_reads() as conn:
+                ranked = await stored.spreads(conn, weeks, sources)
     return [
         WeekTiming(
             first_day=week.first_day,

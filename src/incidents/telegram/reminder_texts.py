@@ -159,14 +159,15 @@ class ReminderTexts:
 
     def _oldest(self, item: Waiting, at: datetime) -> str:
         owner = self.words.nobody if item.owner is None else _owner_name(item.owner)
-        line = self.words.digest_oldest_line.format(
+        # Each field escaped (and its bidirectional controls isolated) alone: a summary's
+        # reversal must not reach the number, the status or the owner beside it.
+        return escape(self.words.digest_oldest_line).format(
             id=item.id,
-            status=self.texts.status(item.status),
-            age=self.duration((at - item.created_at).total_seconds()),
-            owner=clip(owner, ACTOR_BUDGET),
-            summary=clip(item.summary, 80),
+            status=escape(self.texts.status(item.status)),
+            age=escape(self.duration((at - item.created_at).total_seconds())),
+            owner=escape(clip(owner, ACTOR_BUDGET)),
+            summary=escape(clip(item.summary, 80)),
         )
-        return escape(line)
 
 
 def _owner_name(owner: str) -> str:

@@ -153,8 +153,10 @@ TEXTS = Texts(
     event_marked_duplicate="closed it as a duplicate of #{id}",
     event_duplicate_added="folded #{id} into it ({occurrences} times in all)",
     error_invalid_assignee=(
-        "The owner must be named as the history names people: user:olga, key:night-shift "
-        "or telegram:4242 (@olga)."
+        "The owner must be someone the registry knows: user: and the name of an existing "
+        "console account (user:olga), key: and the name of an existing API key "
+        "(key:night-shift), or telegram: and a Telegram user's number, optionally with their "
+        "@username (telegram:4242 (@olga))."
     ),
     error_invalid_duplicate="Give the number of another incident that exists.",
     error_duplicate_cycle="#{target} is already a duplicate of #{id}; nothing was changed.",

@@ -157,8 +157,9 @@ TEXTS = Texts(
     event_marked_duplicate="закрыл(а) как дубликат #{id}",
     event_duplicate_added="объединил(а) с ним #{id} (всего {occurrences} раз)",
     error_invalid_assignee=(
-        "Ответственного нужно указать так, как его называет история: user:olga, "
-        "key:night-shift или telegram:4242 (@olga)."
+        "Ответственный должен быть известен реестру: user: и имя существующей учётной записи "
+        "консоли (user:olga), key: и имя существующего API-ключа (key:night-shift) или "
+        "telegram: и номер пользователя Telegram, можно с @username (telegram:4242 (@olga))."
     ),
     error_invalid_duplicate="Укажите номер другого существующего инцидента.",
     error_duplicate_cycle="#{target} уже дубликат #{id}; ничего не изменено.",
