@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from incidents.app import create_app
@@ -191,20 +192,60 @@ async def test_a_403_after_a_kick_parks_the_chat_without_its_update(
     assert OPS in (await chat_state(chats.runtime)).absent
 
 
-async def test_the_webhook_asks_for_my_chat_member(
+async def test_the_webhook_asks_for_and_takes_my_chat_member(
     database_url: str, fake_api: FakeBotAPI, clock: TickingClock
 ) -> None:
     fake_api.reset()
+    secret = "webhook-secret-for-members"
     settings = telegram_settings(
         database_url,
         fake_api.url,
         telegram_webhook_url="https://incidents.example.org/hooks/telegram",
-        telegram_webhook_secret="webhook-secret-for-members",
+        telegram_webhook_secret=secret,
     )
     app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
+    runtime = app.state.runtime
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         registered = await fake_api.wait_for("setWebhook")
         assert "my_chat_member" in registered.params["allowed_updates"]
+        for n, (before, after) in enumerate((("member", "kicked"), ("left", "member"))):
+            update = _membership_update(PARTNERS, before, after, update_id=n + 1)
+            answered = await client.post("/hooks/telegram", json=update, headers=headers)
+            assert answered.status_code == 200
+            absent = PARTNERS in (await chat_state(runtime)).absent
+            assert absent == (after == "kicked")
+        upgrade = {
+            "update_id": 3,
+            "message": {
+                "message_id": 77,
+                "date": int(time.time()),
+                "chat": {"id": PARTNERS, "type": "group", "title": "partners"},
+                "from": {"id": 111, "is_bot": False, "first_name": "Anna"},
+                "migrate_to_chat_id": NEW,
+            },
+        }
+        assert (await client.post("/hooks/telegram", json=upgrade, headers=headers)).is_success
+        assert (await chat_state(runtime)).moves == {PARTNERS: NEW}
+
+
+def _membership_update(chat_id: int, before: str, after: str, *, update_id: int) -> dict[str, Any]:
+    bot = {"id": 424242, "is_bot": True, "first_name": "Incidents", "username": "incidents_bot"}
+    new = {"status": after, "user": bot, **({"until_date": 0} if after == "kicked" else {})}
+    return {
+        "update_id": update_id,
+        "my_chat_member": {
+            "chat": {"id": chat_id, "type": "supergroup", "title": "partners"},
+            "from": {"id": 111, "is_bot": False, "first_name": "Anna"},
+            "date": int(time.time()),
+            "old_chat_member": {"status": before, "user": bot},
+            "new_chat_member": new,
+        },
+    }
 
 
 async def test_the_announcement_chat_upgraded_gets_its_announcements(
