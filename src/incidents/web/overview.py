@@ -50,7 +50,7 @@ async def overview_page(visit: VisitDep) -> Response:
     """The overview of a period (by default the last 30 days), for anyone signed in."""
     actor = visit.require_sign_in()
     settings: Settings = visit.console.settings
-    ot = overview_texts_for(settings.language)
+    ot = overview_texts_for(visit.t.lang)
     params = visit.request.query_params
     today = visit.runtime.clock.now().astimezone(settings.zone).date()
     message = None

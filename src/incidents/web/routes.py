@@ -34,10 +34,11 @@ from incidents.domain.incident import (
     reported_text,
     verb_for,
 )
-from incidents.service import incidents
+from incidents.service import incidents, people
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
-from incidents.web.views import choice, incident_rows, notes_in, timeline
+from incidents.web.people import person_name
+from incidents.web.views import choice, incident_rows, notes_in, status_text, timeline
 from incidents.web.visit import Visit, VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -154,10 +155,12 @@ async def _incident_page(
         visit.runtime, actor=actor, incident_id=incident_id, limit=TIMELINE_LIMIT, offset=0
     )
     can_change = allows(actor, Permission.CHANGE)
+    owners = await _owners(visit, actor, incident.assignee) if can_change else []
     return visit.render(
         "incident.html",
         {
             "incident": incident,
+            "status_text": status_text(incident, visit.t),
             "can_change": can_change,
             "transitions": [
                 (target, visit.t.verbs[verb_for(incident.status, target)])
@@ -174,6 +177,8 @@ async def _incident_page(
             "timeline": timeline(trail.items, t=visit.t),
             "timeline_total": trail.total,
             "note": note,
+            "owners": owners,
+            "owner_chosen": "me" if incident.assignee == actor.name else incident.assignee or "",
             "max_length": DESCRIPTION_MAX_LENGTH,
             "message": None if error is None else message_for(error, visit.t),
         },
@@ -226,8 +231,35 @@ async def hand_over(incident_id: str, visit: VisitDep) -> Response:
     actor = visit.require_sign_in()
     number = _parse_id(incident_id)
     form = await visit.form()
-    owner = _text(form, "assignee").strip()
-    return await _change(visit, actor, number, form, assignee=owner or None, status=None, note=None)
+    chosen = _text(form, "assignee").strip()
+    try:
+        owner = await _owner_chosen(visit, actor, number, chosen)
+    except InvalidChoice as error:
+        return await _incident_page(visit, actor, number, error=error)
+    return await _change(visit, actor, number, form, assignee=owner, status=None, note=None)
+
+
+async def _owners(visit: Visit, actor: Actor, current: str | None) -> list[tuple[str, str]]:
+    """The owner field's choices, (value, label): nobody, me, then the registry's people."""
+    t = visit.t
+    choices = [("", t.nobody), ("me", t.owner_me.format(name=person_name(actor.name, t)))]
+    known = await people.known_people(visit.runtime, actor=actor)
+    if current and current != actor.name and current not in known:
+        # Whoever owns it now stays choosable, named as such, even if no longer offered.
+        choices.append((current, t.owner_other.format(name=person_name(current, t))))
+    return choices + [(name, person_name(name, t)) for name in known if name != actor.name]
+
+
+async def _owner_chosen(visit: Visit, actor: Actor, number: int, chosen: str) -> str | None:
+    """The owner a form chose: nobody, the one who sent it, or someone the field offered."""
+    if chosen in ("", "me"):
+        return None if not chosen else actor.name
+    if chosen in await people.known_people(visit.runtime, actor=actor):
+        return chosen
+    current = await incidents.get_incident(visit.runtime, actor=actor, incident_id=number)
+    if chosen == current.assignee:
+        return chosen
+    raise InvalidChoice()
 
 
 @router.post("/incidents/{incident_id}/dismissal")

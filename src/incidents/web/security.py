@@ -24,6 +24,8 @@ def secure_page(response: Response) -> Response:
     """`response` with the security headers, and kept out of shared caches (pages are private)."""
     response.headers.update(SECURITY_HEADERS)
     response.headers["Cache-Control"] = "no-store"
+    # A page's language follows the browser's Accept-Language and the switch's cookie.
+    response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 
 
