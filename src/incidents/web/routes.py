@@ -37,6 +37,7 @@ from incidents.domain.incident import (
 from incidents.service import incidents, people
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
+from incidents.web.live import live_of
 from incidents.web.people import person_name
 from incidents.web.views import choice, incident_rows, notes_in, status_text, timeline
 from incidents.web.visit import Visit, VisitDep
@@ -61,6 +62,8 @@ async def incident_list(visit: VisitDep) -> Response:
     """Incidents newest first, by status tab, source and search, a page at a time."""
     actor = visit.require_sign_in()
     query = ListQuery.from_params(visit.request.query_params)
+    # Read before the rows: a change made meanwhile makes the page fetch itself again.
+    live = await live_of(visit, actor)
     sources = (query.source,) if query.source else ()
     # The Mine tab: the open incidents assigned to the one who looks.
     statuses = (query.status,) if query.status else (OPEN_STATUSES if query.mine else ())
@@ -81,6 +84,7 @@ async def incident_list(visit: VisitDep) -> Response:
     return visit.render(
         "list.html",
         {
+            "live": live,
             "query": query,
             "rows": rows,
             "total": page.total,
@@ -150,6 +154,7 @@ async def incident_page(incident_id: str, visit: VisitDep) -> Response:
 async def _incident_page(
     visit: Visit, actor: Actor, incident_id: int, *, error: Exception | None = None, note: str = ""
 ) -> Response:
+    live = await live_of(visit, actor, incident_id)
     incident = await incidents.get_incident(visit.runtime, actor=actor, incident_id=incident_id)
     trail = await incidents.list_events(
         visit.runtime, actor=actor, incident_id=incident_id, limit=TIMELINE_LIMIT, offset=0
@@ -159,6 +164,7 @@ async def _incident_page(
     return visit.render(
         "incident.html",
         {
+            "live": live,
             "incident": incident,
             "status_text": status_text(incident, visit.t),
             "can_change": can_change,

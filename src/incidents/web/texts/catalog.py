@@ -155,4 +155,3 @@ class Texts:
     # Counts in words, by the language's plural categories (CLDR: one, few, many, other).
     times: dict[str, str]
     language_label: str
-    live_label: str

@@ -176,5 +176,4 @@ TEXTS = Texts(
     ended_duplicate="{status} · duplicate #{id}",
     times={"one": "{n} time", "other": "{n} times"},
     language_label="Language",
-    live_label="Updates by themselves",
 )

@@ -180,5 +180,4 @@ TEXTS = Texts(
     ended_duplicate="{status} · дубликат #{id}",
     times={"one": "{n} раз", "few": "{n} раза", "many": "{n} раз", "other": "{n} раза"},
     language_label="Язык",
-    live_label="Обновляется само",
 )
