@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 import httpx
+from fastapi import FastAPI
 
+from incidents.domain.access import chat_member
+from incidents.service import incidents
+from incidents.service.runtime import Runtime
 from tests.conftest import report
 from tests.web.conftest import AccountMaker, ConsoleMaker, csrf_of, version_of
 from tests.web.test_pages import listed_ids
@@ -115,3 +119,30 @@ async def test_duplicate_of_links_both_ways_and_refuses_mistakes(
     assert f'class="status">Closed · duplicate #{seven["id"]}</dd>' in dup_page.text
     assert f'<a href="/incidents/{twelve["id"]}">#{twelve["id"]}</a>' in root_page.text
     assert f"folded #{twelve['id']} into it (2 times in all)" in root_page.text
+
+
+async def test_chat_members_who_acted_are_offered_by_their_handle(
+    open_console: ConsoleMaker,
+    make_account: AccountMaker,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+) -> None:
+    http = await open_console(await make_account("operator"))
+    incident = await report(client)
+    runtime: Runtime = app.state.runtime
+    for handle in ("masha_old", "masha"):  # one member, who changed their @username
+        await incidents.change_incident(
+            runtime,
+            actor=chat_member(4242, handle),
+            incident_id=incident["id"],
+            note=f"seen by @{handle}",
+        )
+    page = await http.get(f"/incidents/{incident['id']}")
+    offered = OPTION.findall(page.text.split('name="assignee"')[1].split("</select>")[0])
+
+    members = [(value, label) for value, label in offered if value.startswith("telegram:")]
+    assert members == [("telegram:4242 (@masha)", "@masha")]
+    handed = await _send(http, incident["id"], "assignee", {"assignee": members[0][0]})
+    assert handed.status_code == 303
+    page = await http.get(f"/incidents/{incident['id']}")
+    assert '<span class="person" title="telegram:4242 (@masha)">@masha</span>' in page.text

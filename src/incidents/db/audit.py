@@ -118,12 +118,14 @@ async def count_events(conn: AsyncConnection, incident_id: int) -> int:
 
 
 async def actors_like(conn: AsyncConnection, prefix: str) -> list[str]:
-    """Every distinct actor name that starts with `prefix` (e.g. `telegram:`), sorted."""
+    """Every distinct actor name that starts with `prefix` (e.g. `telegram:`), the one that
+    acted last, last."""
+    last = func.max(incident_events.c.id)
     query = (
         select(incident_events.c.actor)
         .where(incident_events.c.actor.startswith(prefix, autoescape=True))
-        .distinct()
-        .order_by(incident_events.c.actor)
+        .group_by(incident_events.c.actor)
+        .order_by(last)
     )
     return [str(name) for name in (await conn.execute(query)).scalars()]
 

@@ -17,7 +17,7 @@ from incidents.service.runtime import Runtime
 
 async def known_people(runtime: Runtime, *, actor: Actor) -> list[str]:
     """Actor names an incident may be handed to: enabled accounts and live keys that may
-    change incidents, then chat members who acted on one (latest @username per member)."""
+    change incidents, then chat members who acted on one (by their latest @username)."""
     require(actor, Permission.READ)
     async with runtime.database.reads() as conn:
         accounts = await account_store.list_accounts(conn)
@@ -39,16 +39,15 @@ async def known_people(runtime: Runtime, *, actor: Actor) -> list[str]:
 
 
 def _one_per_member(names: list[str]) -> list[str]:
-    """One name per Telegram member (ids never change, @usernames may): the fullest seen."""
+    """One name per Telegram member (ids never change, @usernames may): the latest, as
+    `names` come oldest first."""
     kept: dict[str, str] = {}
     for name in names:
         try:
             who = ActorId.parse(name)
         except ValueError:
             continue
-        if who.id == "unknown":
-            continue
-        if who.stable not in kept or who.display_name:
+        if who.id != "unknown":
             kept[who.stable] = name
     return sorted(kept.values(), key=lambda name: ActorId.parse(name).display_name or name)
 
