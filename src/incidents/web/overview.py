@@ -21,7 +21,7 @@ from incidents.web.errors import ConsoleRoute, InvalidChoice
 from incidents.web.listing import age
 from incidents.web.texts import Texts
 from incidents.web.texts.overview import OverviewTexts, overview_texts_for
-from incidents.web.views import choice
+from incidents.web.views import choice, ended_text
 from incidents.web.visit import VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -101,6 +101,7 @@ def _oldest_row(item: Waiting, now: datetime, t: Texts) -> dict[str, object]:
     return {
         "id": item.id,
         "status": item.status,
+        "status_text": ended_text(item.status, item.resolution, None, t),
         "summary": item.summary,
         "age": age(item.created_at, now, t),
         "owner": item.owner,

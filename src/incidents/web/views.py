@@ -61,12 +61,19 @@ def incident_rows(items: list[Incident], *, now: datetime, t: Texts) -> list[Inc
 
 def status_text(incident: Incident, t: Texts) -> str:
     """The status with how it ended: `Closed · false alarm`, `Закрыт · дубликат #7`."""
-    status = t.statuses[incident.status]
-    if incident.resolution is None:
-        return status
-    if incident.resolution == Resolution.DUPLICATE and incident.duplicate_of is not None:
-        return t.ended_duplicate.format(status=status, id=incident.duplicate_of)
-    return t.ended.format(status=status, resolution=t.resolutions[incident.resolution])
+    return ended_text(incident.status, incident.resolution, incident.duplicate_of, t)
+
+
+def ended_text(
+    status: Status, resolution: Resolution | None, duplicate_of: int | None, t: Texts
+) -> str:
+    """`status` in words, with how it ended when it did: `Resolved · fixed`."""
+    said = t.statuses[status]
+    if resolution is None:
+        return said
+    if resolution == Resolution.DUPLICATE and duplicate_of is not None:
+        return t.ended_duplicate.format(status=said, id=duplicate_of)
+    return t.ended.format(status=said, resolution=t.resolutions[resolution])
 
 
 @dataclass(frozen=True, slots=True)
