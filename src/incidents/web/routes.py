@@ -34,11 +34,11 @@ from incidents.domain.incident import (
     reported_text,
     verb_for,
 )
-from incidents.service import incidents, people
+from incidents.service import incidents
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
 from incidents.web.live import live_of
-from incidents.web.people import person_name
+from incidents.web.owners import owner_choices, owner_chosen
 from incidents.web.views import choice, incident_rows, notes_in, status_text, timeline
 from incidents.web.visit import Visit, VisitDep
 
@@ -160,7 +160,9 @@ async def _incident_page(
         visit.runtime, actor=actor, incident_id=incident_id, limit=TIMELINE_LIMIT, offset=0
     )
     can_change = allows(actor, Permission.CHANGE)
-    owners = await _owners(visit, actor, incident.assignee) if can_change else []
+    owners = (
+        await owner_choices(visit.runtime, actor, incident.assignee, visit.t) if can_change else []
+    )
     return visit.render(
         "incident.html",
         {
@@ -239,33 +241,10 @@ async def hand_over(incident_id: str, visit: VisitDep) -> Response:
     form = await visit.form()
     chosen = _text(form, "assignee").strip()
     try:
-        owner = await _owner_chosen(visit, actor, number, chosen)
+        owner = await owner_chosen(visit.runtime, actor, number, chosen)
     except InvalidChoice as error:
         return await _incident_page(visit, actor, number, error=error)
     return await _change(visit, actor, number, form, assignee=owner, status=None, note=None)
-
-
-async def _owners(visit: Visit, actor: Actor, current: str | None) -> list[tuple[str, str]]:
-    """The owner field's choices, (value, label): nobody, me, then the registry's people."""
-    t = visit.t
-    choices = [("", t.nobody), ("me", t.owner_me.format(name=person_name(actor.name, t)))]
-    known = await people.known_people(visit.runtime, actor=actor)
-    if current and current != actor.name and current not in known:
-        # Whoever owns it now stays choosable, named as such, even if no longer offered.
-        choices.append((current, t.owner_other.format(name=person_name(current, t))))
-    return choices + [(name, person_name(name, t)) for name in known if name != actor.name]
-
-
-async def _owner_chosen(visit: Visit, actor: Actor, number: int, chosen: str) -> str | None:
-    """The owner a form chose: nobody, the one who sent it, or someone the field offered."""
-    if chosen in ("", "me"):
-        return None if not chosen else actor.name
-    if chosen in await people.known_people(visit.runtime, actor=actor):
-        return chosen
-    current = await incidents.get_incident(visit.runtime, actor=actor, incident_id=number)
-    if chosen == current.assignee:
-        return chosen
-    raise InvalidChoice()
 
 
 @router.post("/incidents/{incident_id}/dismissal")
