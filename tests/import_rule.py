@@ -44,7 +44,8 @@ THIRD_PARTY: dict[str, frozenset[str]] = {
     "db": frozenset({"sqlalchemy", "alembic", "asyncpg", "aiosqlite"}),
     "service": frozenset({"argon2", "snowballstemmer", "aiohttp"}),
     "api": frozenset({"fastapi", "starlette", "pydantic", "fastapi_offline", "prometheus_client"}),
-    "web": frozenset({"fastapi", "starlette", "jinja2", "itsdangerous"}),
+    # markupsafe is Jinja2's own escaping; babel gives each language its plural rules.
+    "web": frozenset({"fastapi", "starlette", "jinja2", "markupsafe", "itsdangerous", "babel"}),
     "telegram": frozenset({"aiogram"}),
     "settings": frozenset({"pydantic", "pydantic_settings"}),
     "logs": frozenset(),

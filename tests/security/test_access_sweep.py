@@ -33,6 +33,7 @@ PUBLIC = {
     ("GET", "/redoc"),
     ("GET", "/docs/assets"),  # Swagger UI's and ReDoc's scripts, served here (no CDN)
     ("GET", "/static"),
+    ("GET", "/language"),  # the EN / RU switch: a cookie and a redirect, also before sign-in
 }
 
 # API routes: the least role that may call each, and a body that role's call succeeds with.
@@ -82,11 +83,12 @@ CONSOLE: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {
     ("GET", "/"): None,
     ("GET", "/incidents/new"): None,
     ("GET", "/overview"): None,
+    ("GET", "/live"): None,
     ("GET", "/incidents/{incident_id}"): None,
     ("POST", "/incidents"): ("reporter", {"description": "from the console", "source": "partner"}),
     ("POST", "/incidents/{incident_id}/status"): ("operator", {"status": "in_progress"}),
     ("POST", "/incidents/{incident_id}/notes"): ("operator", {"note": "console note"}),
-    ("POST", "/incidents/{incident_id}/assignee"): ("operator", {"assignee": "telegram:4242"}),
+    ("POST", "/incidents/{incident_id}/assignee"): ("operator", {"assignee": "me"}),
     ("POST", "/incidents/{incident_id}/dismissal"): ("operator", {"note": "a drill"}),
     # Incident 1 is reported before any route is tried: every other one may fold into it.
     ("POST", "/incidents/{incident_id}/duplicate"): ("operator", {"duplicate_of": "1"}),

@@ -15,20 +15,24 @@ browser = chromium.browser  # the same module-scoped Chromium fixture
 
 async def test_hand_over_dismiss_and_fold_a_duplicate(browser: Any, served: Server) -> None:
     chromium.make_account(served, "olga", "operator")
+    chromium.make_account(served, "ivan", "operator")
     page = await chromium.signed_in_page(browser, served, "olga")
     await chromium.report_incident(page, served, "Scooter #42 offline", "operator")
     await chromium.report_incident(page, served, "Scooter 42 silent", "partner")
     await chromium.report_incident(page, served, "Smoke alarm at depot 3", "operator")
 
     await page.goto(f"{served.url}/incidents/1")
-    await page.get_by_label("Owner", exact=True).fill("user:olga")
+    await page.get_by_label("Owner", exact=True).select_option(label="ivan")
     await page.get_by_role("button", name="Hand over").click()
-    await page.get_by_text("handed it to user:olga").wait_for()
+    await page.get_by_text("handed it to ivan").wait_for()
+    await page.get_by_label("Owner", exact=True).select_option("me")
+    await page.get_by_role("button", name="Hand over").click()
+    await page.get_by_text("olga took it").wait_for()
 
     await page.goto(f"{served.url}/incidents/3")
     await page.get_by_label("Why (optional)").fill("Steam from the kettle")
     await page.get_by_role("button", name="Close as false alarm").click()
-    await page.get_by_text("false alarm", exact=True).wait_for()
+    await page.locator(".facts .status").get_by_text("Closed · false alarm").wait_for()
 
     await page.goto(f"{served.url}/incidents/2")
     await page.get_by_label("The incident this one repeats").fill("#1")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import httpx
+import pytest
 
 from incidents.app import create_app
 from incidents.settings import Settings
@@ -35,7 +37,8 @@ async def test_report_an_incident(open_console: ConsoleMaker, make_account: Acco
     assert page.status_code == 200
     assert "Pickup point 7 &lt;b&gt;not&lt;/b&gt; answering\nSecond line &amp; more" in page.text
     assert "<b>not</b>" not in page.text
-    assert "user:rita" in page.text
+    # People by name; the actor id the API gives only as a tooltip.
+    assert '<span class="person" title="user:rita">rita</span>' in page.text
     assert "reported the incident" in page.text
     assert "Partner" in page.text
 
@@ -113,10 +116,14 @@ async def test_an_operator_takes_and_resolves(
     assert "changed the status from In progress to Resolved" in page.text
     assert "Courier &lt;sent&gt;" in page.text
     # Taking it made olga its owner: a fourth entry, by her, in the history.
-    assert page.text.count('<strong class="actor">user:olga</strong>') == 4
-    assert "handed it to user:olga" in page.text
+    assert page.text.count('<strong class="actor">' + OLGA + "</strong>") == 4
+    assert "took it" in page.text
+    assert "handed it to" not in page.text
     events = (await client.get(f"/api/v1{path}/events")).json()
     assert [event["actor"] for event in events] == ["key:operator"] + ["user:olga"] * 4
+
+
+OLGA = '<span class="person" title="user:olga">olga</span>'
 
 
 async def test_a_change_made_meanwhile_is_not_overwritten(
@@ -310,3 +317,17 @@ async def test_monitorings_automatic_moves_are_in_the_history(
     assert "resolved it, the alert cleared: New → Resolved" in page.text
     assert "reopened it, the alert fired again: Resolved → In progress" in page.text
     assert "system:events" in page.text
+
+
+async def test_the_access_log_names_the_signed_in_person(
+    open_console: ConsoleMaker, make_account: AccountMaker, caplog: pytest.LogCaptureFixture
+) -> None:
+    http = await open_console(await make_account("operator", username="olga"))
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="incidents.access"):
+        listing = await http.get("/")
+    assert listing.status_code == 200
+    logged = [r for r in caplog.records if r.name == "incidents.access"]
+    assert [getattr(r, "actor", None) for r in logged if r.getMessage() == "GET / 200"] == [
+        "user:olga"
+    ]

@@ -37,10 +37,17 @@ def _report_all(server: Server) -> None:
 
 
 async def _phone(
-    browser: Any, server: Server, viewport: dict[str, int], labels: tuple[str, ...]
+    browser: Any,
+    server: Server,
+    viewport: dict[str, int],
+    labels: tuple[str, ...],
+    locale: str = "en-US",
 ) -> Any:
-    """A page in a phone-sized window, signed in as olga (labels: username, password, button)."""
-    context = await browser.new_context(viewport=viewport, is_mobile=True, has_touch=True)
+    """A page in a phone-sized window, signed in as olga (labels: username, password, button);
+    `locale` is the language the browser asks for (Accept-Language)."""
+    context = await browser.new_context(
+        viewport=viewport, is_mobile=True, has_touch=True, locale=locale
+    )
     page = await context.new_page()
     await page.goto(f"{server.url}/sign-in")
     await page.get_by_label(labels[0]).fill("olga")
@@ -99,7 +106,8 @@ async def test_the_russian_console_fits_360_pixels(
     with serving(database_url, tmp_path, env={"INCIDENTS_LANGUAGE": "ru"}) as server:
         make_account(server, "olga", "operator")
         _report_all(server)
-        page = await _phone(browser, server, NARROW, ("Имя пользователя", "Пароль", "Войти"))
+        labels = ("Имя пользователя", "Пароль", "Войти")
+        page = await _phone(browser, server, NARROW, labels, locale="ru-RU")
 
         header = page.locator("header.top-bar")
         box = await header.bounding_box()

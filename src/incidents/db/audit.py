@@ -115,3 +115,24 @@ async def count_events(conn: AsyncConnection, incident_id: int) -> int:
         .where(incident_events.c.incident_id == incident_id)
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def actors_like(conn: AsyncConnection, prefix: str) -> list[str]:
+    """Every distinct actor name that starts with `prefix` (e.g. `telegram:`), the one that
+    acted last, last."""
+    last = func.max(incident_events.c.id)
+    query = (
+        select(incident_events.c.actor)
+        .where(incident_events.c.actor.startswith(prefix, autoescape=True))
+        .group_by(incident_events.c.actor)
+        .order_by(last)
+    )
+    return [str(name) for name in (await conn.execute(query)).scalars()]
+
+
+async def latest_event_id(conn: AsyncConnection, incident_id: int | None = None) -> int:
+    """The newest event's id (of one incident, or of all); 0 before the first."""
+    query = select(func.max(incident_events.c.id))
+    if incident_id is not None:
+        query = query.where(incident_events.c.incident_id == incident_id)
+    return int((await conn.execute(query)).scalar_one() or 0)

@@ -73,6 +73,7 @@ async def oldest_open(
             incidents.c.source,
             incidents.c.created_at,
             incidents.c.assignee,
+            incidents.c.resolution,
         )
         .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]), of_sources(sources))
         .order_by(incidents.c.created_at, incidents.c.id)
@@ -86,6 +87,7 @@ async def oldest_open(
             source=Source(row.source),
             created_at=row.created_at,
             owner=row.assignee,
+            resolution=None if row.resolution is None else Resolution(row.resolution),
         )
         for row in await conn.execute(query)
     ]

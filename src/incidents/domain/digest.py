@@ -54,6 +54,8 @@ class Waiting:
     source: Source
     created_at: datetime
     owner: str | None
+    # How a resolved one ended (fixed); the digest's stored payloads carry none.
+    resolution: Resolution | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Charts drawn on the server: the geometry of bar charts, which templates render as SVG.
 
-No script runs in the console (its Content-Security-Policy forbids it), so a chart is plain
-SVG: shapes placed here, colours from the stylesheet, a title and a description to read.
+A chart is plain SVG drawn here (no script draws it): shapes placed here, colours from the
+stylesheet, a title and a description to read. Every label is placed wholly inside the
+drawing: the left margin fits the longest tick, and the end labels are kept from the edges.
 """
 
 from __future__ import annotations
@@ -23,8 +24,17 @@ class Size:
 
 # The same chart twice: wide for screens, narrow (bigger type for its size) for phones.
 WIDE = Size(width=960, height=300, labels=15, font=13)
-NARROW = Size(width=360, height=250, labels=4, font=13)
-LEFT, RIGHT, TOP, BOTTOM = 52, 8, 12, 30
+NARROW = Size(width=360, height=250, labels=3, font=13)
+RIGHT, TOP, BOTTOM = 8, 12, 30
+# Room left of the axis: at least this, more when the ticks' words are longer.
+LEFT_LEAST, TICK_GAP = 28, 6
+# A generous estimate of a character's width in the chart's font, in ems (digits ~0.55).
+CHAR_EM = 0.62
+
+
+def text_width(text: str, font: int) -> float:
+    """About how wide `text` is drawn at `font` pixels (an estimate that errs wide)."""
+    return len(text) * font * CHAR_EM
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +73,11 @@ class Chart:
     rects: list[Rect] = field(default_factory=list)
     y_ticks: list[Label] = field(default_factory=list)
     x_labels: list[Label] = field(default_factory=list)
+    left: int = LEFT_LEAST
 
     @property
     def plot_left(self) -> int:
-        return LEFT
+        return self.left
 
     @property
     def plot_right(self) -> int:
@@ -107,21 +118,23 @@ def bars(
     """Bars for each category (`values[category][series]`), stacked or side by side."""
     chart = Chart(size)
     count = max(1, len(categories))
-    band = (chart.plot_right - chart.plot_left) / count
     totals = [sum(row) if stacked else max(row, default=0) for row in values]
     top, step = nice_top(max(totals, default=0), whole=whole)
+    ticks = [tick_text(n * step) for n in range(round(top / step) + 1)]
+    widest = max((text_width(text, size.font) for text in ticks), default=0.0)
+    chart.left = max(LEFT_LEAST, math.ceil(widest + TICK_GAP + 4))
+    band = (chart.plot_right - chart.plot_left) / count
     height = chart.plot_bottom - chart.plot_top
     scale = height / top
-
-    ticks = round(top / step)
     chart.y_ticks = [
-        Label(chart.plot_bottom - n * step * scale, tick_text(n * step)) for n in range(ticks + 1)
+        Label(chart.plot_bottom - n * step * scale, text) for n, text in enumerate(ticks)
     ]
+    # Counted back from the last: the current day or week is always labelled.
     every = math.ceil(count / size.labels)
     chart.x_labels = [
-        Label(chart.plot_left + band * (n + 0.5), name)
+        _kept_inside(chart, chart.plot_left + band * (n + 0.5), name)
         for n, name in enumerate(categories)
-        if n % every == 0
+        if (len(categories) - 1 - n) % every == 0
     ]
     for n, row in enumerate(values):
         x = chart.plot_left + band * n + band * 0.15
@@ -146,3 +159,9 @@ def bars(
                 )
             chart.rects.append(rect)
     return chart
+
+
+def _kept_inside(chart: Chart, at: float, text: str) -> Label:
+    """A label centred at `at`, moved in just enough to lie wholly inside the drawing."""
+    half = text_width(text, chart.size.font) / 2
+    return Label(min(max(at, half + 1), chart.size.width - half - 1), text)

@@ -8,13 +8,16 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from incidents.domain.bidi import isolate_bidi
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
+from incidents.web.language import language_of, switch_url
+from incidents.web.people import person, person_name
 from incidents.web.sessions import SessionCookie
-from incidents.web.texts import Texts, texts_for
+from incidents.web.texts import LANGUAGES, Texts, texts_for
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +30,17 @@ class Console:
 
     templates: Jinja2Templates
     cookie: SessionCookie
-    texts: Texts
     runtime: Runtime
     settings: Settings
+
+    def language(self, request: Request) -> str:
+        """The language `request` is answered in: the visitor's choice, their browser's, or
+        the registry's default."""
+        return language_of(request, self.settings.language)
+
+    def texts(self, request: Request) -> Texts:
+        """The console's texts in the language of `request`."""
+        return texts_for(self.language(request))
 
 
 def make_console(settings: Settings, runtime: Runtime) -> Console:
@@ -45,10 +56,13 @@ def make_console(settings: Settings, runtime: Runtime) -> Console:
     templates = Jinja2Templates(directory=HERE / "templates")
     # `|bidi` on people's text: a description can not reorder the page around it.
     templates.env.filters["bidi"] = isolate_bidi
+    templates.env.globals["person"] = person
+    templates.env.globals["person_name"] = person_name
+    templates.env.globals["switch_url"] = switch_url
+    templates.env.globals["languages"] = LANGUAGES
     return Console(
         templates=templates,
         cookie=SessionCookie(secret, secure=settings.cookie_secure),
-        texts=texts_for(settings.language),
         runtime=runtime,
         settings=settings,
     )

@@ -7,7 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
-from incidents.web import overview, routes, sign_in
+from incidents.web import live, overview, routes, sign_in
 from incidents.web.console import HERE, make_console
 from incidents.web.errors import CONSOLE_STATE
 from incidents.web.security import SecurityHeaders
@@ -21,3 +21,4 @@ def install_console(app: FastAPI, *, settings: Settings, runtime: Runtime) -> No
     app.include_router(sign_in.router)
     app.include_router(routes.router)
     app.include_router(overview.router)
+    app.include_router(live.router)

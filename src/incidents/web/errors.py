@@ -169,13 +169,14 @@ def error_page(request: Request, error: Exception) -> Response:
     status = status_of(error)
     if status >= 500 and not isinstance(error, StorageUnavailable):
         log.error("console error on %s %s", request.method, request.url.path, exc_info=error)
-    message = message_for(error, console.texts)
+    texts = console.texts(request)
+    message = message_for(error, texts)
     headers = {"Retry-After": "5"} if isinstance(error, StorageUnavailable) else None
     return console.templates.TemplateResponse(
         request,
         "error.html",
         {
-            "t": console.texts,
+            "t": texts,
             "actor": getattr(request.state, "console_actor", None),
             "csrf_token": getattr(request.state, "console_csrf", ""),
             "message": message,

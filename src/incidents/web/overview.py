@@ -4,7 +4,7 @@ to take and to resolve, and the oldest open incidents; charts drawn here as SVG.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -21,14 +21,14 @@ from incidents.web.errors import ConsoleRoute, InvalidChoice
 from incidents.web.listing import age
 from incidents.web.texts import Texts
 from incidents.web.texts.overview import OverviewTexts, overview_texts_for
-from incidents.web.views import choice
+from incidents.web.views import choice, ended_text
 from incidents.web.visit import VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 OLDEST_SHOWN = 10
-# Above these, the weekly chart counts in hours, then in days.
-HOURS_FROM, DAYS_FROM = 2 * 3600, 3 * 86400
+# From these on, the weekly chart counts in minutes, then hours, then days.
+MINUTES_FROM, HOURS_FROM, DAYS_FROM = 120, 2 * 3600, 3 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ async def overview_page(visit: VisitDep) -> Response:
     """The overview of a period (by default the last 30 days), for anyone signed in."""
     actor = visit.require_sign_in()
     settings: Settings = visit.console.settings
-    ot = overview_texts_for(settings.language)
+    ot = overview_texts_for(visit.t.lang)
     params = visit.request.query_params
     today = visit.runtime.clock.now().astimezone(settings.zone).date()
     message = None
@@ -87,8 +87,8 @@ async def overview_page(visit: VisitDep) -> Response:
             "sources": list(Source),
             "open_now": sum(counts[status] for status in OPEN_STATUSES),
             "figures": [
-                per_day_figure(stats, visit.t, ot),
-                weekly_figure(weekly, period, ot),
+                per_day_figure(stats, visit.t, ot, today=today),
+                weekly_figure(weekly, period, ot, today=today),
             ],
             "oldest": [_oldest_row(item, now, visit.t) for item in oldest],
             "message": message,
@@ -101,17 +101,18 @@ def _oldest_row(item: Waiting, now: datetime, t: Texts) -> dict[str, object]:
     return {
         "id": item.id,
         "status": item.status,
+        "status_text": ended_text(item.status, item.resolution, None, t),
         "summary": item.summary,
         "age": age(item.created_at, now, t),
         "owner": item.owner,
     }
 
 
-def per_day_figure(stats: Stats, t: Texts, ot: OverviewTexts) -> Figure:
-    """Reports per day, stacked by source."""
+def per_day_figure(stats: Stats, t: Texts, ot: OverviewTexts, *, today: date) -> Figure:
+    """Reports per day, stacked by source; today's bar says so."""
     days = stats.per_day
     series = [Series(f"source-{s.value}", t.sources[s]) for s in Source]
-    names = [ot.day(day.day) for day in days]
+    names = [ot.today if day.day == today else ot.day(day.day) for day in days]
     values = [[float(day.reported_by_source[s]) for s in Source] for day in days]
 
     def draw(size: Size) -> Chart:
@@ -157,10 +158,16 @@ def per_day_figure(stats: Stats, t: Texts, ot: OverviewTexts) -> Figure:
     )
 
 
-def weekly_figure(weekly: list[WeekTiming], period: Period, ot: OverviewTexts) -> Figure:
-    """The median time to take and to resolve of each week's reports, side by side."""
+def weekly_figure(
+    weekly: list[WeekTiming], period: Period, ot: OverviewTexts, *, today: date
+) -> Figure:
+    """The median time to take and to resolve of each week's reports, side by side; this
+    week's bars say so."""
     series = [Series("span-take", ot.take), Series("span-resolve", ot.resolve)]
-    names = [ot.day(week.first_day) for week in weekly]
+    names = [
+        ot.this_week if _same_week(week.first_day, today) else ot.day(week.first_day)
+        for week in weekly
+    ]
     seconds = [[w.take.median_seconds or 0.0, w.resolve.median_seconds or 0.0] for w in weekly]
     longest = max((max(pair) for pair in seconds), default=0.0)
     unit, text = _unit(longest, ot)
@@ -173,7 +180,7 @@ def weekly_figure(weekly: list[WeekTiming], period: Period, ot: OverviewTexts) -
             values,
             series,
             stacked=False,
-            whole=False,
+            whole=unit == 1.0,  # no fractions of a second
             tick_text=lambda v: text.format(n=f"{v:g}"),
             title_of=lambda n, k, v: f"{names[n]} · {series[k].name}: {ot.duration(seconds[n][k])}",
         )
@@ -210,10 +217,17 @@ def weekly_figure(weekly: list[WeekTiming], period: Period, ot: OverviewTexts) -
     )
 
 
+def _same_week(day: date, today: date) -> bool:
+    """Whether `day` falls in the week (Monday to Sunday) of `today`."""
+    return day.isocalendar()[:2] == today.isocalendar()[:2]
+
+
 def _unit(longest: float, ot: OverviewTexts) -> tuple[float, str]:
     """The unit the weekly chart's axis counts in, and how a tick in it reads."""
     if longest >= DAYS_FROM:
         return 86400.0, ot.days
     if longest >= HOURS_FROM:
         return 3600.0, ot.hours
-    return 60.0, ot.minutes
+    if longest >= MINUTES_FROM:
+        return 60.0, ot.minutes
+    return 1.0, ot.seconds

@@ -37,7 +37,9 @@ from incidents.domain.incident import (
 from incidents.service import incidents
 from incidents.web.errors import ConsoleRoute, InvalidChoice, PageNotFound, message_for, status_of
 from incidents.web.listing import PAGE_SIZE, ListQuery
-from incidents.web.views import choice, incident_rows, notes_in, timeline
+from incidents.web.live import live_of
+from incidents.web.owners import owner_choices, owner_chosen
+from incidents.web.views import choice, incident_rows, notes_in, status_text, timeline
 from incidents.web.visit import Visit, VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -60,6 +62,8 @@ async def incident_list(visit: VisitDep) -> Response:
     """Incidents newest first, by status tab, source and search, a page at a time."""
     actor = visit.require_sign_in()
     query = ListQuery.from_params(visit.request.query_params)
+    # Read before the rows: a change made meanwhile makes the page fetch itself again.
+    live = await live_of(visit, actor)
     sources = (query.source,) if query.source else ()
     # The Mine tab: the open incidents assigned to the one who looks.
     statuses = (query.status,) if query.status else (OPEN_STATUSES if query.mine else ())
@@ -80,6 +84,7 @@ async def incident_list(visit: VisitDep) -> Response:
     return visit.render(
         "list.html",
         {
+            "live": live,
             "query": query,
             "rows": rows,
             "total": page.total,
@@ -149,15 +154,21 @@ async def incident_page(incident_id: str, visit: VisitDep) -> Response:
 async def _incident_page(
     visit: Visit, actor: Actor, incident_id: int, *, error: Exception | None = None, note: str = ""
 ) -> Response:
+    live = await live_of(visit, actor, incident_id)
     incident = await incidents.get_incident(visit.runtime, actor=actor, incident_id=incident_id)
     trail = await incidents.list_events(
         visit.runtime, actor=actor, incident_id=incident_id, limit=TIMELINE_LIMIT, offset=0
     )
     can_change = allows(actor, Permission.CHANGE)
+    owners = (
+        await owner_choices(visit.runtime, actor, incident.assignee, visit.t) if can_change else []
+    )
     return visit.render(
         "incident.html",
         {
+            "live": live,
             "incident": incident,
+            "status_text": status_text(incident, visit.t),
             "can_change": can_change,
             "transitions": [
                 (target, visit.t.verbs[verb_for(incident.status, target)])
@@ -174,6 +185,8 @@ async def _incident_page(
             "timeline": timeline(trail.items, t=visit.t),
             "timeline_total": trail.total,
             "note": note,
+            "owners": owners,
+            "owner_chosen": "me" if incident.assignee == actor.name else incident.assignee or "",
             "max_length": DESCRIPTION_MAX_LENGTH,
             "message": None if error is None else message_for(error, visit.t),
         },
@@ -226,8 +239,12 @@ async def hand_over(incident_id: str, visit: VisitDep) -> Response:
     actor = visit.require_sign_in()
     number = _parse_id(incident_id)
     form = await visit.form()
-    owner = _text(form, "assignee").strip()
-    return await _change(visit, actor, number, form, assignee=owner or None, status=None, note=None)
+    chosen = _text(form, "assignee").strip()
+    try:
+        owner = await owner_chosen(visit.runtime, actor, number, chosen)
+    except InvalidChoice as error:
+        return await _incident_page(visit, actor, number, error=error)
+    return await _change(visit, actor, number, form, assignee=owner, status=None, note=None)
 
 
 @router.post("/incidents/{incident_id}/dismissal")

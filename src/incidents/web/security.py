@@ -6,9 +6,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The console runs no script at all and styles only from its own stylesheet.
+# The console runs only its own script files (no inline code) and styles only from its own
+# stylesheet; its pages work with scripts off.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -24,6 +25,8 @@ def secure_page(response: Response) -> Response:
     """`response` with the security headers, and kept out of shared caches (pages are private)."""
     response.headers.update(SECURITY_HEADERS)
     response.headers["Cache-Control"] = "no-store"
+    # A page's language follows the browser's Accept-Language and the switch's cookie.
+    response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 
 

@@ -1,4 +1,4 @@
-"""Signing in and out of the console."""
+"""Signing in and out of the console, and choosing its language."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from incidents.domain.errors import (
 )
 from incidents.service import accounts, ratelimits
 from incidents.web.errors import ConsoleRoute, message_for, status_of
+from incidents.web.language import LANGUAGE_COOKIE, LANGUAGE_COOKIE_AGE
 from incidents.web.sessions import Session
+from incidents.web.texts import LANGUAGES
 from incidents.web.visit import Visit, VisitDep
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -96,3 +98,22 @@ async def sign_out(visit: VisitDep) -> Response:
         await accounts.sign_out(visit.runtime, username=visit.session.username)
         visit.begin(Session.anonymous(), None)
     return visit.redirect("/sign-in?signed-out")
+
+
+@router.get("/language")
+async def choose_language(visit: VisitDep) -> Response:
+    """The header's EN / RU switch: remember the language in this browser, then go back."""
+    params = visit.request.query_params
+    chosen = params.get("to") or ""
+    response = visit.redirect(local_path(params.get("next")))
+    if chosen in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=LANGUAGE_COOKIE_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=visit.console.cookie.secure,
+            path="/",
+        )
+    return response

@@ -10,7 +10,8 @@ from incidents.domain.audit import Event, EventKind
 from incidents.domain.incident import Incident, Resolution, Source, Status
 from incidents.web.errors import InvalidChoice
 from incidents.web.listing import age, first_line, timestamp
-from incidents.web.texts import Texts
+from incidents.web.people import person_name
+from incidents.web.texts import Texts, counted
 
 E = TypeVar("E", Status, Source)
 
@@ -31,6 +32,7 @@ class IncidentRow:
     status: Status
     source: Source
     summary: str
+    status_text: str
     age: str
     created_at: datetime
     created_text: str
@@ -46,6 +48,7 @@ def incident_rows(items: list[Incident], *, now: datetime, t: Texts) -> list[Inc
             status=item.status,
             source=item.source,
             summary=first_line(item.description),
+            status_text=status_text(item, t),
             age=age(item.created_at, now, t),
             created_at=item.created_at,
             created_text=timestamp(item.created_at),
@@ -54,6 +57,23 @@ def incident_rows(items: list[Incident], *, now: datetime, t: Texts) -> list[Inc
         )
         for item in items
     ]
+
+
+def status_text(incident: Incident, t: Texts) -> str:
+    """The status with how it ended: `Closed · false alarm`, `Закрыт · дубликат #7`."""
+    return ended_text(incident.status, incident.resolution, incident.duplicate_of, t)
+
+
+def ended_text(
+    status: Status, resolution: Resolution | None, duplicate_of: int | None, t: Texts
+) -> str:
+    """`status` in words, with how it ended when it did: `Resolved · fixed`."""
+    said = t.statuses[status]
+    if resolution is None:
+        return said
+    if resolution == Resolution.DUPLICATE and duplicate_of is not None:
+        return t.ended_duplicate.format(status=said, id=duplicate_of)
+    return t.ended.format(status=said, resolution=t.resolutions[resolution])
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +121,7 @@ def _what(event: Event, t: Texts) -> str:
     if event.kind == EventKind.NOTE_ADDED:
         return t.event_note_added
     if event.kind == EventKind.OCCURRED_AGAIN:
-        return t.event_occurred_again.format(occurrences=event.data.get("occurrences", "?"))
+        return t.event_occurred_again.format(times=_times(event.data.get("occurrences"), t))
     moves = {EventKind.REOPENED: t.event_reopened, EventKind.RESOLVED: t.event_resolved}
     if event.kind in moves:
         return moves[event.kind].format(
@@ -118,12 +138,21 @@ def _folding(event: Event, t: Texts) -> str:
     data = event.data
     if event.kind == EventKind.ASSIGNED:
         owner = data.get("to")
-        return t.event_unassigned if owner is None else t.event_assigned.format(owner=owner)
+        if owner is None:
+            return t.event_unassigned
+        # A take makes its taker the owner: the history says so in words.
+        if owner == event.actor:
+            return t.event_took
+        return t.event_assigned.format(owner=person_name(str(owner), t))
     if event.kind == EventKind.MARKED_DUPLICATE:
         return t.event_marked_duplicate.format(id=data.get("duplicate_of", "?"))
     return t.event_duplicate_added.format(
-        id=data.get("duplicate", "?"), occurrences=data.get("occurrences", "?")
+        id=data.get("duplicate", "?"), times=_times(data.get("occurrences"), t)
     )
+
+
+def _times(raw: object, t: Texts) -> str:
+    return counted(t.times, raw, t.lang) if isinstance(raw, int) else "?"
 
 
 def _resolution_name(raw: object, t: Texts) -> str:

@@ -36,8 +36,8 @@ class Visit:
 
     @property
     def t(self) -> Texts:
-        """The console's texts."""
-        return self.console.texts
+        """The console's texts, in this visitor's language."""
+        return self.console.texts(self.request)
 
     def require_sign_in(self) -> Actor:
         """The signed-in actor; raises SignInRequired to send anyone else to the sign-in page."""
@@ -105,6 +105,8 @@ async def get_visit(request: Request) -> Visit:
             session, changed = Session.anonymous(), True
     # An error page keeps the header (who is signed in, sign out) of the page that failed.
     request.state.console_actor, request.state.console_csrf = actor, session.csrf
+    if actor is not None:
+        request.state.actor = actor.name  # for the request's log line, as the API names keys
     return Visit(request, console, runtime, session, actor, changed)
 
 

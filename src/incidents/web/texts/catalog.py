@@ -122,12 +122,10 @@ class Texts:
     field_owner: str
     nobody: str
     resolutions: dict[Resolution, str]
-    field_resolution: str
     field_duplicate_of: str
     field_duplicates: str
     handover_title: str
     handover_label: str
-    handover_hint: str
     handover_button: str
     dismiss_title: str
     dismiss_label: str
@@ -142,3 +140,18 @@ class Texts:
     error_invalid_assignee: str
     error_invalid_duplicate: str
     error_duplicate_cycle: str
+
+    # People by name: keys, chat members and the registry's own parts.
+    person_key: str
+    person_member: str
+    person_system: dict[str, str]
+    person_system_other: str
+    owner_me: str
+    owner_other: str
+    event_took: str
+    # How it ended, beside the status: "Closed · false alarm", "Closed · duplicate #7".
+    ended: str
+    ended_duplicate: str
+    # Counts in words, by the language's plural categories (CLDR: one, few, many, other).
+    times: dict[str, str]
+    language_label: str

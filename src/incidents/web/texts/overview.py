@@ -47,6 +47,8 @@ class OverviewTexts:
     hours_minutes: str
     days: str
     days_hours: str
+    today: str
+    this_week: str
 
     def day(self, day: date) -> str:
         """`23 Nov`."""
@@ -96,6 +98,8 @@ EN = OverviewTexts(
     hours_minutes="{h} h {m} min",
     days="{n} d",
     days_hours="{d} d {h} h",
+    today="today",
+    this_week="this week",
 )
 
 RU = OverviewTexts(
@@ -135,6 +139,8 @@ RU = OverviewTexts(
     hours_minutes="{h} ч {m} мин",
     days="{n} дн",
     days_hours="{d} дн {h} ч",
+    today="сегодня",
+    this_week="эта неделя",
 )
 
 
