@@ -105,6 +105,7 @@ async def test_a_lifecycle_is_delivered_in_order_signed(
     await deliver_until(app, lambda: len(receiver.acknowledged()) == 7)
 
     got = by_incident(receiver.acknowledged(), incident["id"])
+    assert got[0].incident == incident  # as the report's answer showed it
     assert [r.document["type"] for r in got] == ["incident.created"] + ["incident.changed"] * 4
     assert [r.incident["version"] for r in got] == [1, 2, 3, 4, 5]
     assert got[-1].incident == final

@@ -27,7 +27,7 @@ from incidents.domain.incident import (
     searchable_text,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole, is_chat_actor
-from incidents.domain.webhooks import Written
+from incidents.domain.webhooks import Written, body_pieces
 from incidents.service.outbox import announce_change, announce_created, announce_merged
 from incidents.service.webhooks import tell_hooks
 
@@ -53,10 +53,27 @@ class Wanted:
 
 async def write_report_at_once(
     driver: Any, *, description: str, source: Source, actor: Actor, now: datetime
-) -> Incident | None:
-    """Write a new incident reported by `actor` outside chats with its `created` event and its
-    announcement, in one statement on a driver connection (PostgreSQL); None (nothing written)
-    when a webhook subscription wants it: `write_report` then writes it and tells them."""
+) -> Incident:
+    """Write a new incident reported by `actor` outside chats with its `created` event, its
+    announcement and its webhook deliveries, in one statement on a driver connection
+    (PostgreSQL)."""
+    event = audit.created()
+    # The incident as the statement writes it (db/reports.py), but for the id it makes.
+    reported = Incident(
+        id=0,
+        description=description,
+        status=Status.NEW,
+        source=source,
+        version=1,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+        dedup_key=None,
+        occurrences=1,
+        last_seen_at=now,
+        details=None,
+    )
+    told = _written(reported, [(0, event)], actor, now, created=True)
     return await reports.insert_report(
         driver,
         description=description,
@@ -65,7 +82,8 @@ async def write_report_at_once(
         actor=actor.name,
         request_id=actor.request_id,
         client_request_id=actor.client_request_id,
-        event_data=audit.created().data,
+        event_data=event.data,
+        body_pieces=body_pieces(told),
         now=now,
     )
 

@@ -119,14 +119,12 @@ async def _create_once(
     now = runtime.clock.now()
     driver = runtime.database.driver
     if driver is not None and key is None and origin is None:
-        # Nothing to look up first: one statement writes the whole report (unless a webhook
-        # subscription wants it: then the transaction below writes it and tells them).
+        # Nothing to look up first: one statement writes the whole report.
         async with driver.connection() as conn:
             reported = await write_report_at_once(
                 conn, description=description, source=source, actor=actor, now=now
             )
-        if reported is not None:
-            return Reported(reported)
+        return Reported(reported)
     fingerprint = _fingerprint(description, source)
     async with runtime.database.transaction() as tx:
         conn = tx.connection
