@@ -14,7 +14,10 @@ from incidents.domain.incident import Incident, Source, Status
 from incidents.domain.webhooks import (
     Written,
     body,
+    body_ids,
+    body_pieces,
     check_url,
+    event_pieces,
     headers,
     incident_view,
     moment,
@@ -90,3 +93,16 @@ def test_retries_double_from_the_first_up_to_the_longest() -> None:
         for n in range(1, 11)
     ]
     assert [w.total_seconds() for w in waits] == [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+
+
+def test_the_pieces_around_the_ids_make_the_same_body() -> None:
+    written = _written()
+    pieces = event_pieces(written)
+    event_ids = [str(event_id) for event_id, _ in written.events]
+    joined = pieces[0] + "".join(i + p for i, p in zip(event_ids, pieces[1:], strict=True))
+    assert joined == body(written)
+    all_pieces = body_pieces(written)
+    ids = [str(i) for i in body_ids(written)]
+    assert all_pieces[0] + "".join(i + p for i, p in zip(ids, all_pieces[1:], strict=True)) == (
+        body(written)
+    )

@@ -252,6 +252,14 @@ def body_ids(written: Written) -> list[int]:
     return ids
 
 
+def event_pieces(written: Written) -> list[str]:
+    """The body of a delivery of `written` around its events' ids alone, the incident's id
+    put in (a change's statement makes only the events' ids: db/changes.py)."""
+    pieces = body_pieces(written)
+    incident_id = str(written.incident.id)
+    return [pieces[k] + incident_id + pieces[k + 1] for k in range(0, len(pieces), 2)]
+
+
 def body(written: Written) -> str:
     """The JSON a delivery of `written` posts: its type, when, the incident as GET shows it
     after the change, and the events the change wrote as the trail shows them."""

@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from incidents.db import audit, chats, counters, idempotency, pages
 from incidents.db import incidents as incident_store
-from incidents.db.changes import Hooked
 from incidents.db.engine import UniqueViolation
 from incidents.db.incidents import IncidentFilter
 from incidents.domain.access import (
@@ -276,15 +274,11 @@ async def change_incident(
     driver = runtime.database.driver
     if driver is not None and duplicate_of is None and origin is None:
         # Read, decide, then one conditional write; a change that came between is read anew.
-        # A webhook subscription wanting the incident takes the path below, which tells it.
-        with suppress(Hooked):
-            for _ in range(ATTEMPTS):
-                async with driver.connection() as conn:
-                    changed = await _change_at_once(
-                        runtime, conn, actor, incident_id, wanted, expected
-                    )
-                if changed is not None:
-                    return changed
+        for _ in range(ATTEMPTS):
+            async with driver.connection() as conn:
+                changed = await _change_at_once(runtime, conn, actor, incident_id, wanted, expected)
+            if changed is not None:
+                return changed
         # Still racing: take the row lock below, as folds do.
     for _ in range(ATTEMPTS):
         try:
