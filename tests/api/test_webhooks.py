@@ -420,3 +420,30 @@ async def test_a_silent_heartbeat_and_its_check_in_are_delivered(
     ]
     assert got[-1].incident == final
     assert all(verify(made["secret"], r.headers, r.body) for r in got)
+
+
+async def test_two_server_processes_send_each_delivery_once_in_order(
+    database_url: str, receiver: Receiver
+) -> None:
+    one, other = create_app(_fast(database_url)), create_app(_fast(database_url))
+    try:
+        async with _client(one, await _admin_secret(one)) as http:
+            await subscribe(http, receiver.url)
+            for n in range(6):
+                made = await report(http, f"Kiosk {n} offline")
+                for change in ({"status": "in_progress"}, {"note": "on site"}):
+                    await http.patch(f"{URL}/{made['id']}", json=change)
+
+        async def drain(app: FastAPI) -> None:
+            await deliver_until(app, lambda: len(receiver.acknowledged()) >= 18)
+
+        await asyncio.gather(drain(one), drain(other))
+    finally:
+        await one.state.runtime.close()
+        await other.state.runtime.close()
+
+    taken = receiver.acknowledged()
+    assert len(taken) == 18
+    assert len({r.headers["webhook-id"] for r in taken}) == 18
+    for incident_id in {r.incident["id"] for r in taken}:
+        assert [r.incident["version"] for r in by_incident(taken, incident_id)] == [1, 2, 3]
