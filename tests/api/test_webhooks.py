@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import runpy
 import time
 from collections.abc import AsyncIterator, Callable
@@ -447,3 +448,22 @@ async def test_two_server_processes_send_each_delivery_once_in_order(
     assert len({r.headers["webhook-id"] for r in taken}) == 18
     for incident_id in {r.incident["id"] for r in taken}:
         assert [r.incident["version"] for r in by_incident(taken, incident_id)] == [1, 2, 3]
+
+
+async def test_a_database_that_does_not_answer_is_said_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gone = Settings(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
+        db_connect_timeout_seconds=1,
+        _env_file=None,
+    )
+    app = create_app(gone)
+    try:
+        with caplog.at_level(logging.INFO, logger="incidents.service.webhook_sender"):
+            for _ in range(3):
+                assert await app.state.webhook_sender.deliver_due() == 0
+    finally:
+        await app.state.runtime.close()
+    said = [r.getMessage() for r in caplog.records if r.name.endswith("webhook_sender")]
+    assert said == ["webhook deliveries wait: the database does not answer"]
