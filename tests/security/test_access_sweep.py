@@ -66,6 +66,10 @@ API: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/v1/keys"): ("admin", {"name": "made-by-{role}", "role": "reporter"}),
     ("GET", "/api/v1/keys"): ("admin", None),
     ("DELETE", "/api/v1/keys/{name}"): ("admin", None),
+    ("POST", "/api/v1/webhooks"): ("admin", {"url": "http://127.0.0.1:9/{role}", "source": None}),
+    ("GET", "/api/v1/webhooks"): ("admin", None),
+    # The one subscription the admin's POST made.
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ("admin", None),
 }
 
 # Console routes: the least role whose signed-in form or page succeeds (303 after a form),
@@ -103,6 +107,7 @@ def _concrete(path: str, incident_id: int, role: str) -> str:
         path.replace("{incident_id}", str(incident_id))
         .replace("/heartbeats/{name}", f"/heartbeats/job-{role}")
         .replace("/keys/{name}", f"/keys/victim-{role}")
+        .replace("{webhook_id}", "1")
         .replace("/static", "/static/console.css")
     )
 
@@ -171,8 +176,8 @@ async def test_every_api_route_by_every_caller(
                     assert response.headers["content-type"] == "application/problem+json", where
                     assert response.json()["type"] == "/problems/forbidden", where
                     assert least in response.json()["detail"], where
-    # 12 API operations x 9 callers, each answered as the role rules say.
-    assert tried == len(API) * len(callers) == 117
+    # 16 API operations x 9 callers, each answered as the role rules say.
+    assert tried == len(API) * len(callers) == 144
     record(
         "access: API routes x callers", database_kind(database_url), requests=tried, server_errors=0
     )
