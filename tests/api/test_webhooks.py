@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import runpy
 import time
 from collections.abc import AsyncIterator, Callable
@@ -105,6 +106,7 @@ async def test_a_lifecycle_is_delivered_in_order_signed(
     await deliver_until(app, lambda: len(receiver.acknowledged()) == 7)
 
     got = by_incident(receiver.acknowledged(), incident["id"])
+    assert got[0].incident == incident  # as the report's answer showed it
     assert [r.document["type"] for r in got] == ["incident.created"] + ["incident.changed"] * 4
     assert [r.incident["version"] for r in got] == [1, 2, 3, 4, 5]
     assert got[-1].incident == final
@@ -419,3 +421,49 @@ async def test_a_silent_heartbeat_and_its_check_in_are_delivered(
     ]
     assert got[-1].incident == final
     assert all(verify(made["secret"], r.headers, r.body) for r in got)
+
+
+async def test_two_server_processes_send_each_delivery_once_in_order(
+    database_url: str, receiver: Receiver
+) -> None:
+    one, other = create_app(_fast(database_url)), create_app(_fast(database_url))
+    try:
+        async with _client(one, await _admin_secret(one)) as http:
+            await subscribe(http, receiver.url)
+            for n in range(6):
+                made = await report(http, f"Kiosk {n} offline")
+                for change in ({"status": "in_progress"}, {"note": "on site"}):
+                    await http.patch(f"{URL}/{made['id']}", json=change)
+
+        async def drain(app: FastAPI) -> None:
+            await deliver_until(app, lambda: len(receiver.acknowledged()) >= 18)
+
+        await asyncio.gather(drain(one), drain(other))
+    finally:
+        await one.state.runtime.close()
+        await other.state.runtime.close()
+
+    taken = receiver.acknowledged()
+    assert len(taken) == 18
+    assert len({r.headers["webhook-id"] for r in taken}) == 18
+    for incident_id in {r.incident["id"] for r in taken}:
+        assert [r.incident["version"] for r in by_incident(taken, incident_id)] == [1, 2, 3]
+
+
+async def test_a_database_that_does_not_answer_is_said_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gone = Settings(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
+        db_connect_timeout_seconds=1,
+        _env_file=None,
+    )
+    app = create_app(gone)
+    try:
+        with caplog.at_level(logging.INFO, logger="incidents.service.webhook_sender"):
+            for _ in range(3):
+                assert await app.state.webhook_sender.deliver_due() == 0
+    finally:
+        await app.state.runtime.close()
+    said = [r.getMessage() for r in caplog.records if r.name.endswith("webhook_sender")]
+    assert said == ["webhook deliveries wait: the database does not answer"]

@@ -10,11 +10,12 @@ from incidents.db.incidents import incident_of_record
 from incidents.db.tables import INCIDENT_COLUMNS_SQL
 from incidents.domain.incident import Incident, Resolution, Status
 from incidents.domain.notifications import THREAD_STARTERS, NoticeKind
+from incidents.domain.webhooks import HookType
 
 # Optimistic: the write applies only to the version the change was decided on ($8); when
-# another change came first, nothing is written and no row comes back. When a webhook
-# subscription wants the incident, nothing is written either and the row that comes back
-# says `hooked`: the change takes the transaction's path, which queues the deliveries.
+# another change came first, nothing is written and no row comes back. Each webhook
+# subscription that wants the incident gets a delivery: its body's pieces come from Python
+# ($18, see domain/webhooks.py's `event_pieces`), joined here with the events' ids.
 # The followers are those of `chats.threads_of` (chats with a thread of the incident or of
 # one folded into it), or, with none and `$14`, the announcement chat (NULL), as
 # `service.outbox` queues them.
@@ -22,8 +23,7 @@ _CHANGE = f"""
 WITH changed AS (
     UPDATE incidents SET description = $2, search_text = $3, status = $4, assignee = $5,
         resolution = $6, version = version + 1, updated_at = $7
-    WHERE id = $1 AND version = $8 AND NOT EXISTS (SELECT 1 FROM webhooks w
-        WHERE w.ended_at IS NULL AND (w.source IS NULL OR w.source = incidents.source))
+    WHERE id = $1 AND version = $8
     RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (
     INSERT INTO incident_events (incident_id, kind, actor, request_id, client_request_id,
@@ -46,14 +46,20 @@ WITH changed AS (
     SELECT '{NoticeKind.CHANGED.value}', changed.id, told.chat_id, $9, changed.status, $15,
         $16, (SELECT max(id) FROM event), $7, 0, $7
     FROM changed, told WHERE $17::boolean
+), delivery AS (
+    INSERT INTO webhook_deliveries (webhook_id, incident_id, type, body, created_at, attempts,
+        next_attempt_at)
+    SELECT w.id, changed.id, '{HookType.CHANGED.value}', told_body.body, $7, 0, $7
+    FROM changed, webhooks w, (
+        SELECT ($18::text[])[1]
+            || string_agg(ev.id::text || ($18::text[])[ev.n + 1], '' ORDER BY ev.n) AS body
+        FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM event) AS ev
+    ) AS told_body
+    WHERE w.ended_at IS NULL AND (w.source IS NULL OR w.source = changed.source)
 )
 SELECT changed.*, ARRAY(SELECT d.id FROM incidents d WHERE d.duplicate_of = changed.id
-    ORDER BY d.id) AS duplicates, false AS hooked
+    ORDER BY d.id) AS duplicates
 FROM changed
-UNION ALL
-SELECT changed.*, ARRAY[]::bigint[], true FROM (SELECT 1) AS one LEFT JOIN changed ON false
-WHERE NOT EXISTS (SELECT 1 FROM changed) AND EXISTS (SELECT 1 FROM webhooks w, incidents i
-    WHERE i.id = $1 AND w.ended_at IS NULL AND (w.source IS NULL OR w.source = i.source))
 """  # noqa: S608 (the interpolated value is our own enum constant)
 
 _THREAD_STARTERS = sorted(role.value for role in THREAD_STARTERS)
@@ -76,11 +82,13 @@ async def write_change(
     moved_from: Status | None,
     note: str | None,
     announce_if_unfollowed: bool,
+    body_pieces: list[str],
     now: datetime,
 ) -> Incident | None:
     """Write `current`'s new state with `events` and, with `notify`, a notice to each chat
-    following it; None (nothing written) when `current` is not the stored version. Raises
-    Hooked (nothing written) when a webhook subscription wants the incident."""
+    following it and a webhook delivery to each subscription that wants it (`body_pieces`
+    around the events' ids); None (nothing written) when `current` is not the stored
+    version."""
     record = await driver.fetchrow(
         _CHANGE,
         current.id,
@@ -100,11 +108,6 @@ async def write_change(
         None if moved_from is None else moved_from.value,
         note,
         notify,
+        body_pieces,
     )
-    if record is not None and record["hooked"]:
-        raise Hooked(current.id)
     return None if record is None else incident_of_record(record)
-
-
-class Hooked(Exception):
-    """A webhook subscription wants the incident: write it in a transaction instead."""

@@ -11,20 +11,18 @@ from incidents.db.tables import INCIDENT_COLUMNS_SQL
 from incidents.domain.audit import EventKind
 from incidents.domain.incident import Incident, Source, Status, searchable_text
 from incidents.domain.notifications import NoticeKind
+from incidents.domain.webhooks import HookType
 
 # Data-modifying CTEs: one round trip and one implicit transaction. The event refers to the
 # incident and the notice to the event through the CTEs' RETURNING; the counter trigger on
-# incidents and the foreign keys run as for separate statements. When a webhook subscription
-# wants the incident nothing is written: the report takes the transaction's path, which
-# queues the deliveries (service/webhooks.py's `tell_hooks`).
+# incidents and the foreign keys run as for separate statements. Each webhook subscription
+# that wants the incident gets a delivery: its body's pieces come from Python ($10, see
+# domain/webhooks.py's `body_pieces`), joined here with the ids the statement makes.
 _REPORT = f"""
 WITH incident AS (
     INSERT INTO incidents (description, search_text, status, source, version, created_by,
         created_at, updated_at, occurrences, last_seen_at)
-    SELECT $1::text, $2::text, '{Status.NEW.value}', $3::text, 1, $4::text, $5::timestamptz,
-        $5::timestamptz, 1, $5::timestamptz
-    WHERE NOT EXISTS (SELECT 1 FROM webhooks w
-        WHERE w.ended_at IS NULL AND (w.source IS NULL OR w.source = $3::text))
+    VALUES ($1, $2, '{Status.NEW.value}', $3, 1, $4, $5, $5, 1, $5)
     RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (
     INSERT INTO incident_events (incident_id, kind, actor, request_id, client_request_id,
@@ -37,6 +35,15 @@ WITH incident AS (
     SELECT '{NoticeKind.CREATED.value}', incident_id, NULL, $6, '{Status.NEW.value}', $1, id,
         $5, 0, $5
     FROM event
+), delivery AS (
+    INSERT INTO webhook_deliveries (webhook_id, incident_id, type, body, created_at, attempts,
+        next_attempt_at)
+    SELECT w.id, event.incident_id, '{HookType.CREATED.value}',
+        ($10::text[])[1] || event.incident_id || ($10::text[])[2] || event.id
+            || ($10::text[])[3] || event.incident_id || ($10::text[])[4],
+        $5, 0, $5
+    FROM event, webhooks w
+    WHERE w.ended_at IS NULL AND (w.source IS NULL OR w.source = $3)
 )
 SELECT * FROM incident
 """  # noqa: S608 (the interpolated values are our own enum constants)
@@ -52,10 +59,11 @@ async def insert_report(
     request_id: str | None,
     client_request_id: str | None,
     event_data: dict[str, Any],
+    body_pieces: list[str],
     now: datetime,
-) -> Incident | None:
-    """A new incident in status `new`, its `created` event and the announcement of it; None
-    (nothing written) when a webhook subscription wants it."""
+) -> Incident:
+    """A new incident in status `new`, its `created` event, the announcement of it and a
+    webhook delivery to each subscription that wants it (`body_pieces` around the ids)."""
     record = await driver.fetchrow(
         _REPORT,
         description,
@@ -67,5 +75,6 @@ async def insert_report(
         request_id,
         client_request_id,
         event_data,
+        body_pieces,
     )
-    return None if record is None else incident_of_record(record)
+    return incident_of_record(record)

@@ -119,6 +119,12 @@ async def enqueue_many(conn: AsyncConnection, queued: Sequence[Queued], *, now: 
     )
 
 
+async def any_due(conn: AsyncConnection, *, now: datetime) -> bool:
+    """Whether some pending delivery may be due (a read, before a claim takes a write lock)."""
+    due = select(deliveries.c.id).where(_PENDING, deliveries.c.next_attempt_at <= now).limit(1)
+    return (await conn.execute(due)).first() is not None
+
+
 async def claim(
     conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[Delivery]:

@@ -3,7 +3,7 @@ each with its events and its notices (or chat links)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -27,7 +27,7 @@ from incidents.domain.incident import (
     searchable_text,
 )
 from incidents.domain.notifications import ChatOrigin, Link, LinkRole, is_chat_actor
-from incidents.domain.webhooks import Written
+from incidents.domain.webhooks import Written, body_pieces, event_pieces
 from incidents.service.outbox import announce_change, announce_created, announce_merged
 from incidents.service.webhooks import tell_hooks
 
@@ -53,10 +53,27 @@ class Wanted:
 
 async def write_report_at_once(
     driver: Any, *, description: str, source: Source, actor: Actor, now: datetime
-) -> Incident | None:
-    """Write a new incident reported by `actor` outside chats with its `created` event and its
-    announcement, in one statement on a driver connection (PostgreSQL); None (nothing written)
-    when a webhook subscription wants it: `write_report` then writes it and tells them."""
+) -> Incident:
+    """Write a new incident reported by `actor` outside chats with its `created` event, its
+    announcement and its webhook deliveries, in one statement on a driver connection
+    (PostgreSQL)."""
+    event = audit.created()
+    # The incident as the statement writes it (db/reports.py), but for the id it makes.
+    reported = Incident(
+        id=0,
+        description=description,
+        status=Status.NEW,
+        source=source,
+        version=1,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+        dedup_key=None,
+        occurrences=1,
+        last_seen_at=now,
+        details=None,
+    )
+    told = _written(reported, [(0, event)], actor, now, created=True)
     return await reports.insert_report(
         driver,
         description=description,
@@ -65,7 +82,8 @@ async def write_report_at_once(
         actor=actor.name,
         request_id=actor.request_id,
         client_request_id=actor.client_request_id,
-        event_data=audit.created().data,
+        event_data=event.data,
+        body_pieces=body_pieces(told),
         now=now,
     )
 
@@ -198,10 +216,20 @@ async def write_change_at_once(
 ) -> Incident | None:
     """Write a change made outside chats that folds nothing, with its events and notices, in
     one statement on a driver connection (PostgreSQL); None when `current` is no longer the
-    stored version (read again and decide anew). Raises db.changes.Hooked when a webhook
-    subscription wants the incident: `apply_change` then writes it and tells them."""
+    stored version (read again and decide anew). Webhook deliveries go with it."""
     assert decision.into is None, "folding takes the locking path"
     told = decision.status != current.status or decision.note is not None
+    # The incident as the statement writes it (db/changes.py), its events' ids to come.
+    after = replace(
+        current,
+        description=decision.description,
+        status=decision.status,
+        assignee=decision.assignee,
+        resolution=decision.resolution,
+        version=current.version + 1,
+        updated_at=now,
+    )
+    hooked = _written(after, [(0, event) for event in decision.happened], actor, now)
     return await change_store.write_change(
         driver,
         current,
@@ -218,6 +246,7 @@ async def write_change_at_once(
         moved_from=current.status if decision.status != current.status else None,
         note=decision.note,
         announce_if_unfollowed=not is_chat_actor(current.created_by),
+        body_pieces=event_pieces(hooked),
         now=now,
     )
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from incidents.db import audit, chats, counters, idempotency, pages
 from incidents.db import incidents as incident_store
-from incidents.db.changes import Hooked
 from incidents.db.engine import UniqueViolation
 from incidents.db.incidents import IncidentFilter
 from incidents.domain.access import (
@@ -127,14 +126,12 @@ async def _create_once(
     now = runtime.clock.now()
     driver = runtime.database.driver
     if driver is not None and key is None and origin is None:
-        # Nothing to look up first: one statement writes the whole report (unless a webhook
-        # subscription wants it: then the transaction below writes it and tells them).
+        # Nothing to look up first: one statement writes the whole report.
         async with driver.connection() as conn:
             reported = await write_report_at_once(
                 conn, description=description, source=source, actor=actor, now=now
             )
-        if reported is not None:
-            return Reported(reported)
+        return Reported(reported)
     fingerprint = _fingerprint(description, source)
     async with runtime.database.transaction() as tx:
         conn = tx.connection
@@ -328,15 +325,11 @@ async def change_incident(
     driver = runtime.database.driver
     if driver is not None and duplicate_of is None and origin is None:
         # Read, decide, then one conditional write; a change that came between is read anew.
-        # A webhook subscription wanting the incident takes the path below, which tells it.
-        with suppress(Hooked):
-            for _ in range(ATTEMPTS):
-                async with driver.connection() as conn:
-                    changed = await _change_at_once(
-                        runtime, conn, actor, incident_id, wanted, expected
-                    )
-                if changed is not None:
-                    return changed
+        for _ in range(ATTEMPTS):
+            async with driver.connection() as conn:
+                changed = await _change_at_once(runtime, conn, actor, incident_id, wanted, expected)
+            if changed is not None:
+                return changed
         # Still racing: take the row lock below, as folds do.
     for _ in range(ATTEMPTS):
         try:

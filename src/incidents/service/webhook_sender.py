@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import aiohttp
 
+from incidents.domain.errors import StorageUnavailable
 from incidents.domain.webhooks import (
     FIRST_RETRY,
     LONGEST_RETRY,
@@ -50,10 +51,25 @@ class WebhookSender:
         self.runtime = runtime
         self.pacing = pacing
         self.counted = counted
+        self.storage_down = False
 
     async def deliver_due(self) -> int:
         """Send every delivery due now (the heads of the queues, again while any went);
-        returns how many were acknowledged."""
+        returns how many were acknowledged. A database that does not answer is said once
+        (the job runs every second), not at every round."""
+        try:
+            acknowledged = await self._deliver_due()
+        except StorageUnavailable:
+            if not self.storage_down:
+                log.warning("webhook deliveries wait: the database does not answer")
+            self.storage_down = True
+            return 0
+        if self.storage_down:
+            log.info("webhook deliveries go on: the database answers again")
+        self.storage_down = False
+        return acknowledged
+
+    async def _deliver_due(self) -> int:
         acknowledged = 0
         while claimed := await webhooks.claim_deliveries(self.runtime):
             timeout = aiohttp.ClientTimeout(total=self.pacing.timeout_seconds)
