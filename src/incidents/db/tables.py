@@ -80,6 +80,10 @@ incidents = Table(
     Column("details", OptionalJson, nullable=True),
     # The details (or the description) monitoring sent were cut to fit.
     Column("details_truncated", Boolean, nullable=False, server_default=false()),
+    # When it was first taken (new -> in_progress) and first resolved, written with the move
+    # (db/incidents.update_incident, db/changes, db/monitoring): stats read them, not trails.
+    Column("first_taken_at", UTCDateTime, nullable=True),
+    Column("first_resolved_at", UTCDateTime, nullable=True),
     # The description case-folded in Python, so search is the same on both databases and in
     # every script (SQLite's lower() and LIKE fold ASCII only). Written with the description.
     Column("search_text", Text, nullable=False),
