@@ -5,7 +5,8 @@
 # relocks with the pins it already has (commit the new uv.lock); in CI (CI=true) it fails.
 # `make bench` measures it (docs/PERFORMANCE.md, the stats endpoint: `make bench-stats`, and
 # what a webhook subscription costs a create: bench/webhooks.py);
-# `make bench-quick` is a short smoke run.
+# `make bench-quick` is a short smoke run; `make bench-fairness` only the costly-work fairness
+# run of docs/RELIABILITY.md (stats and deep searches against another key's reads).
 # `make reliability` runs the fault scenarios at full size and writes docs/RELIABILITY.md's figures.
 
 PYTHON ?= python3
@@ -22,7 +23,7 @@ UV := $(VENV)/.uv/bin/uv
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run lock test test-slow image lint typecheck pytest bench bench-quick bench-stats reliability reliability-quick tools clean
+.PHONY: run lock test test-slow image lint typecheck pytest bench bench-quick bench-stats bench-fairness reliability reliability-quick tools clean
 
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
@@ -82,10 +83,14 @@ bench: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench.stats
 	$(BIN)/python -m bench.alertmanager
 	$(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.fairness
 
 # GET /api/v1/stats over 100,000 incidents on PostgreSQL, against EXPLAIN ANALYZE (bench/stats.py).
 bench-stats: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.stats
+
+bench-fairness: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.fairness
 
 bench-quick: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench --quick

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +15,8 @@ from bench.dataset import Row, rows
 CHUNK = 50_000
 INCIDENT_COLUMNS = (
     "id", "description", "status", "source", "version", "created_by", "created_at", "updated_at",
-    "occurrences", "last_seen_at", "search_text", "resolution",
+    "occurrences", "last_seen_at", "search_text", "resolution", "first_taken_at",
+    "first_resolved_at",
 )  # fmt: skip
 # Incidents that ended were fixed, as far as the synthetic data says.
 ENDED = frozenset({"resolved", "closed"})
@@ -35,12 +37,26 @@ def _chunks(first: int, count: int, *, first_id: int, now: datetime) -> Iterator
 
 
 def _incident_record(row: Row) -> tuple[object, ...]:
+    taken, resolved = _firsts(row)
     return (
         row.id, row.description, row.status, row.source, len(row.events),
         row.created_by, row.created_at, row.updated_at,
         1, row.created_at, row.description.casefold(),
-        "fixed" if row.status in ENDED else None,
+        "fixed" if row.status in ENDED else None, taken, resolved,
     )  # fmt: skip
+
+
+def _firsts(row: Row) -> tuple[datetime | None, datetime | None]:
+    """When the incident was first taken and first resolved, as the registry keeps them on
+    the row (migration 0017)."""
+    taken = resolved = None
+    for _kind, at, data in row.events:
+        moved = json.loads(data)
+        if taken is None and (moved.get("from"), moved.get("to")) == ("new", "in_progress"):
+            taken = at
+        if resolved is None and moved.get("to") == "resolved":
+            resolved = at
+    return taken, resolved
 
 
 async def fill_postgres(dsn: str, *, have: int, want: int, now: datetime) -> None:

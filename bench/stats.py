@@ -1,7 +1,7 @@
 """`python -m bench.stats`: GET /api/v1/stats over 100,000 incidents on PostgreSQL, against the
 database's own time for the same statements (EXPLAIN ANALYZE of each, as the endpoint sends it).
 
-Fills a scratch database (dropped and made again) with 100,000 incidents over 90 days and
+Fills a scratch database (dropped and made again) with 100,000 incidents over a year and
 their events (report, take, resolve, close; some dismissed as false alarms), serves it with
 `incidents serve`, and prints per period the endpoint's latency (median of repeated calls,
 over HTTP) beside the sum of the statements' execution times as PostgreSQL reports them.
@@ -37,10 +37,12 @@ from incidents.service.runtime import Runtime
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME = "incidents_bench_stats"
-SPAN_DAYS = 90
+# A year, as issue 27 asks of the stats: 100,000 incidents answer within 300 ms.
+SPAN_DAYS = 365
 CALLS = 15
 COLUMNS = ("id", "description", "status", "source", "version", "created_by", "created_at",
-           "updated_at", "occurrences", "last_seen_at", "search_text", "resolution")  # fmt: skip
+           "updated_at", "occurrences", "last_seen_at", "search_text", "resolution",
+           "first_taken_at", "first_resolved_at")  # fmt: skip
 EVENT_COLUMNS = ("incident_id", "kind", "actor", "created_at", "data")
 SOURCES = ("monitoring", "monitoring", "monitoring", "operator", "operator", "partner")
 ACTOR = "key:ops-desk"
@@ -63,9 +65,12 @@ def _incidents(count: int, now: datetime) -> Iterator[tuple[tuple[Any, ...], lis
             events.append((incident_id, "status_changed", ACTOR, at, data))
         last = json.loads(events[-1][4]) if len(events) > 1 else {"to": "new"}
         ended = "fixed" if last["to"] in ("resolved", "closed") else None
+        # Kept on the row where the moves are written (migration 0017), as the registry does.
+        firsts = {json.loads(e[4])["to"]: e[3] for e in reversed(events[1:])}
         row = (incident_id, f"Incident {incident_id}", last["to"], rng.choice(SOURCES), len(events),
                ACTOR, created, events[-1][3], 1, created, f"incident {incident_id}",
-               last.get("resolution", ended))  # fmt: skip
+               last.get("resolution", ended), firsts.get("in_progress"),
+               firsts.get("resolved"))  # fmt: skip
         yield row, events
 
 
@@ -169,7 +174,7 @@ def main() -> None:
     today = now.date()
     periods = {
         "default (30 days)": (today - timedelta(days=29), today),
-        f"all {SPAN_DAYS} days": (today - timedelta(days=SPAN_DAYS), today),
+        f"all {SPAN_DAYS} days": (today - timedelta(days=SPAN_DAYS - 1), today),
         "one day": (today - timedelta(days=1), today - timedelta(days=1)),
     }
     key = server.make_key(dsn)

@@ -46,3 +46,14 @@ async def test_the_overview_answers_any_period_without_a_500(
     if stats.status_code == 422:
         assert stats.headers["content-type"] == "application/problem+json"
         assert "between" in stats.json()["detail"] or "after" in stats.json()["detail"]
+
+
+@pytest.mark.parametrize("page", ["401", "402", "10000", "99999999999999999999", "-5"])
+async def test_the_list_at_its_extremes_answers_without_a_500(
+    open_console: ConsoleMaker, make_account: AccountMaker, page: str
+) -> None:
+    http = await open_console(await make_account("reporter"))
+
+    listing = await http.get("/", params={"page": page, "q": "scooter"})
+
+    assert listing.status_code == 200, listing.text[:2000]

@@ -22,7 +22,12 @@ from incidents.domain.webhooks import HookType
 _CHANGE = f"""
 WITH changed AS (
     UPDATE incidents SET description = $2, search_text = $3, status = $4, assignee = $5,
-        resolution = $6, version = version + 1, updated_at = $7
+        resolution = $6, version = version + 1, updated_at = $7,
+        -- The first take and first resolve, once each (twin: incidents.first_moves).
+        first_taken_at = CASE WHEN status = 'new' AND $4::varchar = 'in_progress'
+            THEN COALESCE(first_taken_at, $7) ELSE first_taken_at END,
+        first_resolved_at = CASE WHEN status <> 'resolved' AND $4::varchar = 'resolved'
+            THEN COALESCE(first_resolved_at, $7) ELSE first_resolved_at END
     WHERE id = $1 AND version = $8
     RETURNING {INCIDENT_COLUMNS_SQL}
 ), event AS (

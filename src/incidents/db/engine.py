@@ -209,8 +209,9 @@ async def _sqlite_deadline(connection: AsyncConnection, timeout_ms: int) -> Asyn
         await driver.set_progress_handler(None, 0)
 
 
-# SQLite instructions between two looks at the clock (a few microseconds of work).
-_PROGRESS_STEPS = 2_000
+# SQLite instructions between two looks at the clock (about a millisecond of work: the
+# handler takes the GIL, so looking more often slows every other request of the process).
+_PROGRESS_STEPS = 100_000
 
 
 class Transaction:

@@ -205,6 +205,18 @@ async def get_incident(
     return None if row is None else await _one(conn, row)
 
 
+def first_moves(before: Status, after: Status, now: datetime) -> dict[str, Any]:
+    """The first-take and first-resolve times a move from `before` to `after` at `now`
+    writes (each only once; its twin in SQL is db/changes._CHANGE's CASE)."""
+    moment = literal(now, UTCDateTime)
+    values: dict[str, Any] = {}
+    if before == Status.NEW and after == Status.IN_PROGRESS:
+        values["first_taken_at"] = func.coalesce(incidents.c.first_taken_at, moment)
+    if after == Status.RESOLVED and before != Status.RESOLVED:
+        values["first_resolved_at"] = func.coalesce(incidents.c.first_resolved_at, moment)
+    return values
+
+
 async def update_incident(
     conn: AsyncConnection,
     incident: Incident,
@@ -236,6 +248,7 @@ async def update_incident(
         values["duplicate_of"] = duplicate_of
     if occurrences is not UNCHANGED:
         values["occurrences"] = occurrences
+    values.update(first_moves(incident.status, status, now))
     result = await conn.execute(
         incidents.update()
         .where(incidents.c.id == incident.id, incidents.c.version == incident.version)

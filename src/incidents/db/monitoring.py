@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exc, select
+from sqlalchemy import bindparam, exc, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from incidents.db.engine import UniqueViolation
 from incidents.db.incidents import incidents_of_rows
 from incidents.db.tables import incidents
+from incidents.db.types import UTCDateTime
 from incidents.domain.incident import Incident, Resolution, Source, Status, searchable_text
 
 # Keys per statement: well below SQLite's and asyncpg's limits on bound parameters.
@@ -249,6 +250,9 @@ async def resolve_all(
                 resolution=Resolution.FIXED.value,
                 version=incidents.c.version + 1,
                 updated_at=now,
+                first_resolved_at=func.coalesce(
+                    incidents.c.first_resolved_at, literal(now, UTCDateTime)
+                ),
             )
         )
     return [

@@ -34,7 +34,6 @@ from incidents.domain.stats import MEDIAN, P90, Bucket, Spread, spread
 # The events that move a status, and the fields they name the move by.
 MOVE_KINDS = (EventKind.STATUS_CHANGED.value, EventKind.RESOLVED.value)
 TO = incident_events.c.data["to"].as_string()
-FROM = incident_events.c.data["from"].as_string()
 RESOLUTION = incident_events.c.data["resolution"].as_string()
 TAKE, RESOLVE = 0, 1  # the spans measured: report to take, report to resolve
 
@@ -102,14 +101,19 @@ async def moved(
             and_(incident_events.c.created_at >= b.c.start, incident_events.c.created_at < b.c.end),
         )
         .where(
-            # The whole period first, so the events are found by their index, once.
-            incident_events.c.created_at >= buckets[0].start,
-            incident_events.c.created_at < buckets[-1].end,
             incident_events.c.kind.in_(MOVE_KINDS),
             TO.in_([Status.RESOLVED.value, Status.CLOSED.value]),
         )
         .group_by(b.c.n)
     )
+    if conn.dialect.name == "postgresql":
+        # The whole period first, so the events are found by their index, once. (SQLite
+        # would take these constant bounds for its index search in every bucket, reading the
+        # whole period's events once per day: seconds for a year.)
+        query = query.where(
+            incident_events.c.created_at >= buckets[0].start,
+            incident_events.c.created_at < buckets[-1].end,
+        )
     if sources:  # the incidents' source is needed only to filter by it
         query = query.join(incidents, incidents.c.id == incident).where(of_sources(sources))
     return {n: (int(r), int(c)) for n, r, c in await conn.execute(query)}
@@ -135,11 +139,19 @@ async def resolutions(
     return found
 
 
-def _firsts(b: CTE, start: datetime, sources: Sequence[Source]) -> tuple[CTE, CTE]:
-    """The incidents reported in each bucket (`cohort`: bucket, id, source, created_at), and
-    when each was first taken (new -> in_progress) and first resolved (`firsts`)."""
-    cohort = (
-        select(b.c.n, incidents.c.id, incidents.c.source, incidents.c.created_at)
+def _cohort(b: CTE, sources: Sequence[Source]) -> CTE:
+    """The incidents reported in each bucket (bucket, id, source, created_at) with when each
+    was first taken (new -> in_progress) and first resolved: kept on the incident row where
+    the moves are written, so no trail is read."""
+    return (
+        select(
+            b.c.n,
+            incidents.c.id,
+            incidents.c.source,
+            incidents.c.created_at,
+            incidents.c.first_taken_at.label("taken_at"),
+            incidents.c.first_resolved_at.label("resolved_at"),
+        )
         .select_from(b)
         .join(
             incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
@@ -147,52 +159,31 @@ def _firsts(b: CTE, start: datetime, sources: Sequence[Source]) -> tuple[CTE, CT
         .where(of_sources(sources))
         .cte("cohort")
     )
-    taken = and_(Status.NEW.value == FROM, Status.IN_PROGRESS.value == TO)
-    firsts = (
-        select(
-            incident_events.c.incident_id,
-            func.min(case((taken, incident_events.c.created_at))).label("taken_at"),
-            func.min(case((Status.RESOLVED.value == TO, incident_events.c.created_at))).label(
-                "resolved_at"
-            ),
-        )
-        .join(cohort, cohort.c.id == incident_events.c.incident_id)
-        .where(
-            # An incident moves after it is reported: none of its moves is older than the period.
-            incident_events.c.created_at >= start,
-            incident_events.c.kind.in_(MOVE_KINDS),
-            TO.in_([Status.IN_PROGRESS.value, Status.RESOLVED.value]),
-        )
-        .group_by(incident_events.c.incident_id)
-        .cte("firsts")
-    )
-    return cohort, firsts
 
 
-def _spans(conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]) -> Subquery:
+def _spans(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Subquery:
     """One row per span (metric, bucket, source, seconds): report to first take, and report
     to first resolve, of each incident reported in a bucket that got there."""
-    cohort, firsts = _firsts(b, start, sources)
-    joined = cohort.join(firsts, firsts.c.incident_id == cohort.c.id)
+    cohort = _cohort(b, sources)
     take = (
         select(
             literal(TAKE, Integer).label("metric"),
             cohort.c.n,
             cohort.c.source,
-            _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("secs"),
+            _seconds(conn, cohort.c.taken_at, cohort.c.created_at).label("secs"),
         )
-        .select_from(joined)
-        .where(firsts.c.taken_at.is_not(None))
+        .select_from(cohort)
+        .where(cohort.c.taken_at.is_not(None))
     )
     resolve = (
         select(
             literal(RESOLVE, Integer).label("metric"),
             cohort.c.n,
             cohort.c.source,
-            _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("secs"),
+            _seconds(conn, cohort.c.resolved_at, cohort.c.created_at).label("secs"),
         )
-        .select_from(joined)
-        .where(firsts.c.resolved_at.is_not(None))
+        .select_from(cohort)
+        .where(cohort.c.resolved_at.is_not(None))
     )
     return union_all(take, resolve).subquery("spans")
 
@@ -211,8 +202,8 @@ async def spreads(
     the span, its median and its 90th percentile. One statement: PostgreSQL's percentile_cont;
     SQLite ranks the spans and returns those around each percentile, interpolated here."""
     if conn.dialect.name == "postgresql":
-        return await _percentiles(conn, _buckets(buckets), buckets[0].start, sources)
-    spans = _spans(conn, _buckets(buckets), buckets[0].start, sources)
+        return await _percentiles(conn, _buckets(buckets), sources)
+    spans = _spans(conn, _buckets(buckets), sources)
     by_source = (spans.c.metric, spans.c.n, spans.c.source)
     overall = (spans.c.metric, spans.c.n)
     ranked = select(
@@ -240,22 +231,16 @@ async def spreads(
     return {key: spread(count, values) for key, (count, values) in found.items()}
 
 
-async def _percentiles(
-    conn: AsyncConnection, b: CTE, start: datetime, sources: Sequence[Source]
-) -> Spreads:
+async def _percentiles(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Spreads:
     """PostgreSQL's own percentiles, per source and overall (grouping sets), in one pass over
     one row per incident: its two spans side by side (an ordered-set aggregate skips NULLs)."""
-    cohort, firsts = _firsts(b, start, sources)
-    spans = (
-        select(
-            cohort.c.n,
-            cohort.c.source,
-            _seconds(conn, firsts.c.taken_at, cohort.c.created_at).label("take"),
-            _seconds(conn, firsts.c.resolved_at, cohort.c.created_at).label("resolve"),
-        )
-        .select_from(cohort.join(firsts, firsts.c.incident_id == cohort.c.id))
-        .subquery("spans")
-    )
+    cohort = _cohort(b, sources)
+    spans = select(
+        cohort.c.n,
+        cohort.c.source,
+        _seconds(conn, cohort.c.taken_at, cohort.c.created_at).label("take"),
+        _seconds(conn, cohort.c.resolved_at, cohort.c.created_at).label("resolve"),
+    ).subquery("spans")
     figures = []
     for column in (spans.c.take, spans.c.resolve):
         figures += [

@@ -30,6 +30,17 @@ from incidents.domain.incident import Resolution, Source, Status
 from incidents.domain.notifications import LinkRole
 from incidents.domain.suggestions import SuggestionState
 
+# Covers the overview's reads of a period's incidents (reports per day and source, the
+# first take and resolve, how they ended): made by migration 0017.
+STATS_INDEX = (
+    "ix_incidents_stats",
+    "created_at",
+    "source",
+    "first_taken_at",
+    "first_resolved_at",
+    "resolution",
+)
+
 # One naming convention, so migrations name constraints the same on every database.
 metadata = MetaData(
     naming_convention={
@@ -80,6 +91,10 @@ incidents = Table(
     Column("details", OptionalJson, nullable=True),
     # The details (or the description) monitoring sent were cut to fit.
     Column("details_truncated", Boolean, nullable=False, server_default=false()),
+    # When it was first taken (new -> in_progress) and first resolved, written with the move
+    # (db/incidents.update_incident, db/changes, db/monitoring): stats read them, not trails.
+    Column("first_taken_at", UTCDateTime, nullable=True),
+    Column("first_resolved_at", UTCDateTime, nullable=True),
     # The description case-folded in Python, so search is the same on both databases and in
     # every script (SQLite's lower() and LIKE fold ASCII only). Written with the description.
     Column("search_text", Text, nullable=False),
@@ -103,6 +118,8 @@ incidents = Table(
     Index(None, "dedup_key"),
     Index(None, "assignee"),
     Index(None, "duplicate_of"),
+    # What the overview reads of each incident reported in a period, without its row.
+    Index(*STATS_INDEX),
     Index(
         "uq_incidents_source_dedup_key_open",
         "source",

@@ -11,13 +11,15 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from incidents.domain.incident import Source, Status
+from incidents.service.incidents import MAX_OFFSET
 from incidents.web.texts import Texts
 
 PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 200
 FIRST_LINE_MAX_LENGTH = 140
-# Pages past this are not offered; a narrower filter finds old incidents faster.
-MAX_PAGE = 10_000
+# Pages past this are not offered (the deepest offset the registry reads; a later page asked
+# for shows this one): a narrower filter finds old incidents faster.
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1
 
 E = TypeVar("E", Status, Source)
 

@@ -13,7 +13,7 @@ from alembic import op
 from incidents.db.types import BigId, UTCDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
