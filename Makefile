@@ -4,7 +4,8 @@
 # When pyproject.toml no longer matches uv.lock (a dependency added or changed), `make`
 # relocks with the pins it already has (commit the new uv.lock); in CI (CI=true) it fails.
 # `make bench` measures it (docs/PERFORMANCE.md, and the stats endpoint: `make bench-stats`);
-# `make bench-quick` is a short smoke run.
+# `make bench-quick` is a short smoke run. `make bench` also times a backup and restore each way
+# (bench/backup.py; `.venv/bin/python -m bench.backup --incidents 1000000` for the full size).
 # `make reliability` runs the fault scenarios at full size and writes docs/RELIABILITY.md's figures.
 
 PYTHON ?= python3
@@ -80,6 +81,7 @@ bench: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stats
 	$(BIN)/python -m bench.alertmanager
+	$(BIN)/python -m bench.backup
 
 # GET /api/v1/stats over 100,000 incidents on PostgreSQL, against EXPLAIN ANALYZE (bench/stats.py).
 bench-stats: $(VENV)/.installed-bench

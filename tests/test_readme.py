@@ -79,8 +79,12 @@ def _fresh_shell(served: Server) -> dict[str, str]:
     return {**env, "PATH": path}
 
 
-def test_command_line_examples_run_as_printed(served: Server) -> None:
+def test_command_line_examples_run_as_printed(served: Server, tmp_path: Path) -> None:
     env = _fresh_shell(served)
+    # In a folder of their own (what they write, such as backups, stays out of the checkout),
+    # with the checkout's .venv, after the pages' `mkdir -p backups`.
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    (tmp_path / "backups").mkdir()
     examples = [
         c
         for c in _all_commands()
@@ -90,7 +94,7 @@ def test_command_line_examples_run_as_printed(served: Server) -> None:
     for command in examples:
         result = subprocess.run(
             ["bash", "-c", command],
-            cwd=ROOT,
+            cwd=tmp_path,
             env=env,
             input="correct horse battery\ncorrect horse battery\n",
             capture_output=True,

@@ -7,13 +7,15 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from incidents.domain.access import Actor, Role
+from incidents.domain.clock import SystemClock
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
 from incidents.launch import (
@@ -25,7 +27,7 @@ from incidents.launch import (
 )
 from incidents.logs import configure_logging
 from incidents.private_note import write_privately
-from incidents.service import access, accounts
+from incidents.service import access, accounts, backups
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
@@ -168,6 +170,41 @@ def bot() -> None:
         raise typer.Exit(code=1)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_polling(settings))
+
+
+def _refusals(use_case: Callable[[], Coroutine[Any, Any, T]], settings: Settings) -> T:
+    """Run a backup or restore; a file or database it refuses ends the command in one line."""
+    with database_problems(settings):
+        try:
+            return asyncio.run(use_case())
+        except backups.BackupRefused as refused:
+            typer.echo(f"error: {refused}", err=True)
+            raise typer.Exit(code=2) from None
+
+
+@app.command()
+def backup(
+    file: Annotated[
+        Path, typer.Argument(help="Where to write it, e.g. backups/incidents.jsonl.gz.")
+    ],
+) -> None:
+    """Write the whole registry to FILE (gzip'd JSON lines), consistent while it serves."""
+    settings = _prepare(migrate=False)
+    done = _refusals(lambda: backups.back_up(settings, file, clock=SystemClock()), settings)
+    typer.echo(f"Backed up {done.rows} rows (schema {done.schema_revision}) to {file.resolve()}.")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file `incidents backup` wrote.")],
+) -> None:
+    """Load a backup into the empty database INCIDENTS_DATABASE_URL names (either kind)."""
+    settings = _prepare(migrate=False)
+    done = _refusals(lambda: backups.restore(settings, file), settings)
+    typer.echo(
+        f"Restored {done.rows} rows (schema {done.schema_revision}) from {file.resolve()} "
+        f"into {shown_url(settings.database_url)}."
+    )
 
 
 def _announce_first_access(first: FirstAccess, settings: Settings) -> None:

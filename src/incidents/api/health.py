@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from incidents.api.deps import RuntimeDep
 from incidents.api.metrics import Metrics
 from incidents.domain.errors import StorageUnavailable
+from incidents.service import backups
 from incidents.service import incidents as service
 
 router = APIRouter(tags=["operations"])
@@ -51,4 +52,9 @@ async def metrics(request: Request, runtime: RuntimeDep) -> Response:
     # Without the database, still serve the request metrics; the gauge keeps its last values.
     with suppress(StorageUnavailable):
         collected.set_incident_counts(await service.incidents_by_status(runtime))
+        last_backup = await backups.last_backup_at(runtime)
+        collected.set_stored(
+            "incidents_backup_last_success_timestamp_seconds",
+            last_backup.timestamp() if last_backup else 0.0,
+        )
     return Response(generate_latest(collected.registry), media_type=CONTENT_TYPE_LATEST)
