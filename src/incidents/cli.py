@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from incidents import __version__
 from incidents.domain.access import Actor, Role
 from incidents.domain.clock import SystemClock
 from incidents.domain.errors import DomainError
@@ -22,6 +23,7 @@ from incidents.launch import (
     check_port_free,
     database_problems,
     read_settings,
+    require_existing_database,
     same_configuration,
     say_database,
 )
@@ -33,15 +35,20 @@ from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
 from incidents.settings import Settings
 
+# Plain help (no rich panels): no type names beside the options, only what to write.
 app = typer.Typer(
     help="A registry of record for operational incidents.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(keys_app, name="keys")
 users_app = typer.Typer(
-    help="Manage the accounts people sign in to the console with.", no_args_is_help=True
+    help="Manage the accounts people sign in to the console with.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(users_app, name="users")
 
@@ -50,11 +57,35 @@ CLI_ACTOR = Actor.system("cli")
 T = TypeVar("T")
 
 
-def _prepare(*, migrate: bool = True) -> Settings:
-    """Read settings, set up logging, say which database, and bring its schema up to date."""
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"incidents {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A registry of record for operational incidents."""
+
+
+def _prepare(*, migrate: bool = True, creates: bool = False) -> Settings:
+    """Read settings, set up logging, say which database, and bring its schema up to date.
+
+    Only commands that set a registry up (`creates`) may make a new SQLite file; the others
+    end in one line when it is missing.
+    """
     settings = read_settings()
     configure_logging(settings.log_level, settings.log_format)
     say_database(settings)
+    if not creates:
+        require_existing_database(settings)
     if migrate:
         _migrate(settings)
     return settings
@@ -92,13 +123,15 @@ def _run(settings: Settings, use_case: Callable[[Runtime], Awaitable[T]]) -> T:
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations and exit."""
-    _migrate(_prepare(migrate=False), announce=True)
+    _migrate(_prepare(migrate=False, creates=True), announce=True)
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="Address to listen on.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Port to listen on.")] = None,
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Skip migrations (a one-shot step ran them).")
     ] = False,
@@ -106,6 +139,7 @@ def serve(
         int | None,
         typer.Option(
             min=1,
+            metavar="N",
             help="Server processes (default: INCIDENTS_WORKERS, 1); on PostgreSQL, one per core.",
             show_default=False,
         ),
@@ -118,7 +152,7 @@ def serve(
     from incidents.api.webhook import WebhookWithoutSecret, require_webhook_secret
     from incidents.app import create_app
 
-    settings = _prepare(migrate=False)
+    settings = _prepare(migrate=False, creates=True)
     try:
         require_webhook_secret(settings)
     except WebhookWithoutSecret as refused:
@@ -164,7 +198,7 @@ def bot() -> None:
     """Run the Telegram bot with long polling (and deliver its notifications)."""
     from incidents.telegram.bot import run_polling
 
-    settings = _prepare()
+    settings = _prepare(creates=True)
     if settings.telegram_token is None:
         typer.echo("error: set INCIDENTS_TELEGRAM_TOKEN (from BotFather) first.", err=True)
         raise typer.Exit(code=1)
@@ -184,11 +218,10 @@ def _refusals(use_case: Callable[[], Coroutine[Any, Any, T]], settings: Settings
 
 @app.command()
 def backup(
-    file: Annotated[
-        Path, typer.Argument(help="Where to write it, e.g. backups/incidents.jsonl.gz.")
-    ],
+    file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
 ) -> None:
-    """Write the whole registry to FILE (gzip'd JSON lines), consistent while it serves."""
+    """Write the whole registry to FILE (gzip'd JSON lines), consistent while it serves,
+    e.g. backups/incidents.jsonl.gz."""
     settings = _prepare(migrate=False)
     done = _refusals(lambda: backups.back_up(settings, file, clock=SystemClock()), settings)
     typer.echo(f"Backed up {done.rows} rows (schema {done.schema_revision}) to {file.resolve()}.")
@@ -196,10 +229,11 @@ def backup(
 
 @app.command()
 def restore(
-    file: Annotated[Path, typer.Argument(help="A file `incidents backup` wrote.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
 ) -> None:
-    """Load a backup into the empty database INCIDENTS_DATABASE_URL names (either kind)."""
-    settings = _prepare(migrate=False)
+    """Load FILE, which `incidents backup` wrote, into the empty database
+    INCIDENTS_DATABASE_URL names (either kind)."""
+    settings = _prepare(migrate=False, creates=True)
     done = _refusals(lambda: backups.restore(settings, file), settings)
     typer.echo(
         f"Restored {done.rows} rows (schema {done.schema_revision}) from {file.resolve()} "
@@ -233,10 +267,17 @@ def _announce_first_access(first: FirstAccess, settings: Settings) -> None:
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Option(help="Unique name, e.g. zabbix or partner-acme.")],
-    role: Annotated[Role, typer.Option(help="reporter, operator or admin.")],
+    name: Annotated[
+        str, typer.Option(metavar="NAME", help="Unique name, e.g. zabbix or partner-acme.")
+    ],
+    role: Annotated[Role, typer.Option(metavar="ROLE", help="reporter, operator or admin.")],
     source: Annotated[
-        Source | None, typer.Option(help="Only let the key report incidents of this source.")
+        Source | None,
+        typer.Option(
+            metavar="SOURCE",
+            help="Only let the key report incidents of this source (operator, monitoring, "
+            "partner).",
+        ),
     ] = None,
 ) -> None:
     """Create an API key; its secret is printed alone on the last line."""
@@ -270,8 +311,10 @@ def keys_list() -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
-    """Revoke an API key; it stops working at once."""
+def keys_revoke(
+    name: Annotated[str, typer.Argument(metavar="NAME", hidden=True)],
+) -> None:
+    """Revoke the API key named NAME; it stops working at once."""
     settings = _prepare()
     _run(settings, lambda runtime: access.revoke_key(runtime, actor=CLI_ACTOR, name=name))
     typer.echo(f"Revoked key {name!r}.")
@@ -281,6 +324,14 @@ def _read_password(from_stdin: bool) -> str:
     """The new password: the first line of stdin, or typed twice at a hidden prompt."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        typer.echo(
+            "error: no terminal to type the password at: give it on the first line of stdin "
+            "with --password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | .venv/bin/incidents "
+            "users create --username olga --role operator --password-stdin)",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
 
@@ -295,8 +346,10 @@ PasswordStdin = Annotated[
 
 @users_app.command("create")
 def users_create(
-    username: Annotated[str, typer.Option(help="Unique name to sign in with, e.g. olga.")],
-    role: Annotated[Role, typer.Option(help="reporter, operator or admin.")],
+    username: Annotated[
+        str, typer.Option(metavar="NAME", help="Unique name to sign in with, e.g. olga.")
+    ],
+    role: Annotated[Role, typer.Option(metavar="ROLE", help="reporter, operator or admin.")],
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a console account; the password is asked for, never shown."""
@@ -327,8 +380,10 @@ def users_list() -> None:
 
 
 @users_app.command("disable")
-def users_disable(username: Annotated[str, typer.Argument(help="The account's username.")]) -> None:
-    """Disable an account; its sessions end at once."""
+def users_disable(
+    username: Annotated[str, typer.Argument(metavar="USERNAME", hidden=True)],
+) -> None:
+    """Disable the account USERNAME; its sessions end at once."""
     settings = _prepare()
     _run(
         settings,
@@ -339,10 +394,10 @@ def users_disable(username: Annotated[str, typer.Argument(help="The account's us
 
 @users_app.command("set-password")
 def users_set_password(
-    username: Annotated[str, typer.Argument(help="The account's username.")],
+    username: Annotated[str, typer.Argument(metavar="USERNAME", hidden=True)],
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Give an account a new password; its open sessions end."""
+    """Give the account USERNAME a new password; its open sessions end."""
     settings = _prepare()
     password = _read_password(password_stdin)
     _run(
