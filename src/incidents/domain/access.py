@@ -86,6 +86,8 @@ def chat_member(user_id: int | None, username: str | None) -> Actor:
 
 
 # What an assignee may be: an actor name as the audit trail writes it (a person or a key).
+# OWNER_FORMS says it in words, for every door's message.
+OWNER_FORMS = "user:<account>, key:<name> or telegram:<digits> (@handle)"
 ASSIGNEE_PATTERN = re.compile(r"^(user|key|telegram):\S[^\x00-\x1f\x7f]*$")
 ASSIGNEE_MAX_LENGTH = 200
 
@@ -96,8 +98,8 @@ def check_assignee(value: str) -> str:
     if not 1 <= len(cleaned) <= ASSIGNEE_MAX_LENGTH or not ASSIGNEE_PATTERN.match(cleaned):
         raise InvalidInput(
             "assignee",
-            "assignee must be an actor name of 1..200 characters as the audit trail writes "
-            "them: `user:<name>`, `key:<name>` or `telegram:<id> (@<username>)`; or null.",
+            f"assignee names an owner as the audit trail does, in 1..200 characters: "
+            f"{OWNER_FORMS}; or null for nobody.",
         )
     return cleaned
 
