@@ -16,6 +16,8 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The slow scenarios notify the registry from a real Prometheus Alertmanager (Debian's).
 ALERTMANAGER := /usr/bin/prometheus-alertmanager
+# The tests check the alerting rules in deploy/prometheus/ with promtool (Debian's prometheus).
+PROMTOOL := /usr/bin/promtool
 # uv installs from the lock and makes it; its own version and hashes are in deploy/uv.txt.
 UV := $(VENV)/.uv/bin/uv
 # Trust the system's certificates as pip does, and use the machine's own Python.
@@ -27,7 +29,7 @@ export UV_PYTHON_DOWNLOADS := never
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
 
-test: $(VENV)/.installed-test $(CHROMIUM) lint typecheck pytest
+test: $(VENV)/.installed-test $(CHROMIUM) $(PROMTOOL) lint typecheck pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples bench
@@ -49,7 +51,7 @@ PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist load
 unexport PYTHONDONTWRITEBYTECODE
 COLLECT := $(BIN)/pytest --collect-only --quiet --numprocesses 0 -p no:cacheprovider > /dev/null
 
-pytest: $(VENV)/.installed-test $(CHROMIUM)
+pytest: $(VENV)/.installed-test $(CHROMIUM) $(PROMTOOL)
 	@$(COLLECT) -m "not slow" || true
 	$(PYTEST) -m "not slow"
 
@@ -67,6 +69,14 @@ $(ALERTMANAGER):
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus-alertmanager; \
 	else \
 		echo "No apt-get here: install Prometheus Alertmanager at $(ALERTMANAGER) for the slow tests."; \
+	fi
+
+$(PROMTOOL):
+	@if command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus; \
+	else \
+		echo "No apt-get here: install Prometheus's promtool at $(PROMTOOL) for the rules' tests."; \
 	fi
 
 $(CHROMIUM):

@@ -67,6 +67,13 @@ class StoredGauges(Collector):
 
 # Their names and meanings (docs/MONITORING.md).
 STORED_GAUGES = {
+    "incidents_database_up": "1 when this scrape could read the database, 0 when it could not.",
+    "incidents_outbox_pending": "Notifications waiting in the outbox to be sent.",
+    "incidents_outbox_oldest_pending_age_seconds": (
+        "How long the oldest notification waiting in the outbox has waited; 0 when none waits."
+    ),
+    "incidents_outbox_failed": "Notifications the outbox gave up on (parked), still kept.",
+    "incidents_heartbeats_overdue": "Heartbeats whose next check-in is past due.",
     "incidents_backup_last_success_timestamp_seconds": (
         "When `incidents backup` last finished (Unix time); 0 when it never did."
     ),

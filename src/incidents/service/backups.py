@@ -7,14 +7,12 @@ import gzip
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from incidents.db import archive, backups
 from incidents.db.engine import ensure_sqlite_directory
 from incidents.db.migrate import known_revisions, upgrade_to, upgrade_to_head
 from incidents.domain.clock import Clock
-from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
 BackupRefused = archive.ArchiveError
@@ -88,9 +86,3 @@ async def restore(settings: Settings, path: Path) -> BackupDone:
         rows = await backups.load(engine, lines)
     await upgrade_to_head(url)
     return BackupDone(path=path, rows=rows, schema_revision=header.schema_revision)
-
-
-async def last_backup_at(runtime: Runtime) -> datetime | None:
-    """When the newest backup finished (for metrics: no actor needed)."""
-    async with runtime.database.reads() as conn:
-        return await backups.last_finished_at(conn)
