@@ -7,6 +7,8 @@
 # what a webhook subscription costs a create: bench/webhooks.py);
 # `make bench-quick` is a short smoke run; `make bench-fairness` only the costly-work fairness
 # run of docs/RELIABILITY.md (stats and deep searches against another key's reads).
+# `make bench` also times a backup and restore each way (bench/backup.py;
+# `.venv/bin/python -m bench.backup --incidents 1000000` for the full size).
 # `make reliability` runs the fault scenarios at full size and writes docs/RELIABILITY.md's figures.
 
 PYTHON ?= python3
@@ -17,6 +19,8 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The slow scenarios notify the registry from a real Prometheus Alertmanager (Debian's).
 ALERTMANAGER := /usr/bin/prometheus-alertmanager
+# The tests check the alerting rules in deploy/prometheus/ with promtool (Debian's prometheus).
+PROMTOOL := /usr/bin/promtool
 # uv installs from the lock and makes it; its own version and hashes are in deploy/uv.txt.
 UV := $(VENV)/.uv/bin/uv
 # Trust the system's certificates as pip does, and use the machine's own Python.
@@ -28,7 +32,7 @@ export UV_PYTHON_DOWNLOADS := never
 run: $(VENV)/.installed
 	$(BIN)/incidents serve
 
-test: $(VENV)/.installed-test $(CHROMIUM) lint typecheck pytest
+test: $(VENV)/.installed-test $(CHROMIUM) $(PROMTOOL) lint typecheck pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples bench
@@ -50,7 +54,7 @@ PYTEST := $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist load
 unexport PYTHONDONTWRITEBYTECODE
 COLLECT := $(BIN)/pytest --collect-only --quiet --numprocesses 0 -p no:cacheprovider > /dev/null
 
-pytest: $(VENV)/.installed-test $(CHROMIUM)
+pytest: $(VENV)/.installed-test $(CHROMIUM) $(PROMTOOL)
 	@$(COLLECT) -m "not slow" || true
 	$(PYTEST) -m "not slow"
 
@@ -70,6 +74,14 @@ $(ALERTMANAGER):
 		echo "No apt-get here: install Prometheus Alertmanager at $(ALERTMANAGER) for the slow tests."; \
 	fi
 
+$(PROMTOOL):
+	@if command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus; \
+	else \
+		echo "No apt-get here: install Prometheus's promtool at $(PROMTOOL) for the rules' tests."; \
+	fi
+
 $(CHROMIUM):
 	@if command -v apt-get >/dev/null; then \
 		$(SUDO) apt-get update -q && \
@@ -84,6 +96,7 @@ bench: $(VENV)/.installed-bench tools
 	$(BIN)/python -m bench.alertmanager
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.fairness
+	$(BIN)/python -m bench.backup
 
 # GET /api/v1/stats over 100,000 incidents on PostgreSQL, against EXPLAIN ANALYZE (bench/stats.py).
 bench-stats: $(VENV)/.installed-bench

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.serving import create_key, free_port, secret_of, start_serve, wait_until_up
+from tests.serving import INCIDENTS, create_key, free_port, secret_of, start_serve, wait_until_up
 
 
 def environment(database_url: str) -> dict[str, str]:
@@ -29,7 +29,12 @@ def environment(database_url: str) -> dict[str, str]:
 
 
 def make_key(database_url: str) -> str:
-    """Migrate the database and make an admin key for the load; its secret."""
+    """Migrate the database (making it if new) and make an admin key for the load; its secret."""
+    migrated = subprocess.run(
+        [*INCIDENTS, "migrate"], env=environment(database_url), capture_output=True, text=True
+    )
+    if migrated.returncode != 0:
+        raise RuntimeError(f"`incidents migrate` failed:\n{migrated.stderr}")
     created = create_key(environment(database_url), "bench", "admin")
     if created.returncode != 0:
         raise RuntimeError(f"`incidents keys create` failed:\n{created.stderr}")

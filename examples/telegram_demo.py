@@ -4,12 +4,16 @@ Runs the real aiogram bot, long polling the fake Bot API server the test suite u
 throw-away SQLite database, and prints the conversation as a chat would show it.
 
     .venv/bin/python examples/telegram_demo.py [--language ru]
+
+The language is INCIDENTS_LANGUAGE (from the environment or ./.env, as the service reads it)
+unless --language names one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.telegram.*
 
 # The fake Bot API and chat members of the tests: nothing beyond what `make run` installs.
+from pydantic import ValidationError
 from tests.telegram.conversation import ANNA, BORIS, NOTIFY, OPS, Conversation
 from tests.telegram.fake_bot_api import TOKEN, Call, FakeBotAPI, plain
 
@@ -118,7 +123,16 @@ async def main(language: str) -> None:
     await fake.stop()
 
 
+def language_setting() -> str:
+    """INCIDENTS_LANGUAGE as the service reads it (the environment, then ./.env)."""
+    try:
+        return Settings().language
+    except ValidationError:  # another setting is wrong: the language alone still counts
+        given = os.environ.get("INCIDENTS_LANGUAGE", "en")
+        return given if given in ("en", "ru") else "en"
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--language", choices=["en", "ru"], default="en")
+    parser.add_argument("--language", choices=["en", "ru"], default=language_setting())
     asyncio.run(main(parser.parse_args().language))

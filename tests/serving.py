@@ -4,9 +4,13 @@ benchmark alike. Standard library only, so the benchmark needs nothing of the te
 
 from __future__ import annotations
 
+import fcntl
+import os
+import select
 import socket
 import subprocess
 import sys
+import termios
 import time
 import urllib.error
 import urllib.request
@@ -79,3 +83,45 @@ def create_key(env: Mapping[str, str], name: str, role: str) -> subprocess.Compl
 def secret_of(created: subprocess.CompletedProcess[str]) -> str:
     """The new key's secret: the last line `incidents keys create` prints."""
     return created.stdout.strip().splitlines()[-1]
+
+
+def at_a_terminal(
+    command: list[str], *, env: Mapping[str, str], answers: list[str], cwd: Path | None = None
+) -> tuple[int, str]:
+    """Run `command` on a terminal of its own (a pseudo-terminal, its controlling one), typing
+    each answer once the prompt before it appeared; its exit status and all it showed."""
+    leader, follower = os.openpty()
+
+    def take_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,
+        preexec_fn=take_terminal,
+    )
+    os.close(follower)
+    shown = b""
+    pending = list(answers)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the command ended and closed the terminal
+                break
+            shown += chunk
+            # click shows "Password:", then getpass turns echo off and shows " ".
+            if pending and shown.endswith(b": "):
+                os.write(leader, pending.pop(0).encode() + b"\n")
+                shown += b"\n"
+        elif process.poll() is not None:
+            break
+    os.close(leader)
+    return process.wait(timeout=60), shown.decode(errors="replace")

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import Server, serving
-from tests.serving import INCIDENTS
+from tests.serving import INCIDENTS, at_a_terminal
 
 SECRET = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 
@@ -190,13 +190,26 @@ def test_users_commands(served: Server) -> None:
 
 
 def test_users_create_prompts_for_the_password_twice(served: Server) -> None:
-    made = served.cli(
-        "users", "create", "--username", "rita", "--role", "reporter",
-        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    status, shown = at_a_terminal(
+        [*INCIDENTS, "users", "create", "--username", "rita", "--role", "reporter"],
+        env=served.env, answers=[PASSWORD, PASSWORD],
     )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    assert PASSWORD not in made.stdout + made.stderr
+    assert status == 0, shown
+    assert PASSWORD not in shown
     assert served.sign_in("rita", PASSWORD).status_code == 303
+
+
+def test_users_create_without_a_terminal_names_password_stdin(served: Server) -> None:
+    for args in (
+        ["create", "--username", "rita", "--role", "reporter"],
+        ["set-password", "admin"],
+    ):
+        refused = served.cli("users", *args, stdin="")
+        assert refused.returncode == 2
+        errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1, refused.stderr
+        assert "--password-stdin" in errors[0]
+        assert "Aborted" not in refused.stderr
 
 
 def test_no_bootstrap_key_once_an_account_exists(database_url: str, tmp_path: Path) -> None:

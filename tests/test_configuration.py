@@ -4,6 +4,7 @@ database URLs as people write them, and one line for each mistake."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -56,13 +57,40 @@ def test_an_empty_environment_variable_means_not_set(monkeypatch: pytest.MonkeyP
 def test_every_command_reads_dot_env_and_names_its_database(tmp_path: Path) -> None:
     shutil.copyfile(ROOT / ".env.example", tmp_path / ".env")
 
+    made = _incidents("migrate", cwd=tmp_path)
     listed = _incidents("keys", "list", cwd=tmp_path)
 
+    assert made.returncode == 0, made.stderr
     assert listed.returncode == 0, listed.stderr
-    assert "database: sqlite+aiosqlite:///./data/incidents.db" in listed.stderr
+    # The path as it is, absolute: the same words name the same file from any folder.
+    for said in (made.stderr, listed.stderr):
+        assert f"database: sqlite+aiosqlite:///{tmp_path}/data/incidents.db" in said
     assert (tmp_path / "data" / "incidents.db").is_file()
     # Only `migrate` and `serve` say the schema is up to date.
     assert "up to date" not in listed.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["keys", "list"],
+        ["keys", "create", "--name", "x", "--role", "admin"],
+        ["keys", "revoke", "x"],
+        ["users", "list"],
+        ["users", "disable", "olga"],
+        ["backup", "b.jsonl.gz"],
+    ],
+)
+def test_a_command_that_manages_never_makes_a_database(command: list[str], tmp_path: Path) -> None:
+    elsewhere = tmp_path / "another-folder"
+    elsewhere.mkdir()
+
+    line = _one_line_error(_incidents(*command, cwd=elsewhere))
+
+    assert f"no database at {elsewhere}/data/incidents.db" in line
+    assert "INCIDENTS_DATABASE_URL" in line
+    assert "folder you started the server in" in line
+    assert not (elsewhere / "data").exists()
 
 
 def test_the_database_line_hides_the_password(tmp_path: Path) -> None:
@@ -108,9 +136,7 @@ def test_postgres_urls_as_people_write_them(written: str) -> None:
 
 
 def test_a_plain_sqlite_url_works(tmp_path: Path) -> None:
-    made = _incidents(
-        "keys", "list", cwd=tmp_path, env={"INCIDENTS_DATABASE_URL": "sqlite:///plain.db"}
-    )
+    made = _incidents("migrate", cwd=tmp_path, env={"INCIDENTS_DATABASE_URL": "sqlite:///plain.db"})
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "plain.db").is_file()
 
@@ -129,7 +155,12 @@ def _postgres_answers() -> bool:
         ("mysql://someone:pw@127.0.0.1/db", "'mysql' is not a database this service runs on"),
         ("postgresql://postgres@127.0.0.1:1/incidents", "nothing accepts connections at"),
         ("postgresql://postgres@no-such-host.invalid/incidents", "is unknown"),
-        ("sqlite:////proc/no/such/folder/x.db", "can not be used"),
+        ("sqlite:////proc/no/such/folder/x.db", "no database at /proc/no/such/folder/x.db"),
+        ("sqlite://./data/incidents.db", "three slashes before a relative path"),
+        ("sqlite://", "three slashes before a relative path"),
+        ("sqlite:///:memory:", "in-memory"),
+        ("postgresql://postgres@127.0.0.1:port/incidents", "not a database URL"),
+        ("127.0.0.1:5432/incidents", "not a database URL"),
     ],
 )
 def test_a_database_that_can_not_be_used_is_one_line(url: str, says: str, tmp_path: Path) -> None:
@@ -151,6 +182,25 @@ def test_a_postgres_refusal_is_one_line(url: str, says: str, tmp_path: Path) -> 
     env = {"INCIDENTS_DATABASE_URL": url}
     for command in (["migrate"], ["keys", "list"], ["serve", "--port", "1"]):
         assert says in _one_line_error(_incidents(*command, cwd=tmp_path, env=env))
+
+
+def test_migrate_says_when_an_sqlite_file_can_not_be_made(tmp_path: Path) -> None:
+    env = {"INCIDENTS_DATABASE_URL": "sqlite:////proc/no/such/folder/x.db"}
+    assert "can not be used" in _one_line_error(_incidents("migrate", cwd=tmp_path, env=env))
+
+
+def test_version_and_help_without_type_names(tmp_path: Path) -> None:
+    version = _incidents("--version", cwd=tmp_path)
+    assert version.returncode == 0, version.stderr
+    assert re.fullmatch(r"incidents \d+\.\d+\.\d+\S*\n", version.stdout)
+    for command in (
+        [], ["serve"], ["migrate"], ["backup"], ["restore"], ["keys"], ["keys", "create"],
+        ["keys", "revoke"], ["users", "create"], ["users", "set-password"],
+    ):  # fmt: skip
+        shown = _incidents(*command, "--help", cwd=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        # No `<bool>`, `<str>`, `<int range>` or `TEXT` beside an option: only what to write.
+        assert not re.search(r"<[a-z ]+>|\b(TEXT|INTEGER|BOOLEAN)\b", shown.stdout), shown.stdout
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
@@ -178,6 +228,7 @@ def test_serve_on_a_taken_port_names_it_and_how_to_choose_another(tmp_path: Path
 
 def test_keys_create_exits_non_zero_when_it_refuses(tmp_path: Path) -> None:
     env = {"INCIDENTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    assert _incidents("migrate", cwd=tmp_path, env=env).returncode == 0
     refused = _incidents("keys", "create", "--name", "", "--role", "admin", cwd=tmp_path, env=env)
     assert "name must be" in _one_line_error(refused)
     assert refused.stdout == ""

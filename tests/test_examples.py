@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,18 @@ def test_the_telegram_demo_needs_no_test_tools() -> None:
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "Scooter #42 is not responding" in demo.stdout
     assert "bot (sendMessage)" in demo.stdout
+
+
+def test_the_telegram_demo_speaks_the_configured_language(tmp_path: Path) -> None:
+    demo = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "telegram_demo.py")],
+        cwd=tmp_path,
+        env={**os.environ, "INCIDENTS_LANGUAGE": "ru"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "Инцидент #1 · новый" in demo.stdout
+    assert "Incident #1" not in demo.stdout

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from incidents.settings import Settings
 from tests.conftest import Server
+from tests.serving import at_a_terminal
+from tests.web.conftest import csrf_of, version_of
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
@@ -79,8 +84,15 @@ def _fresh_shell(served: Server) -> dict[str, str]:
     return {**env, "PATH": path}
 
 
-def test_command_line_examples_run_as_printed(served: Server) -> None:
+PASSWORD = "correct horse battery"
+
+
+def test_command_line_examples_run_as_printed(served: Server, tmp_path: Path) -> None:
     env = _fresh_shell(served)
+    # In a folder of their own (what they write, such as backups, stays out of the checkout),
+    # with the checkout's .venv, after the pages' `mkdir -p backups`.
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    (tmp_path / "backups").mkdir()
     examples = [
         c
         for c in _all_commands()
@@ -88,11 +100,22 @@ def test_command_line_examples_run_as_printed(served: Server) -> None:
     ]
     assert len(examples) >= 8
     for command in examples:
+        if "users create" in command or "users set-password" in command:
+            # Asked twice at a hidden prompt: typed at a terminal, as a person would.
+            status, shown = at_a_terminal(
+                ["bash", "-c", command],
+                env=env,
+                cwd=tmp_path,
+                answers=["correct horse battery"] * 2,
+            )
+            assert status == 0, (command, shown)
+            assert shown.startswith("database: "), (command, shown)
+            continue
         result = subprocess.run(
             ["bash", "-c", command],
-            cwd=ROOT,
+            cwd=tmp_path,
             env=env,
-            input="correct horse battery\ncorrect horse battery\n",
+            input=f"{PASSWORD}\n{PASSWORD}\n",
             capture_output=True,
             text=True,
             check=False,
@@ -102,23 +125,72 @@ def test_command_line_examples_run_as_printed(served: Server) -> None:
         assert result.stderr.startswith("database: "), (command, result.stderr)
 
 
+def _take_the_tour(served: Server) -> None:
+    """The five-minute tour as a person takes it: sign in to the console as `admin` with the
+    printed password, report a problem, take it."""
+    shown = re.search(r"username admin, password (\S+)", served.banner())
+    assert shown, served.banner()
+    with httpx.Client(base_url=served.url, follow_redirects=True) as browser:
+        form = browser.get("/sign-in")
+        signed_in = browser.post(
+            "/sign-in",
+            data={"username": "admin", "password": shown.group(1), "csrf_token": csrf_of(form)},
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        new = browser.get("/incidents/new")
+        page = browser.post(
+            "/incidents",
+            data={
+                "description": "Scooter #42 is offline",
+                "source": "operator",
+                "csrf_token": csrf_of(new),
+            },
+        )
+        assert page.status_code == 200, page.text
+        taken = browser.post(
+            f"{page.url.path}/status",
+            data={
+                "status": "in_progress",
+                "version": version_of(page),
+                "csrf_token": csrf_of(page),
+            },
+        )
+        assert taken.status_code == 200, taken.text
+
+
+# Where one example's output ends and the next begins, in the one shell that runs them all.
+MARK = "@@@ example done, status"
+ASSIGNMENT = re.compile(r"^[A-Z_]+=\$\(curl ")
+
+
 def test_curl_examples_answer_as_shown(served: Server) -> None:
     make_token = next(c for c in _shell_examples() if c.startswith("export TOKEN=$("))
     env = _fresh_shell(served)
     token = _bash(f'{make_token} && printf %s "$TOKEN"', env)
     assert token.returncode == 0, token.stderr
     env["TOKEN"] = token.stdout
+    _take_the_tour(served)
 
-    examples = [c for c in _shell_examples() if c.startswith("curl ")]
+    # In order, in one shell: later examples use the ids earlier answers gave.
+    examples = [c for c in _shell_examples() if c.startswith("curl ") or ASSIGNMENT.match(c)]
     assert len(examples) >= 12
+    ending = f'printf "\\n{MARK} %s\\n" "$?"\n'
+    script = "".join(
+        f"{command.replace('http://127.0.0.1:8000', served.url)}\n{ending}" for command in examples
+    )
+    ran = _bash(script, env)
+    outputs = re.split(rf"\n{re.escape(MARK)} (\d+)\n", ran.stdout)
+    answered = list(zip(outputs[:-1:2], outputs[1::2], strict=True))
+    assert len(answered) == len(examples), ran.stdout + ran.stderr
     statuses = []
-    for command in examples:
-        result = _bash(command.replace("http://127.0.0.1:8000", served.url), env)
-        assert result.returncode == 0, (command, result.stderr)
-        assert result.stdout, command
+    for command, (output, code) in zip(examples, answered, strict=True):
+        assert code == "0", (command, output, ran.stderr)
+        if ASSIGNMENT.match(command):
+            continue
+        assert output.strip(), command
         if " -i " in command:
-            statuses.append(int(result.stdout.split()[1]))
-        assert "HTTP/1.1 5" not in result.stdout, (command, result.stdout)
+            statuses.append(int(output.split()[1]))
+        assert "HTTP/1.1 5" not in output, (command, output)
     # As the pages' text says: create, read, list, next page by cursor, search, take,
     # refused move, trail, hand over, list by owner, dismiss, fold a duplicate, list by
     # resolution, keys; then monitoring: trigger, resolve, check in, heartbeats.
@@ -128,6 +200,13 @@ def test_curl_examples_answer_as_shown(served: Server) -> None:
         *(201, 200, 204),
         *(201, 200, 200, 200),
     ]
+    # The relative dates count what the examples (and the tour) reported today.
+    stats = next(
+        output
+        for command, (output, _) in zip(examples, answered, strict=True)
+        if "/stats" in command
+    )
+    assert json.loads(stats)["reported"] >= 4, stats
 
 
 def test_env_example_documents_every_setting() -> None:

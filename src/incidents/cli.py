@@ -7,48 +7,60 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from incidents import __version__
 from incidents.domain.access import Actor, Role
+from incidents.domain.clock import SystemClock
 from incidents.domain.errors import DomainError
 from incidents.domain.incident import Source
 from incidents.launch import (
     check_port_free,
     database_problems,
     read_settings,
+    require_existing_database,
     same_configuration,
     say_database,
 )
 from incidents.logs import configure_logging
 from incidents.private_note import write_privately
-from incidents.service import access, accounts, failed_notices, webhooks
+from incidents.service import access, accounts, backups, failed_notices, webhooks
 from incidents.service.bootstrap import FirstAccess, first_access
 from incidents.service.runtime import Runtime
 from incidents.service.storage import shown_url, why_unusable
 from incidents.settings import Settings
 
+# Plain help (no rich panels): no type names beside the options, only what to write.
 app = typer.Typer(
     help="A registry of record for operational incidents.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(keys_app, name="keys")
 users_app = typer.Typer(
-    help="Manage the accounts people sign in to the console with.", no_args_is_help=True
+    help="Manage the accounts people sign in to the console with.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(users_app, name="users")
 webhooks_app = typer.Typer(
-    help="Manage outgoing webhook subscriptions (docs/INTEGRATIONS.md).", no_args_is_help=True
+    help="Manage outgoing webhook subscriptions (docs/INTEGRATIONS.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(webhooks_app, name="webhooks")
 outbox_app = typer.Typer(
     help="Chat notices and webhook deliveries given up on: list them, queue one again.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(outbox_app, name="outbox")
 
@@ -57,11 +69,35 @@ CLI_ACTOR = Actor.system("cli")
 T = TypeVar("T")
 
 
-def _prepare(*, migrate: bool = True) -> Settings:
-    """Read settings, set up logging, say which database, and bring its schema up to date."""
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"incidents {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A registry of record for operational incidents."""
+
+
+def _prepare(*, migrate: bool = True, creates: bool = False) -> Settings:
+    """Read settings, set up logging, say which database, and bring its schema up to date.
+
+    Only commands that set a registry up (`creates`) may make a new SQLite file; the others
+    end in one line when it is missing.
+    """
     settings = read_settings()
     configure_logging(settings.log_level, settings.log_format)
     say_database(settings)
+    if not creates:
+        require_existing_database(settings)
     if migrate:
         _migrate(settings)
     return settings
@@ -99,13 +135,15 @@ def _run(settings: Settings, use_case: Callable[[Runtime], Awaitable[T]]) -> T:
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations and exit."""
-    _migrate(_prepare(migrate=False), announce=True)
+    _migrate(_prepare(migrate=False, creates=True), announce=True)
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="Address to listen on.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Port to listen on.")] = None,
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Skip migrations (a one-shot step ran them).")
     ] = False,
@@ -113,6 +151,7 @@ def serve(
         int | None,
         typer.Option(
             min=1,
+            metavar="N",
             help="Server processes (default: INCIDENTS_WORKERS, 1); on PostgreSQL, one per core.",
             show_default=False,
         ),
@@ -126,7 +165,7 @@ def serve(
     from incidents.app import create_app
     from incidents.serving import http_protocol
 
-    settings = _prepare(migrate=False)
+    settings = _prepare(migrate=False, creates=True)
     try:
         require_webhook_secret(settings)
     except WebhookWithoutSecret as refused:
@@ -174,12 +213,47 @@ def bot() -> None:
     """Run the Telegram bot with long polling (and deliver its notifications)."""
     from incidents.telegram.bot import run_polling
 
-    settings = _prepare()
+    settings = _prepare(creates=True)
     if settings.telegram_token is None:
         typer.echo("error: set INCIDENTS_TELEGRAM_TOKEN (from BotFather) first.", err=True)
         raise typer.Exit(code=1)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_polling(settings))
+
+
+def _refusals(use_case: Callable[[], Coroutine[Any, Any, T]], settings: Settings) -> T:
+    """Run a backup or restore; a file or database it refuses ends the command in one line."""
+    with database_problems(settings):
+        try:
+            return asyncio.run(use_case())
+        except backups.BackupRefused as refused:
+            typer.echo(f"error: {refused}", err=True)
+            raise typer.Exit(code=2) from None
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
+) -> None:
+    """Write the whole registry to FILE (gzip'd JSON lines), consistent while it serves,
+    e.g. backups/incidents.jsonl.gz."""
+    settings = _prepare(migrate=False)
+    done = _refusals(lambda: backups.back_up(settings, file, clock=SystemClock()), settings)
+    typer.echo(f"Backed up {done.rows} rows (schema {done.schema_revision}) to {file.resolve()}.")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", hidden=True)],
+) -> None:
+    """Load FILE, which `incidents backup` wrote, into the empty database
+    INCIDENTS_DATABASE_URL names (either kind)."""
+    settings = _prepare(migrate=False, creates=True)
+    done = _refusals(lambda: backups.restore(settings, file), settings)
+    typer.echo(
+        f"Restored {done.rows} rows (schema {done.schema_revision}) from {file.resolve()} "
+        f"into {shown_url(settings.database_url)}."
+    )
 
 
 def _announce_first_access(first: FirstAccess, settings: Settings) -> None:
@@ -208,10 +282,17 @@ def _announce_first_access(first: FirstAccess, settings: Settings) -> None:
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Option(help="Unique name, e.g. zabbix or partner-acme.")],
-    role: Annotated[Role, typer.Option(help="reporter, operator or admin.")],
+    name: Annotated[
+        str, typer.Option(metavar="NAME", help="Unique name, e.g. zabbix or partner-acme.")
+    ],
+    role: Annotated[Role, typer.Option(metavar="ROLE", help="reporter, operator or admin.")],
     source: Annotated[
-        Source | None, typer.Option(help="Only let the key report incidents of this source.")
+        Source | None,
+        typer.Option(
+            metavar="SOURCE",
+            help="Only let the key report incidents of this source (operator, monitoring, "
+            "partner).",
+        ),
     ] = None,
 ) -> None:
     """Create an API key; its secret is printed alone on the last line."""
@@ -245,8 +326,10 @@ def keys_list() -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
-    """Revoke an API key; it stops working at once."""
+def keys_revoke(
+    name: Annotated[str, typer.Argument(metavar="NAME", hidden=True)],
+) -> None:
+    """Revoke the API key named NAME; it stops working at once."""
     settings = _prepare()
     _run(settings, lambda runtime: access.revoke_key(runtime, actor=CLI_ACTOR, name=name))
     typer.echo(f"Revoked key {name!r}.")
@@ -256,6 +339,14 @@ def _read_password(from_stdin: bool) -> str:
     """The new password: the first line of stdin, or typed twice at a hidden prompt."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        typer.echo(
+            "error: no terminal to type the password at: give it on the first line of stdin "
+            "with --password-stdin (e.g. printf '%s\\n' \"$PASSWORD\" | .venv/bin/incidents "
+            "users create --username olga --role operator --password-stdin)",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
 
@@ -270,8 +361,10 @@ PasswordStdin = Annotated[
 
 @users_app.command("create")
 def users_create(
-    username: Annotated[str, typer.Option(help="Unique name to sign in with, e.g. olga.")],
-    role: Annotated[Role, typer.Option(help="reporter, operator or admin.")],
+    username: Annotated[
+        str, typer.Option(metavar="NAME", help="Unique name to sign in with, e.g. olga.")
+    ],
+    role: Annotated[Role, typer.Option(metavar="ROLE", help="reporter, operator or admin.")],
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a console account; the password is asked for, never shown."""
@@ -302,8 +395,10 @@ def users_list() -> None:
 
 
 @users_app.command("disable")
-def users_disable(username: Annotated[str, typer.Argument(help="The account's username.")]) -> None:
-    """Disable an account; its sessions end at once."""
+def users_disable(
+    username: Annotated[str, typer.Argument(metavar="USERNAME", hidden=True)],
+) -> None:
+    """Disable the account USERNAME; its sessions end at once."""
     settings = _prepare()
     _run(
         settings,
@@ -314,10 +409,10 @@ def users_disable(username: Annotated[str, typer.Argument(help="The account's us
 
 @users_app.command("set-password")
 def users_set_password(
-    username: Annotated[str, typer.Argument(help="The account's username.")],
+    username: Annotated[str, typer.Argument(metavar="USERNAME", hidden=True)],
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Give an account a new password; its open sessions end."""
+    """Give the account USERNAME a new password; its open sessions end."""
     settings = _prepare()
     password = _read_password(password_stdin)
     _run(

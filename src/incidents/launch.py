@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from incidents.domain.errors import DomainError
 from incidents.logs import JsonFormatter
-from incidents.service.storage import shown_url, why_unusable
+from incidents.service.storage import missing_file, shown_url, why_unusable
 from incidents.settings import Settings
 
 
@@ -58,6 +58,21 @@ def say_database(settings: Settings) -> None:
         record = logging.LogRecord("incidents", logging.INFO, __file__, 0, line, None, None)
         line = JsonFormatter().format(record)
     typer.echo(line, err=True)
+
+
+def require_existing_database(settings: Settings) -> None:
+    """End a command that only reads or manages when its SQLite file does not exist: making
+    an empty one would answer from the wrong registry (and a key made there never works)."""
+    missing = missing_file(settings.database_url)
+    if missing is None:
+        return
+    typer.echo(
+        f"error: there is no database at {missing}: run the command from the folder you "
+        "started the server in, or set INCIDENTS_DATABASE_URL to the server's database "
+        "(`incidents migrate` makes a new one)",
+        err=True,
+    )
+    raise typer.Exit(code=2)
 
 
 def check_port_free(host: str, port: int) -> None:

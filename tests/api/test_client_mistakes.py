@@ -89,3 +89,61 @@ async def test_text_is_measured_as_sent(client: httpx.AsyncClient) -> None:
     )
 
     assert response.status_code == 422, response.text
+
+
+async def test_an_owner_in_the_wrong_form_is_named_in_words(client: httpx.AsyncClient) -> None:
+    incident = await report(client)
+
+    refused = await client.patch(f"/api/v1/incidents/{incident['id']}", json={"assignee": "olga"})
+
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["type"] == "/problems/invalid-input"
+    [error] = problem["errors"]
+    assert error["loc"] == ["body", "assignee"]
+    said = error["msg"]
+    for form in ("`user:` followed by the username", "`key:` followed by the name", "`telegram:`"):
+        assert form in said
+    assert said in problem["detail"]
+    # Words, not the regular expression that checks them.
+    assert "^" not in problem["detail"]
+    assert "\\S" not in problem["detail"]
+
+
+async def test_a_status_not_known_lists_the_statuses_in_words(client: httpx.AsyncClient) -> None:
+    incident = await report(client)
+
+    refused = await client.patch(f"/api/v1/incidents/{incident['id']}", json={"status": "done"})
+
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["errors"] == [
+        {
+            "loc": ["body", "status"],
+            "msg": "status is one of: new, in_progress, resolved, closed.",
+            "type": "enum",
+        }
+    ]
+    assert "str-enum" not in problem["detail"]
+    assert ".none" not in problem["detail"]
+    assert "Status]" not in problem["detail"]
+
+
+async def test_other_choices_are_listed_alike(client: httpx.AsyncClient) -> None:
+    incident = await report(client)
+    wrong_resolution = await client.patch(
+        f"/api/v1/incidents/{incident['id']}", json={"status": "closed", "resolution": "meh"}
+    )
+    wrong_source = await client.post(
+        "/api/v1/incidents", json={"description": "x", "source": "nobody"}
+    )
+    wrong_filter = await client.get("/api/v1/incidents?status=done")
+
+    said = [
+        response.json()["detail"] for response in (wrong_resolution, wrong_source, wrong_filter)
+    ]
+    assert "resolution is one of: fixed, false_alarm, duplicate." in said[0]
+    assert "source is one of: operator, monitoring, partner." in said[1]
+    assert "status is one of: new, in_progress, resolved, closed." in said[2]
+    assert not any("enum" in detail or "Input should be" in detail for detail in said)

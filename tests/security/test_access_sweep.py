@@ -31,6 +31,7 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    ("GET", "/docs/redoc.js"),  # ReDoc's script, its footer's logo served here too
     ("GET", "/docs/assets"),  # Swagger UI's and ReDoc's scripts, served here (no CDN)
     ("GET", "/static"),
     ("GET", "/language"),  # the EN / RU switch: a cookie and a redirect, also before sign-in

@@ -25,6 +25,10 @@ async def test_docs_pages_load_nothing_from_elsewhere(anonymous: httpx.AsyncClie
             assert url.startswith("/"), (path, url)
             asset = await anonymous.get(url)
             assert asset.status_code == 200, url
+            # Nor do the scripts fetch anything from elsewhere (ReDoc's footer logo did).
+            fetched = re.findall(r'src:\s*"(https?://[^"]+)"', asset.text)
+            assert fetched == [], (url, fetched)
+            assert "cdn.redoc.ly" not in asset.text, url
         assert "googleapis" not in page.text
         assert "cdn." not in page.text
     # The console keeps its own policy: no scripts at all.
@@ -39,10 +43,13 @@ async def test_swagger_ui_and_redoc_render_offline(browser: Any, served: Server)
     context = await browser.new_context(viewport=DESKTOP)
     here = served.url
 
+    elsewhere: list[str] = []
+
     async def only_this_server(route: Any) -> None:
         if route.request.url.startswith(here):
             await route.continue_()
         else:
+            elsewhere.append(route.request.url)
             await route.abort()
 
     await context.route("**/*", only_this_server)
@@ -52,4 +59,6 @@ async def test_swagger_ui_and_redoc_render_offline(browser: Any, served: Server)
     await page.goto(f"{here}/redoc")
     await expect(page.locator("h1").first).to_contain_text("incidents", timeout=20_000)
     await expect(page.get_by_role("heading", name="Report an incident")).to_be_visible()
+    await expect(page.get_by_alt_text("redocly logo")).to_be_visible()
     await context.close()
+    assert elsewhere == [], "the docs asked another host for something"

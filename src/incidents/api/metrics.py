@@ -74,6 +74,33 @@ class NotificationFailures(Collector):
         yield family
 
 
+class StoredGauges(Collector):
+    """Gauges of what the database holds, read at each scrape by the process being scraped
+    (like `incidents_by_status`, never summed over workers)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        for name, value in self.values.items():
+            yield GaugeMetricFamily(name, STORED_GAUGES[name], value=value)
+
+
+# Their names and meanings (docs/MONITORING.md).
+STORED_GAUGES = {
+    "incidents_database_up": "1 when this scrape could read the database, 0 when it could not.",
+    "incidents_outbox_pending": "Notifications waiting in the outbox to be sent.",
+    "incidents_outbox_oldest_pending_age_seconds": (
+        "How long the oldest notification waiting in the outbox has waited; 0 when none waits."
+    ),
+    "incidents_outbox_failed": "Notifications the outbox gave up on (parked), still kept.",
+    "incidents_heartbeats_overdue": "Heartbeats whose next check-in is past due.",
+    "incidents_backup_last_success_timestamp_seconds": (
+        "When `incidents backup` last finished (Unix time); 0 when it never did."
+    ),
+}
+
+
 class Metrics:
     """The registry `/metrics` renders: the app's own, so every app (and test) counts on its
     own, or, with `PROMETHEUS_MULTIPROC_DIR` set, the sum of every process's files."""
@@ -134,6 +161,8 @@ class Metrics:
         self.registry.register(self.incidents)
         self.notifications_failed = NotificationFailures()
         self.registry.register(self.notifications_failed)
+        self.stored = StoredGauges()
+        self.registry.register(self.stored)
 
     def refused(self, door: str, reason: str) -> None:
         """Count one refusal at a machine door."""
@@ -150,6 +179,10 @@ class Metrics:
     def set_incident_counts(self, counts: dict[Status, int]) -> None:
         """Record the number of incidents in each status."""
         self.incidents.counts = dict(counts)
+
+    def set_stored(self, name: str, value: float) -> None:
+        """Record one of the STORED_GAUGES as last read from the database."""
+        self.stored.values[name] = value
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import Request
@@ -24,14 +25,48 @@ CONTENT_TYPE_HINT = (
 )
 
 
+# What pydantic adds to a location inside a union (`str-enum[Status]`, `none`, `int`): its
+# own names for the union's members, not words of the API.
+_UNION_MEMBER = re.compile(r"^[a-z-]+\[.*\]$|^(none|int|str|bool|float)$")
+
+
 async def explained(request: Request, errors: list[ErrorItem]) -> list[ErrorItem]:
-    """`errors` with messages that say what to send instead, where FastAPI's do not."""
+    """`errors` with messages that say what to send instead, where FastAPI's do not, in the
+    API's words: a field's location without pydantic's names for union members, and no
+    second error saying a value that may be omitted "should be None"."""
     body = await request.body()
-    return [await _explain(request, body, error) for error in errors]
+    cleaned = [await _explain(request, body, _without_union_members(error)) for error in errors]
+    located = {tuple(error["loc"]) for error in cleaned if error["type"] != "none_required"}
+    return [
+        error
+        for error in cleaned
+        if not (error["type"] == "none_required" and tuple(error["loc"]) in located)
+    ]
+
+
+def _without_union_members(error: ErrorItem) -> ErrorItem:
+    loc = list(error["loc"])
+    kept = loc[:1] + [part for part in loc[1:] if not _is_union_member(part)]
+    return {**error, "loc": kept} if kept != loc else error
+
+
+def _is_union_member(part: object) -> bool:
+    return isinstance(part, str) and bool(_UNION_MEMBER.match(part))
+
+
+def _one_of(allowed: str) -> str:
+    """Pydantic's `'new', 'in_progress' or 'closed'` as the docs write it: new, in_progress,
+    closed."""
+    return ", ".join(re.findall(r"'([^']*)'", allowed))
 
 
 async def _explain(request: Request, body: bytes, error: ErrorItem) -> ErrorItem:
     loc, kind = error["loc"], error["type"]
+    if kind == "enum":
+        field = next((str(part) for part in reversed(loc[1:]) if isinstance(part, str)), "value")
+        return {**error, "msg": f"{field} is one of: {_one_of(str(error['msg']))}."}
+    if kind == "string_pattern_mismatch" and loc[-1:] == ["assignee"]:
+        return {**error, "msg": owner_unknown("it is none of them").detail}
     if kind == "json_invalid":
         return {**error, "loc": ["body"], "msg": json_problem(body)}
     if loc == ["header", "if-match"] and kind == "string_pattern_mismatch":

@@ -40,7 +40,7 @@ async def upgrade_to_head(url: str | URL) -> None:
 _MIGRATION_LOCK_ID = 7_263_011
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, revision: str = "head") -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         _sqlite_foreign_keys_off(connection)
@@ -48,7 +48,7 @@ def _upgrade(connection: Connection) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
     if sqlite:
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:
@@ -66,3 +66,25 @@ def _sqlite_foreign_keys_off(connection: Connection) -> None:
         cursor.execute("PRAGMA foreign_keys=OFF")
     finally:
         cursor.close()
+
+
+async def upgrade_to(url: str | URL, revision: str) -> None:
+    """Create or upgrade the schema of the database at `url` to `revision` (a restore loads
+    a backup at the revision it was made at, then goes on to the newest)."""
+    ensure_sqlite_directory(url)
+    engine = create_engine(url, EngineOptions(pool_size=1, statement_timeout_ms=0))
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_upgrade, revision)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version's migrations know."""
+    from alembic.script import ScriptDirectory
+
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }

@@ -479,3 +479,15 @@ webhook_deliveries = Table(
     ),
     Index(None, "created_at"),
 )
+
+# Each `incidents backup` that finished (its file written in full): the newest is what the
+# metric `incidents_backup_last_success_timestamp_seconds` shows.
+backups = Table(
+    "backups",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("schema_revision", String(32), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Index(None, "finished_at"),
+)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy import exc
@@ -21,14 +23,49 @@ EXAMPLES = "postgresql://USER:PASSWORD@HOST:5432/DBNAME or sqlite:///./data/inci
 
 
 def async_url(url: str) -> str:
-    """`url` with the async driver of its database; ValueError for a scheme not served."""
+    """`url` with the async driver of its database; ValueError for a scheme not served or a
+    URL that does not say where the database is."""
     scheme, separator, rest = url.strip().partition("://")
     driver = _DRIVERS.get(scheme.lower()) if separator else None
     if not separator:
         raise ValueError(f"not a database URL; write {EXAMPLES}")
     if driver is None:
         raise ValueError(f"{scheme!r} is not a database this service runs on; write {EXAMPLES}")
-    return f"{driver}://{rest}"
+    if driver.startswith("sqlite") and not rest.startswith("/"):
+        raise ValueError(
+            "an SQLite URL needs three slashes before a relative path "
+            "(sqlite:///./data/incidents.db) and four before an absolute one "
+            "(sqlite:////srv/incidents/incidents.db)"
+        )
+    if driver.startswith("sqlite") and rest.strip("/") in ("", ":memory:"):
+        raise ValueError(
+            "an in-memory SQLite database would lose every incident when the command ends: "
+            "name a file, e.g. sqlite:///./data/incidents.db"
+        )
+    written = f"{driver}://{rest}"
+    try:
+        make_url(written).port  # noqa: B018 (a port that is not a number fails here)
+    except (ValueError, exc.ArgumentError):
+        raise ValueError(f"not a database URL this service can read; write {EXAMPLES}") from None
+    return written
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The absolute path of the SQLite file `url` names (relative paths from the current
+    folder); None for PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(os.path.abspath(Path(parsed.database).expanduser()))
+
+
+def with_absolute_path(url: str | URL) -> str:
+    """`url` with an SQLite file's path made absolute, so people see which file is meant."""
+    path = sqlite_file(url)
+    parsed = make_url(url)
+    if path is not None:
+        parsed = parsed.set(database=str(path))
+    return parsed.render_as_string(hide_password=False)
 
 
 def connection_problem(url: str, error: BaseException) -> str | None:
