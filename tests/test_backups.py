@@ -311,3 +311,24 @@ async def test_a_change_committed_while_the_backup_reads_is_wholly_outside_it(
     assert rows == sum(len(found) for found in held.values())
     # It did commit, and the next backup has it.
     assert len((await _rows(database_url))["incidents"]) == 2
+
+
+async def test_a_backup_of_another_schema_revision_wants_a_database_without_tables(
+    settings: Settings, database_url: str, other_url: str, clock: TickingClock, tmp_path: Path
+) -> None:
+    made = tmp_path / "made.jsonl.gz"
+    await backups.back_up(settings, made, clock=clock)
+    with gzip.open(made, "rt", encoding="utf-8") as opened:
+        header, *rest = opened.readlines()
+    older = tmp_path / "older.jsonl.gz"
+    with gzip.open(older, "wt", encoding="utf-8") as out:
+        found = json.loads(header)
+        out.write(json.dumps({**found, "schema_revision": "0014"}) + "\n")
+        out.writelines(rest)
+
+    if not other_url.startswith("postgresql"):
+        pytest.skip("the other database is an SQLite file not made yet: nothing to refuse")
+    # The fixture's PostgreSQL database is migrated already, to this version's revision.
+    with pytest.raises(backups.BackupRefused, match="restore into a database with no tables"):
+        await backups.restore(Settings(database_url=other_url, _env_file=None), older)
+    assert all(rows == [] for rows in (await _rows(other_url)).values())
