@@ -78,6 +78,13 @@ async def restore(settings: Settings, path: Path) -> BackupDone:
             present = await backups.schema_revision(conn)
             if present is not None:
                 await backups.refuse_unless_empty(conn)
+            if present not in (None, header.schema_revision):
+                raise BackupRefused(
+                    f"the database's schema is at revision {present} and the backup's at "
+                    f"{header.schema_revision}: restore into a database with no tables yet "
+                    "(a new SQLite file, or a PostgreSQL database just created), which is "
+                    "made at the backup's revision"
+                )
         if present is None:
             # A new database: made as it was when the backup was taken, upgraded after.
             await upgrade_to(url, header.schema_revision)
