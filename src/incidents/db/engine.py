@@ -209,9 +209,9 @@ async def _sqlite_deadline(connection: AsyncConnection, timeout_ms: int) -> Asyn
         await driver.set_progress_handler(None, 0)
 
 
-# SQLite instructions between two looks at the clock (about a millisecond of work: the
-# handler takes the GIL, so looking more often slows every other request of the process).
-_PROGRESS_STEPS = 100_000
+# SQLite instructions between two looks at the clock (microseconds of work: a short deadline
+# holds even for a small statement; each look takes the GIL, see RELIABILITY.md).
+_PROGRESS_STEPS = 1_000
 
 
 class Transaction:
