@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,6 +175,9 @@ class FakeBotAPI:
         self._queries: set[str] = set()
         self._answered: set[str] = set()
         self._changed = asyncio.Condition()
+        # What people do the instant a message of the bot's appears, before the bot hears back.
+        self.at_once: list[Callable[[Call], Awaitable[None]]] = []
+        self.answer_late = 0.0  # seconds the bot then waits for the answer to its call
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["POST"])])
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -200,6 +203,8 @@ class FakeBotAPI:
         await self._task
 
     def reset(self) -> None:
+        self.at_once.clear()
+        self.answer_late = 0.0
         self.calls.clear()
         self.updates.clear()
         self.dropped.clear()
@@ -292,6 +297,7 @@ class FakeBotAPI:
                 refusal = f"Bad Request: {error}"
         call = Call(method, params, ok=not failing and refusal is None, result=result)
         call.error = refusal
+        await self._seen_at_once(call)
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -300,6 +306,15 @@ class FakeBotAPI:
         if refusal is not None:
             return JSONResponse({"ok": False, "error_code": 400, "description": refusal}, 400)
         return JSONResponse({"ok": True, "result": result})
+
+    async def _seen_at_once(self, call: Call) -> None:
+        """People see a sent message at once: they act on it (`at_once`) while the bot still
+        waits `answer_late` for Telegram's answer with its id."""
+        if call.method != "sendMessage" or not call.ok or not self.at_once:
+            return
+        for act in self.at_once:
+            await act(call)
+        await asyncio.sleep(self.answer_late)
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.headers.get("content-type", "").startswith("application/json"):

@@ -70,19 +70,20 @@ async def test_chatter_is_ignored(chats: Chats) -> None:
     assert await chats.incidents() == []
 
 
-async def test_a_redelivered_update_reports_once(chats: Chats) -> None:
+async def test_a_redelivered_update_reports_and_answers_once(chats: Chats) -> None:
     update = chats.message(OPS, "[partner] Courier app crashes")
     mark = len(chats.api.calls)
     await chats.api.push(update)
-    await chats.api.wait_for("sendMessage", after=mark)
+    card = await chats.api.wait_for("sendMessage", after=mark)
     again = {**update, "update_id": update["update_id"] + 1000}
-    mark = len(chats.api.calls)
     await chats.api.push(again)
-    second = await chats.api.wait_for("sendMessage", after=mark)
+    await chats.settled()
 
     incidents = await chats.incidents()
     assert len(incidents) == 1
-    assert plain(second.text).startswith(f"Incident #{incidents[0]['id']}")
+    assert plain(card.text).startswith(f"Incident #{incidents[0]['id']}")
+    said = update["message"]["message_id"]
+    assert len([c for c in chats.api.sent() if c.replies_to(said)]) == 1
 
 
 async def test_user_text_is_escaped(chats: Chats) -> None:

@@ -212,3 +212,26 @@ async def forget_before(conn: AsyncConnection, *, before: datetime, now: datetim
     held = outbox.c.locked_until.is_not(None) & (outbox.c.locked_until > now)
     statement = outbox.delete().where(outbox.c.created_at < before, ~held)
     return (await conn.execute(statement)).rowcount
+
+
+async def enqueue_held(
+    conn: AsyncConnection, queued: Queued, *, now: datetime, held_until: datetime
+) -> int:
+    """Add a notification claimed at once by its writer until `held_until` (a chat answer
+    the door sends itself); returns its id."""
+    statement = (
+        outbox.insert()
+        .values(
+            kind=queued.kind.value,
+            incident_id=queued.incident_id,
+            chat_id=queued.chat_id,
+            actor=queued.actor,
+            payload=queued.payload,
+            created_at=now,
+            attempts=1,
+            next_attempt_at=now,
+            locked_until=held_until,
+        )
+        .returning(outbox.c.id)
+    )
+    return int((await conn.execute(statement)).scalar_one())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from aiogram import Bot
 from aiogram.types import CallbackQuery, ForceReply, Message, User
@@ -11,10 +13,11 @@ from incidents.domain.access import Actor, chat_member
 from incidents.domain.actors import ActorId, ActorKind
 from incidents.domain.incident import Incident
 from incidents.domain.notifications import Attachment, ChatOrigin, LinkRole
-from incidents.service import chats
+from incidents.service import chat_intake, chats
+from incidents.service.chat_intake import HeldAnswer
 from incidents.service.runtime import Runtime
 from incidents.telegram.keyboards import buttons
-from incidents.telegram.replies import Outgoing, Replier
+from incidents.telegram.replies import REFUSED, Outgoing, Replier, post
 from incidents.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -106,9 +109,57 @@ class Answers:
         outgoing = Outgoing(chat_id, text, markup=buttons(incident, self.texts), edit=message_id)
         await self.replier.send(bot, outgoing, actor=str(BOT))
 
+    def answering(self, chat_id: int) -> CardsAndNotes:
+        """How the intake use case words its answers in `chat_id`."""
+        return CardsAndNotes(self.texts, chat_id)
+
+    async def deliver(self, bot: Bot, answer: HeldAnswer | None) -> None:
+        """Send an answer the intake queued and held for this door; settle it in the outbox
+        (with its link, in one step), or leave it to the sender when Telegram fails now."""
+        if answer is None:
+            return
+        outgoing = Outgoing.from_payload(answer.chat_id, answer.incident_id, answer.payload)
+        try:
+            posted = await post(bot, outgoing)
+        except REFUSED as error:
+            log.error("Telegram refused a reply in chat %s: %s", answer.chat_id, error)
+            await chat_intake.answer_failed(self.runtime, answer, error=str(error), final=True)
+            return
+        except Exception as error:  # unreachable, 5xx, an HTML error page: the sender retries
+            log.warning("reply in chat %s queued: %s", answer.chat_id, error)
+            await chat_intake.answer_failed(self.runtime, answer, error=str(error), final=False)
+            return
+        await chat_intake.answer_sent(self.runtime, answer, posted=posted, role=outgoing.role)
+
     async def files(self, incident: Incident) -> list[Attachment]:
         """The photos and documents of an incident, for its card."""
         return await chats.files_of(self.runtime, incident.id)
 
     async def _send(self, bot: Bot, message: Message, outgoing: Outgoing) -> None:
         await self.replier.send(bot, outgoing, actor=actor_of(message.from_user).name)
+
+
+class CardsAndNotes:
+    """The intake's answers in one chat, as outbox payloads (chat_intake.Answering)."""
+
+    def __init__(self, texts: Texts, chat_id: int) -> None:
+        self.texts = texts
+        self.chat_id = chat_id
+
+    def card(
+        self, incident: Incident, files: Sequence[Attachment], *, reply_to: int, topic: int | None
+    ) -> dict[str, Any]:
+        """The incident's card with its buttons, tied to it."""
+        return Outgoing(
+            self.chat_id,
+            self.texts.card(incident, files=files),
+            reply_to,
+            markup=buttons(incident, self.texts),
+            incident_id=incident.id,
+            role=LinkRole.CARD,
+        ).payload()
+
+    def noted(self, incident: Incident, *, reply_to: int, topic: int | None) -> dict[str, Any]:
+        """That a note was added."""
+        text = self.texts.words.note_added.format(id=incident.id)
+        return Outgoing(self.chat_id, text, reply_to).payload()

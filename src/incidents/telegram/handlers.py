@@ -47,6 +47,7 @@ async def new(
     bot: Bot,
     command: CommandObject,
     runtime: Runtime,
+    texts: Texts,
     answers: Answers,
     policy: ChatPolicy,
 ) -> None:
@@ -54,10 +55,9 @@ async def new(
     if not (command.args or "").strip():
         await answers.prompt(bot, message)
         return
-    source = policy.default_source(message.chat.id)
-    await reports.report(
-        message, bot, runtime, answers, description=command.args or "", source=source
-    )
+    form = (policy.default_source(message.chat.id), command.args or "")
+    read = await reports.read_message(message, bot, policy, texts, report=form)
+    await reports.take(message, bot, runtime, answers, read)
 
 
 async def list_(
