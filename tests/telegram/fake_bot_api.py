@@ -178,6 +178,9 @@ class FakeBotAPI:
         # What people do the instant a message of the bot's appears, before the bot hears back.
         self.at_once: list[Callable[[Call], Awaitable[None]]] = []
         self.answer_late = 0.0  # seconds the bot then waits for the answer to its call
+        # Methods whose calls never reach Telegram: held unanswered until `swallowed` is set.
+        self.swallowing: set[str] = set()
+        self.swallowed = asyncio.Event()
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["POST"])])
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -203,6 +206,9 @@ class FakeBotAPI:
         await self._task
 
     def reset(self) -> None:
+        self.swallowing.clear()
+        self.swallowed.set()
+        self.swallowed = asyncio.Event()
         self.at_once.clear()
         self.answer_late = 0.0
         self.calls.clear()
@@ -279,6 +285,8 @@ class FakeBotAPI:
             )
         method = request.path_params["method"]
         params = await self._params(request)
+        if method in self.swallowing:
+            return await self._swallow()
         if self.delays.get(method):
             self.in_flight += 1
             try:
@@ -306,6 +314,16 @@ class FakeBotAPI:
         if refusal is not None:
             return JSONResponse({"ok": False, "error_code": 400, "description": refusal}, 400)
         return JSONResponse({"ok": True, "result": result})
+
+    async def _swallow(self) -> Response:
+        """A call lost on its way (the network, a proxy): never done, answered 502 once the
+        test lets go."""
+        self.in_flight += 1
+        try:
+            await self.swallowed.wait()
+        finally:
+            self.in_flight -= 1
+        return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
 
     async def _seen_at_once(self, call: Call) -> None:
         """People see a sent message at once: they act on it (`at_once`) while the bot still
