@@ -97,3 +97,35 @@ async def test_long_reports_fit_in_one_message(chats: Chats) -> None:
     assert len(plain(reply.text)) <= 4096
     [incident] = await chats.incidents()
     assert len(incident["description"]) == 9000
+
+
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
+
+async def test_anonymous_admins_are_credited_to_the_chat_they_speak_for(chats: Chats) -> None:
+    for chat_id, title in ((OPS, "Ops room"), (PARTNERS, "Partners")):
+        speaking = {"id": chat_id, "type": "supergroup", "title": title}
+        await chats.say(
+            chat_id, "[partner] Courier app crashes", user=ANONYMOUS_ADMIN, sender_chat=speaking
+        )
+    card = await chats.say(
+        OPS,
+        "/new Locker 4 jammed",
+        user=ANONYMOUS_ADMIN,
+        sender_chat={"id": OPS, "type": "supergroup", "title": "Ops room"},
+    )
+    assert "reported by telegram:-1001234567890 (Ops room)" in plain(card.text)
+
+    by_reporter = sorted(i["created_by"] for i in await chats.incidents())
+    assert by_reporter == [
+        "telegram:-1001234567890 (Ops room)",
+        "telegram:-1001234567890 (Ops room)",
+        "telegram:-1009876543210 (Partners)",
+    ]
+    take = await chats.press(card, "Take", user=ANNA)
+    assert take.params["text"] == "Done."

@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import CallbackQuery, ForceReply, Message, User
 
-from incidents.domain.access import Actor, chat_member
+from incidents.domain.access import Actor, chat_member, speaking_chat
 from incidents.domain.actors import ActorId, ActorKind
 from incidents.domain.incident import Incident
 from incidents.domain.notifications import Attachment, ChatOrigin, LinkRole
@@ -31,6 +31,15 @@ def actor_of(user: User | None) -> Actor:
     if user is None:
         return chat_member(None, None)
     return chat_member(user.id, user.username or None)
+
+
+def sender_of(message: Message) -> Actor:
+    """Who wrote a message: the chat it was posted as (an anonymous admin's post names the
+    group, Telegram's GroupAnonymousBot being its stand-in sender), else the person."""
+    chat = message.sender_chat
+    if chat is not None:
+        return speaking_chat(chat.id, chat.title or chat.username)
+    return actor_of(message.from_user)
 
 
 async def answer_query(query: CallbackQuery, text: str, *, alert: bool = False) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.types import CallbackQuery, Message
 
+from incidents.domain.access import Actor
 from incidents.domain.incident import parse_source_tag
 from incidents.domain.notifications import Thread
 from incidents.domain.reports import ReportRules
@@ -116,6 +117,7 @@ async def answered(
     texts: Texts,
     answers: Answers,
     policy: ChatPolicy,
+    actor: Actor,
 ) -> None:
     """Record: the message becomes an incident and the offer its card. No: the offer goes."""
     offer = query.message
@@ -125,7 +127,6 @@ async def answered(
     chat_id = offer.chat.id
     message = Thread(chat_id, callback_data.message_id)
     reply = Thread(chat_id, offer.message_id)
-    actor = actor_of(query.from_user)
     if not callback_data.record:
         declined = await suggestions.decline(runtime, message=message, actor=actor, reply=reply)
         await answer_query(query, texts.words.declined if declined else texts.words.offer_closed)

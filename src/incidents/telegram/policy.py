@@ -9,8 +9,9 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from incidents.domain.access import Actor
 from incidents.domain.incident import Source, parse_source_tag
-from incidents.telegram.answers import Answers
+from incidents.telegram.answers import Answers, actor_of, sender_of
 from incidents.telegram.texts import Texts
 
 
@@ -29,6 +30,12 @@ class ChatPolicy:
         if chat_type == "private":
             return user_id is not None and user_id == chat_id and user_id in self.users
         return chat_id in self.chats
+
+    def actor_for(self, event: Message | CallbackQuery) -> Actor:
+        """Who acts in an update: the sender of a message, the presser of a button."""
+        if isinstance(event, Message):
+            return sender_of(event)
+        return actor_of(event.from_user)
 
     def default_source(self, chat_id: int) -> Source:
         """The source of reports from a chat: its configured default, else operator."""
@@ -59,6 +66,8 @@ class ChatPolicyMiddleware(BaseMiddleware):
             chat_type=message.chat.type,
             user_id=None if user is None else user.id,
         ):
+            assert isinstance(event, CallbackQuery | Message)
+            data["actor"] = self.policy.actor_for(event)
             return await handler(event, data)
         texts: Texts = data["texts"]
         if isinstance(event, CallbackQuery):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import Message
 
+from incidents.domain.access import Actor
 from incidents.domain.incident import Source
 from incidents.domain.notifications import LinkRole
 from incidents.service import chat_intake, chats, incidents
 from incidents.service.chat_intake import ChatMessage, Replied, Taken, report_form
 from incidents.service.chats import EditOutcome
 from incidents.service.runtime import Runtime
-from incidents.telegram.answers import Answers, actor_of, origin_of
+from incidents.telegram.answers import Answers, origin_of
 from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.texts import Texts
@@ -22,6 +23,7 @@ async def read_message(
     bot: Bot,
     policy: ChatPolicy,
     texts: Texts,
+    actor: Actor,
     *,
     report: tuple[Source, str] | None = None,
 ) -> ChatMessage:
@@ -38,7 +40,7 @@ async def read_message(
     if private_forward:
         forwarded = texts.words.forwarded_from.format(name=_origin_name(message))
     return ChatMessage(
-        actor=actor_of(message.from_user),
+        actor=actor,
         origin=origin_of(message),
         text=text,
         default_source=policy.default_source(message.chat.id),
@@ -72,12 +74,13 @@ async def add_note(
     incident_id: int,
     text: str,
     *,
+    actor: Actor,
     role: LinkRole,
 ) -> None:
     """Append a note asked by `message` (once), and say so."""
     await incidents.change_incident(
         runtime,
-        actor=actor_of(message.from_user),
+        actor=actor,
         incident_id=incident_id,
         note=text,
         origin=origin_of(message),
@@ -94,10 +97,11 @@ async def not_a_command(
     policy: ChatPolicy,
     answers: Answers,
     offers: Offers,
+    actor: Actor,
 ) -> None:
     """A reply to the bot, a forward in private, a tagged text or caption; else chatter, or
     what reads like a report: offered to be recorded."""
-    read = await read_message(message, bot, policy, texts)
+    read = await read_message(message, bot, policy, texts, actor)
     if read.private_forward and not read.text:
         await answers.prompt(bot, message)
         return
@@ -124,20 +128,21 @@ async def edited(
     policy: ChatPolicy,
     answers: Answers,
     offers: Offers,
+    actor: Actor,
 ) -> None:
     """An edit of a report or note is appended as `edited: …`; one that makes a report, reports."""
     text = message.text or message.caption or ""
     form = report_form(text, policy.default_source(message.chat.id))
     done = await chats.record_edit(
         runtime,
-        actor=actor_of(message.from_user),
+        actor=actor,
         origin=origin_of(message),
         text=text if form is None else form[1],
     )
     if done.outcome is EditOutcome.NOTED and done.incident is not None:
         await answers.text(bot, message, texts.words.note_added.format(id=done.incident.id))
     elif done.outcome is EditOutcome.UNTIED and form is not None:
-        read = await read_message(message, bot, policy, texts, report=form)
+        read = await read_message(message, bot, policy, texts, actor, report=form)
         await take(message, bot, runtime, answers, read)
     elif done.outcome is EditOutcome.UNTIED:
         await offers.edited(bot, runtime, message)
