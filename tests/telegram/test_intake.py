@@ -129,3 +129,27 @@ async def test_anonymous_admins_are_credited_to_the_chat_they_speak_for(chats: C
     ]
     take = await chats.press(card, "Take", user=ANNA)
     assert take.params["text"] == "Done."
+
+
+async def test_new_as_a_reply_records_the_message_it_answers(chats: Chats) -> None:
+    said = await chats.api.push(chats.message(OPS, "Locker 9 at point 3 is on fire", user=BORIS))
+    ask = chats.message(
+        OPS,
+        "/new",
+        user=ANNA,
+        reply_to_message={k: v for k, v in said["message"].items() if k != "reply_to_message"},
+    )
+    card = await chats.deliver(ask)
+    await chats.redelivered(ask)
+
+    [incident] = await chats.incidents()
+    assert incident["description"] == "Locker 9 at point 3 is on fire"
+    assert incident["created_by"] == "telegram:222"
+    assert plain(card.text).startswith(f"Incident #{incident['id']} · new")
+    events = (await chats.http.get(f"/api/v1/incidents/{incident['id']}/events")).json()
+    assert events[0]["kind"] == "created"
+    assert events[0]["actor"] == "telegram:111 (@anna)"
+    assert events[0]["reported_by"] == "telegram:222"
+    # Borís's message is the report now: his edit of it is a correction, as for any report.
+    edit = chats.edited(said, "Locker 9 at point 3 is on fire, smoke everywhere")
+    assert "Note added" in (await chats.deliver(edit)).text

@@ -53,9 +53,14 @@ async def new(
     answers: Answers,
     policy: ChatPolicy,
 ) -> None:
-    """`/new <text>` reports with the chat's default source; `/new` alone asks what happened."""
+    """`/new <text>` reports with the chat's default source; `/new` as a reply records the
+    message it answers; `/new` alone asks what happened."""
     if not (command.args or "").strip():
-        await answers.prompt(bot, message)
+        replied = await reports.replied_report(message, bot, policy, actor)
+        if replied is None:
+            await answers.prompt(bot, message)
+        else:
+            await reports.take(message, bot, runtime, answers, replied)
         return
     form = (policy.default_source(message.chat.id), command.args or "")
     read = await reports.read_message(message, bot, policy, texts, actor, report=form)

@@ -12,7 +12,7 @@ from incidents.service import chat_intake, chats, incidents
 from incidents.service.chat_intake import ChatMessage, Replied, Taken, report_form
 from incidents.service.chats import EditOutcome
 from incidents.service.runtime import Runtime
-from incidents.telegram.answers import Answers, origin_of
+from incidents.telegram.answers import Answers, origin_of, sender_of
 from incidents.telegram.offers import Offers
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.texts import Texts
@@ -48,6 +48,31 @@ async def read_message(
         private_forward=private_forward,
         forwarded=forwarded,
         report=report,
+    )
+
+
+async def replied_report(
+    message: Message, bot: Bot, policy: ChatPolicy, actor: Actor
+) -> ChatMessage | None:
+    """`/new` as a reply to a person's message: that message is the report, its author the
+    reporter, and the one who asked records it. None when there is no such message."""
+    replied = message.reply_to_message
+    if replied is None or (replied.from_user is None and replied.sender_chat is None):
+        return None
+    me = await bot.me()
+    if replied.from_user is not None and replied.from_user.id == me.id:
+        return None
+    text = replied.text or replied.caption or ""
+    if not text.strip():
+        return None
+    return ChatMessage(
+        actor=actor,
+        origin=origin_of(replied),
+        text=text,
+        default_source=policy.default_source(message.chat.id),
+        report=(policy.default_source(message.chat.id), text),
+        reporter=sender_of(replied).name,
+        answer_to=message.message_id,
     )
 
 
