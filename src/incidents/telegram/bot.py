@@ -55,7 +55,12 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
     if settings.telegram_notify_chat is not None:
         # Announcements carry buttons: people in the notification chat may use them.
         chats.setdefault(settings.telegram_notify_chat, None)
-    policy = ChatPolicy(chats=chats, users=settings.telegram_users)
+    bound = {
+        chat_id: chat.bound
+        for chat_id, chat in settings.telegram_chats.items()
+        if chat.bound is not None
+    }
+    policy = ChatPolicy(chats=chats, users=settings.telegram_users, bound=bound)
     texts = Texts(settings.language)
     answers = Answers(runtime, texts, Replier(runtime))
     offers = Offers.of(settings, texts)
@@ -95,6 +100,11 @@ class TelegramDoor:
         self.sender = NotificationSender(
             self.bot, runtime, Texts(settings.language), notify_chat=settings.telegram_notify_chat
         )
+        self.sender.bound = {
+            chat_id: chat.bound
+            for chat_id, chat in settings.telegram_chats.items()
+            if chat.bound is not None
+        }
         self._stop = asyncio.Event()
         self._stop_polling = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None

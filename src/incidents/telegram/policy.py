@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -21,6 +21,8 @@ class ChatPolicy:
 
     chats: dict[int, Source | None] = field(default_factory=dict)
     users: frozenset[int] = frozenset()
+    # Chats that see one source only (INCIDENTS_TELEGRAM_CHATS): everyone there acts bound to it.
+    bound: dict[int, Source] = field(default_factory=dict)
 
     def admits(self, *, chat_id: int, chat_type: str, user_id: int | None) -> bool:
         """Whether the bot serves this chat (and, in a private chat, this person).
@@ -32,10 +34,16 @@ class ChatPolicy:
         return chat_id in self.chats
 
     def actor_for(self, event: Message | CallbackQuery) -> Actor:
-        """Who acts in an update: the sender of a message, the presser of a button."""
+        """Who acts in an update: the sender of a message, the presser of a button, bound to
+        the source of a chat that sees only its own."""
+        chat: int | None
         if isinstance(event, Message):
-            return sender_of(event)
-        return actor_of(event.from_user)
+            actor, chat = sender_of(event), event.chat.id
+        else:
+            actor = actor_of(event.from_user)
+            chat = None if event.message is None else event.message.chat.id
+        bound = None if chat is None else self.bound.get(chat)
+        return actor if bound is None else replace(actor, bound_source=bound)
 
     def default_source(self, chat_id: int) -> Source:
         """The source of reports from a chat: its configured default, else operator."""

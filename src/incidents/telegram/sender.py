@@ -11,7 +11,7 @@ from contextlib import suppress
 from aiogram import Bot
 
 from incidents.domain.digest import Digest
-from incidents.domain.incident import Incident
+from incidents.domain.incident import Incident, Source
 from incidents.domain.notifications import LinkRole, Notice, NoticeKind
 from incidents.domain.reminders import still_relevant
 from incidents.service import outbox
@@ -42,6 +42,8 @@ class NotificationSender:
         self.texts = texts
         self.notify_chat = notify_chat
         self.reminder_texts = ReminderTexts(texts, texts.language)
+        # Chats that hear of one source's incidents only (INCIDENTS_TELEGRAM_CHATS).
+        self.bound: dict[int, Source] = {}
 
     async def deliver_due(self) -> int:
         """Try every notification due now, each chat's in order; returns how many went out."""
@@ -104,7 +106,7 @@ class NotificationSender:
                 return None  # no notification chat: nobody to tell
             digest = Digest.from_payload(notice.payload)
             return Outgoing(chat, self.reminder_texts.digest(digest))
-        if chat is None or incident is None:
+        if chat is None or incident is None or not self._hears_of(chat, incident):
             return None
         if notice.kind is NoticeKind.REMINDER:
             return self._reminder(notice, incident, chat, posted)
@@ -125,6 +127,12 @@ class NotificationSender:
         )
         markup = buttons(dataclasses.replace(incident, status=status), self.texts)
         return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
+
+    def _hears_of(self, chat: int, incident: Incident) -> bool:
+        """Whether a chat hears of an incident: a chat bound to a source, of its own only (a
+        duplicate folded into another source's incident is followed no further)."""
+        bound = self.bound.get(chat)
+        return bound is None or incident.source == bound
 
     def _reminder(
         self, notice: Notice, incident: Incident, chat: int, posted: dict[tuple[int, int], int]
