@@ -14,7 +14,7 @@ from incidents.db import chats
 from incidents.db import incidents as incident_store
 from incidents.db.tables import outbox
 from incidents.domain.incident import Status
-from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind
+from incidents.domain.notifications import MAX_ATTEMPTS, Notice, NoticeKind, Thread
 
 # Claims take turns (PostgreSQL; SQLite serializes writers anyway): a sender must see every
 # pending row of a chat, leased or not, to send that chat's messages in order.
@@ -141,6 +141,7 @@ async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | Non
         chat = announce_chat if row.chat_id is None else row.chat_id
         if chat is not None:
             reply_to = (await chats.threads_of(conn, row.incident_id)).get(chat)
+    topic = await _topic_of(conn, announce_chat if row.chat_id is None else row.chat_id, reply_to)
     return Notice(
         id=row.id,
         kind=NoticeKind(row.kind),
@@ -155,7 +156,16 @@ async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | Non
         attempts=row.attempts,
         payload=row.payload,
         event_id=row.event_id,
+        topic=topic,
     )
+
+
+async def _topic_of(conn: AsyncConnection, chat: int | None, message_id: int | None) -> int | None:
+    """The forum topic of a thread's first message: the incident's news goes there."""
+    if chat is None or message_id is None:
+        return None
+    link = await chats.link_of(conn, Thread(chat, message_id))
+    return None if link is None else link.topic
 
 
 async def release(conn: AsyncConnection, notice_ids: Sequence[int]) -> None:

@@ -85,7 +85,6 @@ class ChatMessage:
     report: tuple[Source, str] | None = None
     reporter: str | None = None
     answer_to: int | None = None
-    topic: int | None = None  # the forum topic the message is in
 
 
 class Answering(Protocol):
@@ -197,9 +196,9 @@ async def _note(
     )
     origin = message.origin
     assert origin.message is not None, "a chat message has an id"
-    this = Link(origin.message, incident_id, LinkRole.NOTE, origin.file)
+    this = Link(origin.message, incident_id, LinkRole.NOTE, origin.file, topic=origin.topic)
     await chats.insert_link(tx.connection, this, now=now)
-    payload = answering.noted(changed, reply_to=_answer_to(message), topic=message.topic)
+    payload = answering.noted(changed, reply_to=_answer_to(message), topic=message.origin.topic)
     answer = await _hold(tx, runtime, message, changed, payload)
     return Intake(Taken.NOTED, changed, answer)
 
@@ -227,7 +226,9 @@ async def _report(
         now=runtime.clock.now(),
     )
     files = await chats.files_of(tx.connection, incident.id)
-    payload = answering.card(incident, files, reply_to=_answer_to(message), topic=message.topic)
+    payload = answering.card(
+        incident, files, reply_to=_answer_to(message), topic=message.origin.topic
+    )
     answer = await _hold(tx, runtime, message, incident, payload)
     return Intake(Taken.REPORTED, incident, answer)
 
@@ -269,7 +270,8 @@ async def answer_sent(
         async with runtime.database.transaction() as tx:
             await outbox.mark_sent(tx.connection, answer.id, now=now)
             if role is not None:
-                link = Link(posted, answer.incident_id, role)
+                topic = answer.payload.get("topic")
+                link = Link(posted, answer.incident_id, role, topic=topic)
                 await chats.insert_link(tx.connection, link, now=now)
             await tx.commit()
     except UniqueViolation:

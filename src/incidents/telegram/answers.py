@@ -68,7 +68,13 @@ def origin_of(message: Message) -> ChatOrigin:
         message_id=message.message_id,
         edit_date=message.edit_date,
         file=attachment_of(message),
+        topic=topic_of(message),
     )
+
+
+def topic_of(message: Message) -> int | None:
+    """The forum topic a message is in (None: not a forum, or its General topic)."""
+    return message.message_thread_id if message.is_topic_message else None
 
 
 class Answers:
@@ -81,7 +87,8 @@ class Answers:
 
     async def text(self, bot: Bot, message: Message, text: str) -> None:
         """Reply with a plain answer."""
-        await self._send(bot, message, Outgoing(message.chat.id, text, message.message_id))
+        outgoing = Outgoing(message.chat.id, text, message.message_id, topic=topic_of(message))
+        await self._send(bot, message, outgoing)
 
     async def prompt(self, bot: Bot, message: Message) -> None:
         """Ask what happened, opening the reply box; the answer to it is a report."""
@@ -94,6 +101,7 @@ class Answers:
             message.message_id,
             markup=ask,
             role=LinkRole.PROMPT,
+            topic=topic_of(message),
         )
         await self._send(bot, message, outgoing)
 
@@ -109,6 +117,7 @@ class Answers:
             markup=buttons(incident, self.texts),
             incident_id=incident.id,
             role=LinkRole.CARD,
+            topic=topic_of(message),
         )
         await self._send(bot, message, outgoing)
 
@@ -166,9 +175,10 @@ class CardsAndNotes:
             markup=buttons(incident, self.texts),
             incident_id=incident.id,
             role=LinkRole.CARD,
+            topic=topic,
         ).payload()
 
     def noted(self, incident: Incident, *, reply_to: int, topic: int | None) -> dict[str, Any]:
         """That a note was added."""
         text = self.texts.words.note_added.format(id=incident.id)
-        return Outgoing(self.chat_id, text, reply_to).payload()
+        return Outgoing(self.chat_id, text, reply_to, topic=topic).payload()

@@ -16,7 +16,7 @@ from incidents.service import suggestions
 from incidents.service.runtime import Runtime
 from incidents.service.suggestions import Outcome
 from incidents.settings import Settings
-from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
+from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of, topic_of
 from incidents.telegram.keyboards import OfferAnswer, offer_buttons
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.replies import Outgoing, post
@@ -99,6 +99,7 @@ class Offers:
             reply_to=message.message_id,
             markup=offer_buttons(message.message_id, self.texts),
             silent=True,  # a quiet reply: nobody's phone rings for a question
+            topic=topic_of(message),
         )
         try:
             where = await post(bot, offer)

@@ -121,12 +121,14 @@ class NotificationSender:
         reply_to = notice.reply_to or posted.get((incident.id, chat))
         if notice.kind is NoticeKind.MERGED and notice.payload is not None:
             into = int(notice.payload["into"])
-            return Outgoing(chat, self.texts.merged(incident.id, into), reply_to=reply_to)
+            text = self.texts.merged(incident.id, into)
+            return Outgoing(chat, text, reply_to=reply_to, topic=notice.topic)
         change = Change(
             incident.id, notice.moved_from, status, notice.actor, notice.at, notice.note
         )
         markup = buttons(dataclasses.replace(incident, status=status), self.texts)
-        return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
+        text = self.texts.change(change)
+        return Outgoing(chat, text, reply_to=reply_to, markup=markup, topic=notice.topic)
 
     def _hears_of(self, chat: int, incident: Incident) -> bool:
         """Whether a chat hears of an incident: a chat bound to a source, of its own only (a
@@ -146,7 +148,8 @@ class NotificationSender:
             incident, status=status, waited_seconds=int(payload.get("waited_seconds", 0))
         )
         reply_to = notice.reply_to or posted.get((incident.id, chat))
-        return Outgoing(chat, text, reply_to=reply_to, markup=buttons(incident, self.texts))
+        markup = buttons(incident, self.texts)
+        return Outgoing(chat, text, reply_to=reply_to, markup=markup, topic=notice.topic)
 
     async def run(
         self,
