@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import time
+from typing import Any
 
-from tests.telegram.conftest import NOTIFY, OPS, Chats
-from tests.telegram.fake_bot_api import BOT_USER, Call
+import httpx
+
+from incidents.app import create_app
+from incidents.domain.access import Actor, Role
+from incidents.service import access
+from tests.conftest import TickingClock
+from tests.telegram.conftest import NOTIFY, OPS, Chats, telegram_settings
+from tests.telegram.fake_bot_api import BOT_USER, Call, FakeBotAPI
 
 
 def _reply_at_once(chats: Chats, text: str, *, containing: str) -> None:
@@ -69,3 +78,60 @@ async def test_a_reply_to_an_announcement_the_instant_it_appears_is_a_note(chats
 
     await _description_becomes(chats, created["id"], "Payment gateway answers 502\nLooking")
     await _answered_in(chats, NOTIFY)
+
+
+async def test_in_webhook_mode_a_reply_the_instant_a_notice_appears_is_a_note(
+    database_url: str, fake_api: FakeBotAPI, clock: TickingClock
+) -> None:
+    fake_api.reset()
+    secret = "webhook-secret-for-quick-replies"
+    settings = telegram_settings(
+        database_url,
+        fake_api.url,
+        telegram_webhook_url="https://incidents.example.org/hooks/telegram",
+        telegram_webhook_secret=secret,
+    )
+    app = create_app(settings, clock=clock)
+    runtime = app.state.runtime
+    key = await access.issue_key(
+        runtime, actor=Actor.system("tests"), name="api-operator", role=Role.OPERATOR
+    )
+    hook = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    transport = httpx.ASGITransport(app=app)
+    update_ids = itertools.count(1)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {key.secret}"},
+        ) as http,
+    ):
+        await fake_api.wait_for("setWebhook")
+        chats = Chats(fake_api, http, runtime)
+
+        async def feed(update: dict[str, Any]) -> None:
+            update["update_id"] = next(update_ids)
+            answered = await http.post("/hooks/telegram", json=update, headers=hook)
+            assert answered.status_code == 200
+
+        await feed(chats.message(OPS, "[operator] Kiosk 9 frozen"))
+        [incident] = await chats.incidents()
+        feeding: list[asyncio.Task[None]] = []
+
+        async def reply(call: Call) -> None:
+            if feeding or "in progress" not in call.text:
+                return
+            shown = {**chats.replying_to(call), "chat": call.result["chat"]}
+            said = chats.message(OPS, "On my way", reply_to_message=shown)
+            feeding.append(asyncio.create_task(feed(said)))
+
+        fake_api.at_once.append(reply)
+        fake_api.answer_late = 0.5
+        patch = {"status": "in_progress"}
+        assert (await http.patch(f"/api/v1/incidents/{incident['id']}", json=patch)).is_success
+
+        await _description_becomes(chats, incident["id"], "Kiosk 9 frozen\nOn my way")
+        await asyncio.gather(*feeding)
+        await _answered_in(chats, OPS)
+    await runtime.close()
