@@ -153,3 +153,17 @@ async def test_new_as_a_reply_records_the_message_it_answers(chats: Chats) -> No
     # Borís's message is the report now: his edit of it is a correction, as for any report.
     edit = chats.edited(said, "Locker 9 at point 3 is on fire, smoke everywhere")
     assert "Note added" in (await chats.deliver(edit)).text
+
+
+async def test_new_as_a_reply_to_a_recorded_message_shows_its_incident(chats: Chats) -> None:
+    said = await chats.api.push(chats.message(OPS, "[operator] Gate 4 open", user=BORIS))
+    first = await chats.api.wait_for("sendMessage", replying_to=said["message"]["message_id"])
+    shown = {k: v for k, v in said["message"].items() if k != "reply_to_message"}
+    ask = chats.message(OPS, "/new", user=ANNA, reply_to_message=shown)
+    card = await chats.deliver(ask)
+    await chats.redelivered(ask)
+
+    [incident] = await chats.incidents()
+    assert plain(card.text).startswith(f"Incident #{incident['id']} · new")
+    assert plain(first.text).startswith(f"Incident #{incident['id']} · new")
+    assert incident["version"] == 1

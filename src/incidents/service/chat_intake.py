@@ -7,7 +7,7 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -105,6 +105,7 @@ class Taken(StrEnum):
     REPORTED = "reported"
     NOTED = "noted"
     REPEATED = "repeated"  # delivered again: recorded and answered the first time
+    KNOWN = "known"  # asked to record a message that is an incident's already: its card
     CHATTER = "chatter"  # nothing for the bot (it may still offer to record it)
 
 
@@ -147,16 +148,47 @@ async def take_message(runtime: Runtime, message: ChatMessage, *, answering: Ans
     async with runtime.database.transaction() as tx:
         this = message.origin.message
         assert this is not None, "a chat message has an id"
-        earlier = await chats.link_of(tx.connection, this)
-        if earlier is not None:
+        asker = _asker(message)
+        if asker is not None and await chats.link_of(tx.connection, asker.message) is not None:
             return Intake(Taken.REPEATED)
-        if note_to is not None:
+        earlier = await chats.link_of(tx.connection, this)
+        if earlier is not None and (asker is None or earlier.incident_id is None):
+            return Intake(Taken.REPEATED)
+        if earlier is not None:
+            assert earlier.incident_id is not None
+            intake = await _known(tx, runtime, message, earlier.incident_id, answering)
+        elif note_to is not None:
             intake = await _note(tx, runtime, message, note_to, answering)
         else:
             assert form is not None
             intake = await _report(tx, runtime, message, form, answering)
+        if asker is not None and intake.incident is not None:
+            asked = replace(asker, incident_id=intake.incident.id)
+            await chats.insert_link(tx.connection, asked, now=runtime.clock.now())
         await tx.commit()
     return intake
+
+
+def _asker(message: ChatMessage) -> Link | None:
+    """The message that asked to record another's (`/new` as a reply), tied as a command."""
+    if message.answer_to is None:
+        return None
+    asked = Thread(message.origin.chat_id, message.answer_to)
+    return Link(asked, None, LinkRole.COMMAND, topic=message.origin.topic)
+
+
+async def _known(
+    tx: Transaction, runtime: Runtime, message: ChatMessage, incident_id: int, answering: Answering
+) -> Intake:
+    """A message asked to be recorded that is an incident's already: its card again."""
+    incident = await incident_store.get_incident(tx.connection, incident_id)
+    assert incident is not None, "links refer to incidents by foreign key"
+    require_incident_source(message.actor, incident)
+    files = await chats.files_of(tx.connection, incident.id)
+    topic = message.origin.topic
+    payload = answering.card(incident, files, reply_to=_answer_to(message), topic=topic)
+    answer = await _hold(tx, runtime, message, incident, payload)
+    return Intake(Taken.KNOWN, incident, answer)
 
 
 def _report_of(message: ChatMessage, *, prompted: bool) -> tuple[Source, str] | None:
