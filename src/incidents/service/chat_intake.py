@@ -41,8 +41,8 @@ _NEW = re.compile(r"^/new(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 # A reply to one of the bot's own messages that has no link yet may have come before the
 # sender stored it (Telegram shows a message before the bot hears back its id): it waits
 # for the link this long, when the message replied to is this recent (Telegram's clock).
-LINK_WAIT_SECONDS = 3.0
-RECENT_SECONDS = 30
+LINK_WAIT_SECONDS = 2.0
+RECENT_SECONDS = 10
 
 
 def report_form(text: str, default: Source) -> tuple[Source, str] | None:
