@@ -33,11 +33,13 @@ from incidents.domain.stats import time_zone
 
 @dataclass(frozen=True, slots=True)
 class TelegramChat:
-    """A group chat the bot serves: the source its reports get (None: operator), and
-    whether its untagged reports get suggestions."""
+    """A group chat the bot serves: the source its reports get (None: operator), whether its
+    untagged reports get suggestions, and the source it is bound to (None: it sees all)."""
 
     source: Source | None = None
     suggest: bool = True
+    # The only source the chat reads, lists, changes and hears of; None: every source.
+    bound: Source | None = None
 
 
 class Settings(BaseSettings):
@@ -182,7 +184,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_chats", mode="before")
     @classmethod
     def _parse_chats(cls, value: object) -> object:
-        """`-1001:operator,-1002,-1003:partner:nosuggest` -> each chat's source and options."""
+        """`-1001:operator,-1002,-1003:partner:nosuggest:all` -> each chat's source, options."""
         return _parse_chats(value) if isinstance(value, str) else value
 
     @field_validator(
@@ -304,21 +306,32 @@ class Settings(BaseSettings):
 
 
 _NOSUGGEST = "nosuggest"
+# Which incidents a chat sees: only its own source's, or every source's. Without either, a
+# partner or monitoring chat sees its own source's, an operator chat (or one without a
+# source) every source's: operators are the registry's own staff.
+_OWN, _ALL = "own", "all"
+_OPTIONS = (_NOSUGGEST, _OWN, _ALL)
+_BOUND_BY_DEFAULT = frozenset({Source.PARTNER, Source.MONITORING})
 
 
 def _parse_chats(text: str) -> dict[str, TelegramChat]:
-    """`-1001:operator,-1002,-1003:partner:nosuggest`: chat_id[:source[:nosuggest]] each."""
+    """`-1001:operator,-1002,-1003:partner:nosuggest,-1004:partner:all`:
+    chat_id[:source[:nosuggest][:own|all]] each."""
     chats = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         chat, *fields = (field.strip() for field in item.split(":"))
-        suggest = not (fields and fields[-1].lower() == _NOSUGGEST)
-        fields = fields if suggest else fields[:-1]
-        if len(fields) > 1:
+        options = set()
+        while fields and fields[-1].lower() in _OPTIONS:
+            options.add(fields.pop().lower())
+        if len(fields) > 1 or {_OWN, _ALL} <= options:
             raise ValueError(
-                f"INCIDENTS_TELEGRAM_CHATS: {item!r}: write chat_id[:source[:{_NOSUGGEST}]]"
+                f"INCIDENTS_TELEGRAM_CHATS: {item!r}: write "
+                f"chat_id[:source[:{_NOSUGGEST}][:{_OWN}|{_ALL}]]"
             )
         source = Source(fields[0]) if fields and fields[0] else None
-        chats[chat] = TelegramChat(source, suggest)
+        own = _OWN in options or (source in _BOUND_BY_DEFAULT and _ALL not in options)
+        bound = (source or Source.OPERATOR) if own else None
+        chats[chat] = TelegramChat(source, _NOSUGGEST not in options, bound)
     return chats
 
 

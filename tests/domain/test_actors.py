@@ -17,6 +17,11 @@ from incidents.domain.actors import ActorId, ActorKind, kind_of
         ("telegram:4242 (@olga)", ActorId.telegram(4242, "olga")),
         ("telegram:4242", ActorId.telegram(4242)),
         ("telegram:unknown", ActorId.telegram(None)),
+        (
+            "telegram:-1001234 (Ops (night) room)",
+            ActorId.telegram_chat(-1001234, "Ops (night) room"),
+        ),
+        ("telegram:-1001234", ActorId.telegram_chat(-1001234)),
     ],
 )
 def test_the_trails_strings_round_trip(text: str, who: ActorId) -> None:

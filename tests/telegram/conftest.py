@@ -158,6 +158,21 @@ class Chats(Conversation):
             "sendMessage", after=mark, replying_to=message.get("message_id")
         )
 
+    def answers_to(self, update: dict[str, Any]) -> list[Call]:
+        """The bot's messages sent in reply to `update`'s message."""
+        message = update.get("message") or update.get("edited_message") or {}
+        chat_id, said = message["chat"]["id"], message["message_id"]
+        sent = self.api.sent()
+        return [c for c in sent if int(c.params["chat_id"]) == chat_id and c.replies_to(said)]
+
+    async def redelivered(self, update: dict[str, Any]) -> None:
+        """Deliver an update again and check it gets no second answer (it had one)."""
+        before = len(self.answers_to(update))
+        await self.api.redeliver(update)
+        message = update.get("message") or update.get("edited_message") or {}
+        await self.settled(message["chat"]["id"])
+        assert len(self.answers_to(update)) == before, "answered twice"
+
     async def incidents(self, **params: Any) -> list[dict[str, Any]]:
         response = await self.http.get("/api/v1/incidents", params=params)
         assert response.status_code == 200

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +106,11 @@ class Call:
         return str(self.params.get("text", ""))
 
     @property
+    def topic(self) -> int | None:
+        """The forum topic the message sent landed in (None: General, or not a forum)."""
+        return None if self.result is None else self.result.get("message_thread_id")
+
+    @property
     def buttons(self) -> list[str]:
         """Labels of the inline buttons sent with the message."""
         markup = self.params.get("reply_markup") or {}
@@ -175,7 +180,57 @@ def html_problem(text: str) -> str | None:
     return None
 
 
-class FakeBotAPI:
+class _ForumTopics:
+    """Forum supergroups as Telegram runs them: every message is in a topic (or General)."""
+
+    forums: dict[int, set[int]]
+    topics: dict[int, dict[int, int | None]]
+    messages: dict[int, dict[int, tuple[str, Any] | None]]
+
+    def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def open_topic(self, chat_id: int, topic: int) -> None:
+        """Make `chat_id` a forum with topic `topic` (its id: the message that created it)."""
+        self.forums.setdefault(chat_id, set()).add(topic)
+
+    def _remember_topic(self, message: dict[str, Any]) -> None:
+        chat_id = message["chat"]["id"]
+        if chat_id in self.forums:
+            topic = message.get("message_thread_id") if message.get("is_topic_message") else None
+            self.topics.setdefault(chat_id, {})[message["message_id"]] = topic
+
+    def _in_forum(self, params: dict[str, Any]) -> dict[str, Any]:
+        """sendMessage in a forum: into the topic named, or the one of the message replied
+        to; refused for a topic that does not exist, a reply across topics, and a reply to a
+        message that is gone (allow_sending_without_reply or not: it would land in General)."""
+        chat_id = int(params["chat_id"])
+        named = params.get("message_thread_id")
+        topic = None if named in (None, "") else int(named)
+        if topic is not None and topic not in self.forums[chat_id]:
+            raise Refused("message thread not found")
+        target = reply_target(params)
+        if target is not None:
+            if target not in self.messages.get(chat_id, {}):
+                raise Refused("message to be replied not found")
+            of_target = self.topics.get(chat_id, {}).get(target)
+            if topic is not None and of_target != topic:
+                raise Refused("message thread not found")
+            topic = of_target
+        result = self._message("sendMessage", params)
+        result["chat"]["is_forum"] = True
+        if topic is not None:
+            result["message_thread_id"] = topic
+            result["is_topic_message"] = True
+        self.topics.setdefault(chat_id, {})[result["message_id"]] = topic
+        return result
+
+    def delete_by_people(self, chat_id: int, message_id: int) -> None:
+        """Someone deletes a message in a chat (Telegram tells the bot nothing)."""
+        self.messages.get(chat_id, {}).pop(message_id, None)
+
+
+class FakeBotAPI(_ForumTopics):
     """Serves POST /bot<token>/<method>; tests push updates and read the recorded calls."""
 
     def __init__(self) -> None:
@@ -195,6 +250,15 @@ class FakeBotAPI:
         self._answered: set[str] = set()
         self._changed = asyncio.Condition()
         self._init_chat_life()
+        # What people do the instant a message of the bot's appears, before the bot hears back.
+        self.at_once: list[Callable[[Call], Awaitable[None]]] = []
+        self.answer_late = 0.0  # seconds the bot then waits for the answer to its call
+        # Forum supergroups: their open topics, and the topic of each message (None: General).
+        self.forums: dict[int, set[int]] = {}
+        self.topics: dict[int, dict[int, int | None]] = {}
+        # Methods whose calls never reach Telegram: held unanswered until `swallowed` is set.
+        self.swallowing: set[str] = set()
+        self.swallowed = asyncio.Event()
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["POST"])])
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -220,6 +284,13 @@ class FakeBotAPI:
         await self._task
 
     def reset(self) -> None:
+        self.forums.clear()
+        self.topics.clear()
+        self.swallowing.clear()
+        self.swallowed.set()
+        self.swallowed = asyncio.Event()
+        self.at_once.clear()
+        self.answer_late = 0.0
         self.calls.clear()
         self.updates.clear()
         self.dropped.clear()
@@ -244,6 +315,7 @@ class FakeBotAPI:
         message = update.get("message") or update.get("edited_message")
         if message is not None:
             self.messages.setdefault(message["chat"]["id"], {})[message["message_id"]] = None
+            self._remember_topic(message)
         if "callback_query" in update:
             self._queries.add(update["callback_query"]["id"])
         async with self._changed:
@@ -295,6 +367,8 @@ class FakeBotAPI:
             )
         method = request.path_params["method"]
         params = await self._params(request)
+        if method in self.swallowing:
+            return await self._swallow()
         if self.delays.get(method):
             self.in_flight += 1
             try:
@@ -317,6 +391,7 @@ class FakeBotAPI:
                 answered, refusal = error, error.description
         call = Call(method, params, ok=not failing and refusal is None, result=result)
         call.error = refusal
+        await self._seen_at_once(call)
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -327,6 +402,25 @@ class FakeBotAPI:
         if refusal is not None:
             return JSONResponse({"ok": False, "error_code": 400, "description": refusal}, 400)
         return JSONResponse({"ok": True, "result": result})
+
+    async def _swallow(self) -> Response:
+        """A call lost on its way (the network, a proxy): never done, answered 502 once the
+        test lets go."""
+        self.in_flight += 1
+        try:
+            await self.swallowed.wait()
+        finally:
+            self.in_flight -= 1
+        return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
+
+    async def _seen_at_once(self, call: Call) -> None:
+        """People see a sent message at once: they act on it (`at_once`) while the bot still
+        waits `answer_late` for Telegram's answer with its id."""
+        if call.method != "sendMessage" or not call.ok or not self.at_once:
+            return
+        for act in self.at_once:
+            await act(call)
+        await asyncio.sleep(self.answer_late)
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.headers.get("content-type", "").startswith("application/json"):
@@ -383,6 +477,8 @@ class FakeBotAPI:
                     "query is too old and response timeout expired or query ID is invalid"
                 )
             self._answered.add(query)
+        if method == "sendMessage" and int(params["chat_id"]) in self.forums:
+            return self._in_forum(params)
         if method in {"sendMessage", "editMessageText"}:
             return self._message(method, params)
         if method == "deleteMessage":

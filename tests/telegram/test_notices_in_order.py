@@ -151,7 +151,7 @@ async def test_a_webhook_update_is_recorded_while_telegram_fails(
         assert "Scooter #48 stuck at point 2" in plain(card.text)
         await chats.notices_settled()
         cards = [c for c in fake_api.sent() if "Scooter #48" in c.text]
-        assert len(cards) == 2  # an answer to each delivery
+        assert len(cards) == 1  # answered once, however often delivered
         reader = Actor(who=ActorId.system("tests"), role=Role.REPORTER)
         page = await incidents.list_incidents(app.state.runtime, actor=reader, limit=10)
         assert [i.description for i in page.items] == ["Scooter #48 stuck at point 2"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.telegram.conftest import ANNA, BORIS, OPS, PARTNERS, Chats
 from tests.telegram.fake_bot_api import plain
 
@@ -74,6 +76,9 @@ async def test_the_false_alarm_button_dismisses_an_open_incident(chats: Chats) -
     assert edit.buttons == []
 
 
+# The partners' chat sees every source here (a bound chat hears of its own source's only:
+# tests/telegram/test_chat_binding.py).
+@pytest.mark.parametrize("bot_settings", [{"telegram_chats": f"{OPS},{PARTNERS}:partner:all"}])
 async def test_dup_merges_and_the_duplicates_chat_then_hears_the_original_once(
     chats: Chats,
 ) -> None:

@@ -51,7 +51,7 @@ async def test_replies_to_cards_and_notices_are_notes_once(chats: Chats) -> None
     reply = chats.message(OPS, "Rebooted it", reply_to_message=chats.replying_to(card))
     answer = await chats.deliver(reply)
     assert f"#{incident['id']}" in answer.text
-    await chats.deliver(reply, again=True)  # redelivered
+    await chats.redelivered(reply)  # neither noted nor answered again
 
     mark = len(chats.api.calls)
     await chats.http.patch(f"/api/v1/incidents/{incident['id']}", json={"status": "in_progress"})
@@ -82,7 +82,7 @@ async def test_the_prompt_answer_is_recorded_once_with_the_chats_source(chats: C
         PARTNERS, "Пункт выдачи 7 закрыт", reply_to_message=chats.replying_to(hint)
     )
     card = await chats.deliver(answer)
-    await chats.deliver(answer, again=True)
+    await chats.redelivered(answer)
     [incident] = await chats.incidents()
     assert incident["source"] == "partner"
     assert incident["description"] == "Пункт выдачи 7 закрыт"

@@ -21,6 +21,7 @@ def _to_link(row: Row[Any]) -> Link:
         role=LinkRole(row.role),
         file=None if row.file_id is None else Attachment(row.file_kind, row.file_id),
         edit_date=row.edit_date,
+        topic=row.message_thread_id,
     )
 
 
@@ -44,6 +45,7 @@ async def insert_link(conn: AsyncConnection, link: Link, *, now: datetime) -> No
         file_id=None if link.file is None else link.file.file_id,
         file_kind=None if link.file is None else link.file.kind,
         edit_date=link.edit_date,
+        message_thread_id=link.topic,
         created_at=now,
     )
     try:

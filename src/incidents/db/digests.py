@@ -48,11 +48,13 @@ async def claim(conn: AsyncConnection, day: date, *, now: datetime) -> bool:
     return (await conn.execute(statement)).first() is not None
 
 
-async def open_by_status_and_source(conn: AsyncConnection) -> dict[tuple[Status, Source], int]:
-    """How many open incidents there are in each status and source."""
+async def open_by_status_and_source(
+    conn: AsyncConnection, *, sources: Sequence[Source] = ()
+) -> dict[tuple[Status, Source], int]:
+    """How many open incidents (of `sources`; none: all) there are in each status and source."""
     query = (
         select(incidents.c.status, incidents.c.source, func.count())
-        .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]))
+        .where(incidents.c.status.in_([s.value for s in OPEN_STATUSES]), of_sources(sources))
         .group_by(incidents.c.status, incidents.c.source)
     )
     return {
@@ -94,18 +96,23 @@ async def oldest_open(
 
 
 async def day_summary(
-    conn: AsyncConnection, start: datetime, end: datetime
+    conn: AsyncConnection, start: datetime, end: datetime, *, sources: Sequence[Source] = ()
 ) -> tuple[int, int, dict[Resolution, int]]:
     """Of [start, end): incidents reported, incidents resolved, and incidents dismissed (closed
-    as a false alarm or a duplicate) by resolution."""
+    as a false alarm or a duplicate) by resolution; of `sources` only, if any are named."""
     reported_count = await conn.scalar(
-        select(func.count()).where(incidents.c.created_at >= start, incidents.c.created_at < end)
+        select(func.count()).where(
+            incidents.c.created_at >= start, incidents.c.created_at < end, of_sources(sources)
+        )
     )
     in_window = and_(
         incident_events.c.created_at >= start,
         incident_events.c.created_at < end,
         incident_events.c.kind.in_(MOVE_KINDS),
     )
+    if sources:
+        of_them = select(incidents.c.id).where(of_sources(sources))
+        in_window = and_(in_window, incident_events.c.incident_id.in_(of_them))
     dismissals = [Resolution.FALSE_ALARM.value, Resolution.DUPLICATE.value]
     counted = func.count(func.distinct(incident_events.c.incident_id))
     resolved_count = await conn.scalar(
@@ -120,16 +127,20 @@ async def day_summary(
     return int(reported_count or 0), int(resolved_count or 0), dismissed
 
 
-async def gather_digest(conn: AsyncConnection, *, now: datetime, zone: ZoneInfo) -> Digest:
-    """The digest of the registry at `now`: open incidents, the oldest, yesterday's counts."""
+async def gather_digest(
+    conn: AsyncConnection, *, now: datetime, zone: ZoneInfo, sources: Sequence[Source] = ()
+) -> Digest:
+    """The digest of the registry at `now`: open incidents, the oldest, yesterday's counts;
+    of `sources` only, if any are named."""
     today = now.astimezone(zone).date()
     yesterday = today - timedelta(days=1)
     open_counts = empty_open()
-    for (status, source), count in (await open_by_status_and_source(conn)).items():
+    opened = await open_by_status_and_source(conn, sources=sources)
+    for (status, source), count in opened.items():
         open_counts[status][source] = count
-    oldest = await oldest_open(conn, limit=OLDEST_SHOWN)
+    oldest = await oldest_open(conn, limit=OLDEST_SHOWN, sources=sources)
     start, end = local_midnight(yesterday, zone), local_midnight(today, zone)
-    reported, resolved, dismissed = await day_summary(conn, start, end)
+    reported, resolved, dismissed = await day_summary(conn, start, end, sources=sources)
     counts = DayCounts(
         day=yesterday,
         reported=reported,

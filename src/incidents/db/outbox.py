@@ -14,7 +14,12 @@ from incidents.db import chats, failed_notices
 from incidents.db import incidents as incident_store
 from incidents.db.tables import outbox
 from incidents.domain.incident import Status
-from incidents.domain.notifications import FailureReason, Notice, NoticeKind
+from incidents.domain.notifications import (
+    FailureReason,
+    Notice,
+    NoticeKind,
+    Thread,
+)
 
 # Claims take turns (PostgreSQL; SQLite serializes writers anyway): a sender must see every
 # pending row of a chat, leased or not, to send that chat's messages in order.
@@ -141,6 +146,7 @@ async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | Non
         chat = announce_chat if row.chat_id is None else row.chat_id
         if chat is not None:
             reply_to = (await chats.threads_of(conn, row.incident_id)).get(chat)
+    topic = await _topic_of(conn, announce_chat if row.chat_id is None else row.chat_id, reply_to)
     return Notice(
         id=row.id,
         kind=NoticeKind(row.kind),
@@ -155,7 +161,16 @@ async def _notice(conn: AsyncConnection, row: Row[Any], announce_chat: int | Non
         attempts=row.attempts,
         payload=row.payload,
         event_id=row.event_id,
+        topic=topic,
     )
+
+
+async def _topic_of(conn: AsyncConnection, chat: int | None, message_id: int | None) -> int | None:
+    """The forum topic of a thread's first message: the incident's news goes there."""
+    if chat is None or message_id is None:
+        return None
+    link = await chats.link_of(conn, Thread(chat, message_id))
+    return None if link is None else link.topic
 
 
 async def release(conn: AsyncConnection, notice_ids: Sequence[int]) -> None:
@@ -216,3 +231,26 @@ async def forget_before(conn: AsyncConnection, *, before: datetime, now: datetim
     held = outbox.c.locked_until.is_not(None) & (outbox.c.locked_until > now)
     statement = outbox.delete().where(outbox.c.created_at < before, ~held)
     return (await conn.execute(statement)).rowcount
+
+
+async def enqueue_held(
+    conn: AsyncConnection, queued: Queued, *, now: datetime, held_until: datetime
+) -> int:
+    """Add a notification claimed at once by its writer until `held_until` (a chat answer
+    the door sends itself); returns its id."""
+    statement = (
+        outbox.insert()
+        .values(
+            kind=queued.kind.value,
+            incident_id=queued.incident_id,
+            chat_id=queued.chat_id,
+            actor=queued.actor,
+            payload=queued.payload,
+            created_at=now,
+            attempts=1,
+            next_attempt_at=now,
+            locked_until=held_until,
+        )
+        .returning(outbox.c.id)
+    )
+    return int((await conn.execute(statement)).scalar_one())

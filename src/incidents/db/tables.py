@@ -232,6 +232,8 @@ chat_messages = Table(
     # Telegram's Unix time of the latest edit applied: an older or equal one is a redelivery.
     Column("edit_date", BigInteger, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The forum topic the message is in (Telegram's message_thread_id); NULL: none, or General.
+    Column("message_thread_id", BigInteger, nullable=True),
     PrimaryKeyConstraint("chat_id", "message_id"),
     CheckConstraint(one_of("role", LinkRole), name="role"),
     Index(None, "incident_id"),

@@ -85,6 +85,12 @@ def chat_member(user_id: int | None, username: str | None) -> Actor:
     return Actor(who=ActorId.telegram(user_id, username), role=CHAT_MEMBER_ROLE)
 
 
+def speaking_chat(chat_id: int, title: str | None) -> Actor:
+    """A chat posting as itself in an admitted chat (its anonymous admins, a linked channel),
+    credited to that chat by its title, with the role every chat member has."""
+    return Actor(who=ActorId.telegram_chat(chat_id, title), role=CHAT_MEMBER_ROLE)
+
+
 def stable_part(name: str) -> str:
     """What names an actor for good: a Telegram user is its id, whatever its @username now."""
     try:

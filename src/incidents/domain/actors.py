@@ -20,6 +20,8 @@ class ActorKind(StrEnum):
 
 # A Telegram user is a number, followed by their @username when they have one.
 _TELEGRAM_ID = re.compile(r"^([0-9]+) \(@([^)]*)\)$")
+# A chat speaking for itself (an anonymous admin, a channel) is its negative id and its title.
+_TELEGRAM_CHAT = re.compile(r"^(-[0-9]+) \((.*)\)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +53,25 @@ class ActorId:
         return cls(ActorKind.TELEGRAM, "unknown" if user_id is None else str(user_id), username)
 
     @classmethod
+    def telegram_chat(cls, chat_id: int, title: str | None = None) -> ActorId:
+        """A Telegram chat posting as itself (its anonymous admins, a channel), by its id and
+        its title."""
+        return cls(ActorKind.TELEGRAM, str(chat_id), title or None)
+
+    @property
+    def is_chat(self) -> bool:
+        """Whether a Telegram party is a chat (negative ids) rather than a person."""
+        return self.kind is ActorKind.TELEGRAM and self.id.startswith("-")
+
+    @classmethod
     def parse(cls, text: str) -> ActorId:
         """The party `text` names; ValueError when it names no kind of party."""
         kind, colon, rest = text.partition(":")
         if not colon or kind not in ActorKind.__members__.values() or not rest:
             raise ValueError(f"not an actor name: {text!r}")
         if kind == ActorKind.TELEGRAM and (match := _TELEGRAM_ID.match(rest)):
+            return cls(ActorKind.TELEGRAM, match.group(1), match.group(2) or None)
+        if kind == ActorKind.TELEGRAM and (match := _TELEGRAM_CHAT.match(rest)):
             return cls(ActorKind.TELEGRAM, match.group(1), match.group(2) or None)
         return cls(ActorKind(kind), rest)
 
@@ -66,7 +81,11 @@ class ActorId:
         return f"{self.kind.value}:{self.id}"
 
     def __str__(self) -> str:
-        return f"{self.stable} (@{self.display_name})" if self.display_name else self.stable
+        if not self.display_name:
+            return self.stable
+        if self.is_chat:
+            return f"{self.stable} ({self.display_name})"
+        return f"{self.stable} (@{self.display_name})"
 
 
 def kind_of(name: str) -> ActorKind | None:

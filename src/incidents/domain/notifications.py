@@ -111,6 +111,7 @@ class ChatOrigin:
     message_id: int | None = None
     edit_date: int | None = None
     file: Attachment | None = None
+    topic: int | None = None  # the forum topic the message is in
 
     @property
     def message(self) -> Thread | None:
@@ -127,6 +128,7 @@ class Link:
     role: LinkRole
     file: Attachment | None = None
     edit_date: int | None = None
+    topic: int | None = None  # the forum topic the message is in
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,7 @@ class Notice:
     attempts: int
     payload: dict[str, Any] | None = None
     event_id: int | None = None  # the audit event a notice tells of
+    topic: int | None = None  # the forum topic of the incident's thread in that chat
 
 
 def parked(reason: FailureReason | None, *, attempts: int) -> bool:

@@ -121,7 +121,9 @@ async def write_report(
     if origin is None:
         await announce_created(tx, incident, actor, event_id=created, now=now)
     elif message is not None:
-        report = Link(message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date)
+        report = Link(
+            message, incident.id, LinkRole.REPORT, origin.file, origin.edit_date, origin.topic
+        )
         await chats.insert_link(tx.connection, report, now=now)
     return incident
 

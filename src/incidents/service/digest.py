@@ -15,10 +15,13 @@ DIGEST_ACTOR = Actor.system("digest")
 
 
 async def current_digest(runtime: Runtime, *, actor: Actor, zone: ZoneInfo) -> Digest:
-    """The digest as it would read now (`/digest`)."""
+    """The digest as it would read now (`/digest`), of the actor's source alone when bound."""
     require(actor, Permission.READ)
+    sources = () if actor.bound_source is None else (actor.bound_source,)
     async with runtime.database.reads() as conn:
-        return await digests.gather_digest(conn, now=runtime.clock.now(), zone=zone)
+        return await digests.gather_digest(
+            conn, now=runtime.clock.now(), zone=zone, sources=sources
+        )
 
 
 async def queue_due_digest(runtime: Runtime, *, at: time, zone: ZoneInfo) -> Digest | None:

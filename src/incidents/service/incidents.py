@@ -413,7 +413,8 @@ async def _change_once(
             root=locked.root,
         )
         if message is not None:
-            link = Link(message, incident_id, role, None if origin is None else origin.file)
+            assert origin is not None
+            link = Link(message, incident_id, role, origin.file, topic=origin.topic)
             await chats.insert_link(tx.connection, link, now=runtime.clock.now())
         await tx.commit()
     return changed

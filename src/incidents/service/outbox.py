@@ -266,7 +266,12 @@ async def notice_sent(
             await outbox.mark_sent(tx.connection, notice.id, now=now)
             if posted is not None and role is not None:
                 incident_id = None if notice.incident is None else notice.incident.id
-                await chats.insert_link(tx.connection, Link(posted, incident_id, role), now=now)
+                # A queued answer went where it says; a notice to its incident's thread's topic.
+                said = (
+                    (notice.payload or {}).get("topic") if notice.kind is NoticeKind.REPLY else None
+                )
+                link = Link(posted, incident_id, role, topic=said or notice.topic)
+                await chats.insert_link(tx.connection, link, now=now)
             await tx.commit()
     except UniqueViolation:
         # That message is tied to something already: keep that, still record the delivery.

@@ -57,7 +57,12 @@ def build_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
     if settings.telegram_notify_chat is not None:
         # Announcements carry buttons: people in the notification chat may use them.
         chats.setdefault(settings.telegram_notify_chat, None)
-    policy = ChatPolicy(chats=chats, users=settings.telegram_users)
+    bound = {
+        chat_id: chat.bound
+        for chat_id, chat in settings.telegram_chats.items()
+        if chat.bound is not None
+    }
+    policy = ChatPolicy(chats=chats, users=settings.telegram_users, bound=bound)
     texts = Texts(settings.language)
     # One flood control for the bot's answers and its notice sender (see TelegramDoor).
     flood = FloodControl(overall=settings.telegram_rate, per_group=settings.telegram_group_rate)
@@ -107,6 +112,8 @@ class TelegramDoor:
             notify_chat=settings.telegram_notify_chat,
             flood=flood,
         )
+        # The policy's own: an upgraded group's new id is bound as its old one was.
+        self.sender.bound = self.dispatcher["policy"].bound
         self._stop = asyncio.Event()
         self._stop_polling = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None

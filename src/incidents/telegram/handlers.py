@@ -9,6 +9,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
+from incidents.domain.access import Actor
 from incidents.domain.errors import DomainError, IllegalTransition, VersionMismatch
 from incidents.domain.incident import (
     OPEN_STATUSES,
@@ -24,7 +25,7 @@ from incidents.service import incidents
 from incidents.service.digest import current_digest
 from incidents.service.runtime import Runtime
 from incidents.telegram import reports
-from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
+from incidents.telegram.answers import Answers, answer_query, origin_of
 from incidents.telegram.keyboards import IncidentAction, OfferAnswer
 from incidents.telegram.offers import answered
 from incidents.telegram.policy import ChatPolicy
@@ -45,24 +46,31 @@ async def help_(message: Message, bot: Bot, texts: Texts, answers: Answers) -> N
 async def new(
     message: Message,
     bot: Bot,
+    actor: Actor,
     command: CommandObject,
     runtime: Runtime,
+    texts: Texts,
     answers: Answers,
     policy: ChatPolicy,
 ) -> None:
-    """`/new <text>` reports with the chat's default source; `/new` alone asks what happened."""
+    """`/new <text>` reports with the chat's default source; `/new` as a reply records the
+    message it answers; `/new` alone asks what happened."""
     if not (command.args or "").strip():
-        await answers.prompt(bot, message)
+        replied = await reports.replied_report(message, bot, policy, actor)
+        if replied is None:
+            await answers.prompt(bot, message)
+        else:
+            await reports.take(message, bot, runtime, answers, replied)
         return
-    source = policy.default_source(message.chat.id)
-    await reports.report(
-        message, bot, runtime, answers, description=command.args or "", source=source
-    )
+    form = (policy.default_source(message.chat.id), command.args or "")
+    read = await reports.read_message(message, bot, policy, texts, actor, report=form)
+    await reports.take(message, bot, runtime, answers, read)
 
 
 async def list_(
     message: Message,
     bot: Bot,
+    actor: Actor,
     command: CommandObject,
     runtime: Runtime,
     texts: Texts,
@@ -77,7 +85,7 @@ async def list_(
             await answers.text(bot, message, texts.words.bad_status)
             return
     page = await incidents.list_incidents(
-        runtime, actor=actor_of(message.from_user), statuses=statuses, limit=15, offset=0
+        runtime, actor=actor, statuses=statuses, limit=15, offset=0
     )
     await answers.text(bot, message, texts.listing(page.items))
 
@@ -85,6 +93,7 @@ async def list_(
 async def show(
     message: Message,
     bot: Bot,
+    actor: Actor,
     command: CommandObject,
     runtime: Runtime,
     texts: Texts,
@@ -95,7 +104,6 @@ async def show(
     if incident_id is None:
         await answers.text(bot, message, texts.words.usage_id.format(command="show"))
         return
-    actor = actor_of(message.from_user)
     incident = await incidents.get_incident(runtime, actor=actor, incident_id=incident_id)
     count = (
         await incidents.list_events(
@@ -112,6 +120,7 @@ async def show(
 async def move(
     message: Message,
     bot: Bot,
+    actor: Actor,
     command: CommandObject,
     runtime: Runtime,
     texts: Texts,
@@ -127,7 +136,7 @@ async def move(
     why = (command.args or "").split(maxsplit=1)[1:]
     changed = await incidents.change_incident(
         runtime,
-        actor=actor_of(message.from_user),
+        actor=actor,
         incident_id=incident_id,
         status=VERB_TARGET[verb],
         resolution=VERB_RESOLUTION.get(verb),
@@ -138,12 +147,12 @@ async def move(
 
 
 async def mine(
-    message: Message, bot: Bot, runtime: Runtime, texts: Texts, answers: Answers
+    message: Message, bot: Bot, actor: Actor, runtime: Runtime, texts: Texts, answers: Answers
 ) -> None:
     """`/mine`: the open incidents assigned to the one who asks."""
     page = await incidents.list_incidents(
         runtime,
-        actor=actor_of(message.from_user),
+        actor=actor,
         statuses=OPEN_STATUSES,
         assignees=("me",),
         limit=15,
@@ -155,19 +164,21 @@ async def mine(
 async def digest(
     message: Message,
     bot: Bot,
+    actor: Actor,
     runtime: Runtime,
     answers: Answers,
     reminder_texts: ReminderTexts,
     zone: ZoneInfo,
 ) -> None:
     """`/digest`: the morning digest, as it reads now."""
-    found = await current_digest(runtime, actor=actor_of(message.from_user), zone=zone)
+    found = await current_digest(runtime, actor=actor, zone=zone)
     await answers.text(bot, message, reminder_texts.digest(found))
 
 
 async def dup(
     message: Message,
     bot: Bot,
+    actor: Actor,
     command: CommandObject,
     runtime: Runtime,
     texts: Texts,
@@ -183,7 +194,7 @@ async def dup(
     assert duplicate is not None
     changed = await incidents.change_incident(
         runtime,
-        actor=actor_of(message.from_user),
+        actor=actor,
         incident_id=duplicate,
         status=Status.CLOSED,
         resolution=Resolution.DUPLICATE,
@@ -196,6 +207,7 @@ async def dup(
 async def note(
     message: Message,
     bot: Bot,
+    actor: Actor,
     command: CommandObject,
     runtime: Runtime,
     texts: Texts,
@@ -208,20 +220,20 @@ async def note(
         await answers.text(bot, message, texts.words.usage_note)
         return
     await reports.add_note(
-        message, bot, runtime, answers, incident_id, parts[1], role=LinkRole.COMMAND
+        message, bot, runtime, answers, incident_id, parts[1], actor=actor, role=LinkRole.COMMAND
     )
 
 
 async def pressed(
     query: CallbackQuery,
     bot: Bot,
+    actor: Actor,
     callback_data: IncidentAction,
     runtime: Runtime,
     texts: Texts,
     answers: Answers,
 ) -> None:
     """A button: move the incident as this person, then show its new state and buttons."""
-    actor = actor_of(query.from_user)
     chat_id = query.message.chat.id if query.message is not None else None
     try:
         incident = await incidents.change_incident(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.types import CallbackQuery, Message
 
+from incidents.domain.access import Actor
 from incidents.domain.incident import parse_source_tag
 from incidents.domain.notifications import Thread
 from incidents.domain.reports import ReportRules
@@ -15,7 +16,7 @@ from incidents.service import suggestions
 from incidents.service.runtime import Runtime
 from incidents.service.suggestions import Outcome
 from incidents.settings import Settings
-from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of
+from incidents.telegram.answers import Answers, actor_of, answer_query, origin_of, topic_of
 from incidents.telegram.keyboards import OfferAnswer, offer_buttons
 from incidents.telegram.policy import ChatPolicy
 from incidents.telegram.replies import Outgoing, post
@@ -98,6 +99,7 @@ class Offers:
             reply_to=message.message_id,
             markup=offer_buttons(message.message_id, self.texts),
             silent=True,  # a quiet reply: nobody's phone rings for a question
+            topic=topic_of(message),
         )
         try:
             where = await post(bot, offer)
@@ -116,6 +118,7 @@ async def answered(
     texts: Texts,
     answers: Answers,
     policy: ChatPolicy,
+    actor: Actor,
 ) -> None:
     """Record: the message becomes an incident and the offer its card. No: the offer goes."""
     offer = query.message
@@ -125,7 +128,6 @@ async def answered(
     chat_id = offer.chat.id
     message = Thread(chat_id, callback_data.message_id)
     reply = Thread(chat_id, offer.message_id)
-    actor = actor_of(query.from_user)
     if not callback_data.record:
         declined = await suggestions.decline(runtime, message=message, actor=actor, reply=reply)
         await answer_query(query, texts.words.declined if declined else texts.words.offer_closed)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import time
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from incidents.domain.access import Actor
 from incidents.domain.incident import Source, parse_source_tag
 from incidents.service import chat_changes
-from incidents.telegram.answers import Answers
+from incidents.telegram.answers import Answers, actor_of, sender_of
 from incidents.telegram.texts import Texts
 
 
@@ -22,6 +23,8 @@ class ChatPolicy:
 
     chats: dict[int, Source | None] = field(default_factory=dict)
     users: frozenset[int] = frozenset()
+    # Chats that see one source only (INCIDENTS_TELEGRAM_CHATS): everyone there acts bound to it.
+    bound: dict[int, Source] = field(default_factory=dict)
 
     def admits(self, *, chat_id: int, chat_type: str, user_id: int | None) -> bool:
         """Whether the bot serves this chat (and, in a private chat, this person).
@@ -40,6 +43,20 @@ class ChatPolicy:
         """Group `old` is supergroup `new` now: `new` is served as `old` was."""
         if old in self.chats:
             self.chats.setdefault(new, self.chats[old])
+        if old in self.bound:
+            self.bound.setdefault(new, self.bound[old])
+
+    def actor_for(self, event: Message | CallbackQuery) -> Actor:
+        """Who acts in an update: the sender of a message, the presser of a button, bound to
+        the source of a chat that sees only its own."""
+        chat: int | None
+        if isinstance(event, Message):
+            actor, chat = sender_of(event), event.chat.id
+        else:
+            actor = actor_of(event.from_user)
+            chat = None if event.message is None else event.message.chat.id
+        bound = None if chat is None else self.bound.get(chat)
+        return actor if bound is None else replace(actor, bound_source=bound)
 
     def default_source(self, chat_id: int) -> Source:
         """The source of reports from a chat: its configured default, else operator."""
@@ -95,6 +112,8 @@ class ChatPolicyMiddleware(BaseMiddleware):
             chat_type=message.chat.type,
             user_id=None if user is None else user.id,
         ) or await self._moved_here(message, data):
+            assert isinstance(event, CallbackQuery | Message)
+            data["actor"] = self.policy.actor_for(event)
             return await handler(event, data)
         texts: Texts = data["texts"]
         if isinstance(event, CallbackQuery):

@@ -51,6 +51,7 @@ class Outgoing:
     silent: bool = False  # sent without a sound (a question nobody asked for)
     incident_id: int | None = None
     role: LinkRole | None = None
+    topic: int | None = None  # the forum topic it goes to (Telegram's message_thread_id)
 
     def payload(self) -> dict[str, Any]:
         """The message as an outbox row keeps it (chat and incident have their own columns)."""
@@ -63,6 +64,7 @@ class Outgoing:
             "delete": self.delete,
             "silent": self.silent,
             "role": None if self.role is None else self.role.value,
+            "topic": self.topic,
         }
 
     @classmethod
@@ -82,6 +84,7 @@ class Outgoing:
             silent=bool(payload.get("silent")),
             incident_id=incident_id,
             role=None if role is None else LinkRole(role),
+            topic=payload.get("topic"),
         )
 
 
@@ -103,6 +106,8 @@ async def post(bot: Bot, message: Outgoing) -> Thread:
             message.text, chat_id=message.chat_id, message_id=message.edit, reply_markup=inline
         )
         return Thread(message.chat_id, message.edit)
+    if message.topic is not None:
+        return await _post_in_topic(bot, message, message.topic)
     reply = None
     if message.reply_to is not None:
         # The message replied to may have been deleted meanwhile: say it anyway.
@@ -112,6 +117,34 @@ async def post(bot: Bot, message: Outgoing) -> Thread:
         message.text,
         reply_markup=message.markup,
         reply_parameters=reply,
+        disable_notification=message.silent or None,
+    )
+    return Thread(sent.chat.id, sent.message_id)
+
+
+async def _post_in_topic(bot: Bot, message: Outgoing, topic: int) -> Thread:
+    """Send into a forum topic: as a reply while the message replied to exists, else plainly
+    in that topic (Telegram refuses allow_sending_without_reply in topics, and a reply to a
+    message that is gone would land in General)."""
+    if message.reply_to is not None:
+        try:
+            sent = await bot.send_message(
+                message.chat_id,
+                message.text,
+                message_thread_id=topic,
+                reply_markup=message.markup,
+                reply_parameters=ReplyParameters(message_id=message.reply_to),
+                disable_notification=message.silent or None,
+            )
+            return Thread(sent.chat.id, sent.message_id)
+        except TelegramBadRequest as error:
+            if "replied not found" not in str(error):
+                raise
+    sent = await bot.send_message(
+        message.chat_id,
+        message.text,
+        message_thread_id=topic,
+        reply_markup=message.markup,
         disable_notification=message.silent or None,
     )
     return Thread(sent.chat.id, sent.message_id)

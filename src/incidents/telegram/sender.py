@@ -13,7 +13,7 @@ from enum import Enum
 from aiogram import Bot
 
 from incidents.domain.digest import Digest
-from incidents.domain.incident import Incident
+from incidents.domain.incident import Incident, Source
 from incidents.domain.notifications import (
     ChatPresence,
     FailureReason,
@@ -75,6 +75,8 @@ class NotificationSender:
         self.flood = flood or FloodControl(overall=Rate(0), per_group=Rate(0))
         self.state = ChatState()
         self.parked_now: set[int | None] = set()  # chats whose notices were parked this round
+        # Chats that hear of one source's incidents only (INCIDENTS_TELEGRAM_CHATS).
+        self.bound: dict[int, Source] = {}
 
     async def deliver_due(self) -> int:
         """Try every notification due now, each chat's in order; returns how many went out."""
@@ -209,7 +211,7 @@ class NotificationSender:
                 return None  # no notification chat: nobody to tell
             digest = Digest.from_payload(notice.payload)
             return Outgoing(chat, self.reminder_texts.digest(digest))
-        if chat is None or incident is None:
+        if chat is None or incident is None or not self._hears_of(chat, incident):
             return None
         if notice.kind is NoticeKind.REMINDER:
             return self._reminder(notice, incident, chat, posted)
@@ -224,12 +226,22 @@ class NotificationSender:
         reply_to = notice.reply_to or posted.get((incident.id, chat))
         if notice.kind is NoticeKind.MERGED and notice.payload is not None:
             into = int(notice.payload["into"])
-            return Outgoing(chat, self.texts.merged(incident.id, into), reply_to=reply_to)
+            text = self.texts.merged(incident.id, into)
+            return Outgoing(chat, text, reply_to=reply_to, topic=notice.topic)
         change = Change(
             incident.id, notice.moved_from, status, notice.actor, notice.at, notice.note
         )
         markup = buttons(dataclasses.replace(incident, status=status), self.texts)
-        return Outgoing(chat, self.texts.change(change), reply_to=reply_to, markup=markup)
+        text = self.texts.change(change)
+        return Outgoing(chat, text, reply_to=reply_to, markup=markup, topic=notice.topic)
+
+    def _hears_of(self, chat: int, incident: Incident) -> bool:
+        """Whether a chat hears of an incident: a chat bound to a source, of its own only (a
+        duplicate folded into another source's incident is followed no further)."""
+        # An upgraded group is bound as it was under its old id.
+        was = [old for old, new in self.state.moves.items() if new == chat]
+        bound = next((self.bound[c] for c in [chat, *was] if c in self.bound), None)
+        return bound is None or incident.source == bound
 
     def _reminder(
         self, notice: Notice, incident: Incident, chat: int, posted: dict[tuple[int, int], int]
@@ -243,7 +255,8 @@ class NotificationSender:
             incident, status=status, waited_seconds=int(payload.get("waited_seconds", 0))
         )
         reply_to = notice.reply_to or posted.get((incident.id, chat))
-        return Outgoing(chat, text, reply_to=reply_to, markup=buttons(incident, self.texts))
+        markup = buttons(incident, self.texts)
+        return Outgoing(chat, text, reply_to=reply_to, markup=markup, topic=notice.topic)
 
     async def run(
         self,

@@ -15,6 +15,7 @@ from incidents.domain.errors import (
     IllegalTransition,
     IncidentNotFound,
     InvalidInput,
+    SourceNotAllowed,
     StorageUnavailable,
     VersionMismatch,
 )
@@ -136,6 +137,7 @@ EN = Catalogue(
     "Editing a report adds the correction as a note. /digest: the registry at a glance.",
     errors={
         IncidentNotFound.code: "There is no incident #{id}. See /list.",
+        SourceNotAllowed.code: "This chat works with {source} incidents only. See /list.",
         IllegalTransition.code: "The incident is {current}; it can go to: {allowed}.",
         VersionMismatch.code: "Incident #{id} changed meanwhile. See /show {id}.",
         InvalidInput.code: "That text can not be used: {detail}",
@@ -209,6 +211,8 @@ RU = Catalogue(
     "заметку. Исправление сообщения о проблеме добавляется заметкой. /digest: сводка.",
     errors={
         IncidentNotFound.code: "Инцидента #{id} нет. Смотрите /list.",
+        SourceNotAllowed.code: "Этот чат работает только с инцидентами источника «{source}». "
+        "Смотрите /list.",
         IllegalTransition.code: "Статус инцидента: {current}; возможно: {allowed}.",
         VersionMismatch.code: "Инцидент #{id} уже изменился. Смотрите /show {id}.",
         InvalidInput.code: "Этот текст не подходит: {detail}",
@@ -355,6 +359,9 @@ class Texts:
             return errors[error.code].format(detail=escape(error.detail))
         if isinstance(error, StorageUnavailable):
             return errors[error.code]
+        if isinstance(error, SourceNotAllowed):
+            source = self.words.sources[Source(error.bound)]
+            return errors[error.code].format(source=escape(source))
         if isinstance(error, DuplicateConflict):
             return errors[error.code].format(id=error.incident_id, target=error.target_id)
         return errors[""]
