@@ -25,8 +25,8 @@ import httpx
 from tests.api.test_alertmanager import NOT_YET, notification
 
 from bench import server
+from bench.scratch import fresh_postgres
 
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME = "incidents_bench_alertmanager"
 PATH = "/api/v1/integrations/alertmanager"
 
@@ -108,13 +108,8 @@ async def _database_alone(database_url: str, count: int) -> float:
 
 
 async def _scratch_postgres() -> str:
-    admin = await asyncpg.connect(ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{NAME}"')
-    finally:
-        await admin.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{NAME}"
+    dsn = await fresh_postgres(NAME)
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
 def main() -> None:

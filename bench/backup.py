@@ -13,27 +13,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
-
 from bench.fill import fill_sqlite
+from bench.scratch import fresh_postgres
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.clock import SystemClock
 from incidents.service import backups
 from incidents.settings import Settings
 
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME = "incidents_bench_backup"
 
 
 async def _fresh_postgres() -> str:
     """An empty PostgreSQL database for the restore (dropped first if a run left it)."""
-    conn = await asyncpg.connect(ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{NAME}"')
-    finally:
-        await conn.close()
-    return ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{NAME}"
+    dsn = await fresh_postgres(NAME)
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
 def _settings(url: str) -> Settings:

@@ -23,14 +23,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from tests.serving import create_key, secret_of
 
 from bench import server
 from bench.fill import fill_postgres, fill_sqlite
+from bench.scratch import fresh_postgres
 from incidents.db.migrate import upgrade_to_head
 
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME = "incidents_bench_fairness"
 COSTLY_CLIENTS = 24
 STATS_CALLS = 7
@@ -62,16 +61,7 @@ def _prepare(kind: str, count: int, scratch: Path) -> str:
         fill_sqlite(str(path), have=0, want=count, now=now)
         return url
 
-    async def fresh() -> None:
-        admin = await asyncpg.connect(ADMIN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{NAME}"')
-        finally:
-            await admin.close()
-
-    dsn = ADMIN.rsplit("/", 1)[0] + f"/{NAME}"
-    asyncio.run(fresh())
+    dsn = asyncio.run(fresh_postgres(NAME))
     asyncio.run(upgrade_to_head(dsn.replace("postgresql://", "postgresql+asyncpg://", 1)))
     asyncio.run(fill_postgres(dsn, have=0, want=count, now=now))
     return dsn

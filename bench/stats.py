@@ -27,6 +27,7 @@ from sqlalchemy import event
 
 from bench import server
 from bench.fill import RECOUNT
+from bench.scratch import POSTGRES, fresh_postgres
 from incidents.db.engine import Database
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor, Role
@@ -35,7 +36,6 @@ from incidents.domain.stats import period_of, time_zone
 from incidents.service import stats
 from incidents.service.runtime import Runtime
 
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME = "incidents_bench_stats"
 # A year, as issue 27 asks of the stats: 100,000 incidents answer within 300 ms.
 SPAN_DAYS = 365
@@ -92,12 +92,7 @@ def _moves(rng: random.Random) -> list[tuple[str, str, float, dict[str, str]]]:
 
 async def fill(dsn: str, count: int, now: datetime) -> None:
     """Make the scratch database afresh, migrate it and COPY `count` incidents into it."""
-    admin = await asyncpg.connect(ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{NAME}"')
-    finally:
-        await admin.close()
+    await fresh_postgres(NAME)
     await upgrade_to_head(dsn.replace("postgresql://", "postgresql+asyncpg://", 1))
     conn = await asyncpg.connect(dsn)
     try:
@@ -165,7 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.stats", description=__doc__)
     parser.add_argument("--incidents", type=int, default=100_000)
     args = parser.parse_args()
-    dsn = ADMIN.rsplit("/", 1)[0] + f"/{NAME}"
+    dsn = f"{POSTGRES}/{NAME}"
     sqlalchemy_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     now = datetime.now(UTC)
     started = time.perf_counter()

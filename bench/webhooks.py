@@ -20,6 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.scratch import fresh_postgres
 from incidents.db.migrate import upgrade_to_head
 from incidents.domain.access import Actor
 from incidents.domain.incident import Source
@@ -27,7 +28,6 @@ from incidents.service import incidents, webhooks
 from incidents.service.runtime import Runtime
 from incidents.settings import Settings
 
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME = "incidents_bench_webhooks"
 CONCURRENCY = 8
 SUBSCRIPTIONS = (0, 1, 5)
@@ -145,13 +145,7 @@ def _sqlite_alone(path: Path, count: int, subscribed: int) -> float:
 
 
 async def _fresh_postgres() -> str:
-    admin = await asyncpg.connect(ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{NAME}"')
-    finally:
-        await admin.close()
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{NAME}"
+    url = (await fresh_postgres(NAME)).replace("postgresql://", "postgresql+asyncpg://", 1)
     await upgrade_to_head(url)
     return url
 
