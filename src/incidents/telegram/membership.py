@@ -51,7 +51,7 @@ async def migrated_from(message: Message, runtime: Runtime, policy: ChatPolicy) 
 async def my_membership(update: ChatMemberUpdated, runtime: Runtime, policy: ChatPolicy) -> None:
     """The bot was added to a chat, kicked from it or left it: notices and offers follow."""
     chat_id = update.chat.id
-    if not policy.serves(chat_id):
+    if not policy.serves(chat_id) and not await _moved_here(runtime, policy, chat_id):
         return  # a chat the registry does not serve: nothing of it is kept
     presence = ChatPresence.of(update.new_chat_member.status)
     parked = await chat_changes.presence_changed(runtime, chat_id, presence)
@@ -65,6 +65,16 @@ async def my_membership(update: ChatMemberUpdated, runtime: Runtime, policy: Cha
             presence.value,
             parked,
         )
+
+
+async def _moved_here(runtime: Runtime, policy: ChatPolicy, chat_id: int) -> bool:
+    """Whether `chat_id` is a served group upgraded, known only to the database (learned from
+    a 400 by the sender, or by another process): served from now on as its old id."""
+    old = (await chat_changes.chat_state(runtime)).origin_of(chat_id)
+    if old is None or not policy.serves(old):
+        return False
+    policy.follow(old, chat_id)
+    return True
 
 
 def build_membership_router() -> Router:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,21 @@ REFUSED = (
 )
 
 Markup = InlineKeyboardMarkup | ForceReply
+
+
+# Messages each bot has been told are gone (deleted by people): Telegram says so only by
+# refusing a reply to one, so the next notice in that topic does not ask again. Kept per
+# bot (a process's), the latest few hundred.
+_GONE: weakref.WeakKeyDictionary[Bot, deque[tuple[int, int]]] = weakref.WeakKeyDictionary()
+_GONE_KEPT = 500
+
+
+def _known_gone(bot: Bot, chat_id: int, message_id: int) -> bool:
+    return (chat_id, message_id) in _GONE.get(bot, ())
+
+
+def _learn_gone(bot: Bot, chat_id: int, message_id: int) -> None:
+    _GONE.setdefault(bot, deque(maxlen=_GONE_KEPT)).append((chat_id, message_id))
 
 
 class FloodWait(Exception):
@@ -126,7 +143,7 @@ async def _post_in_topic(bot: Bot, message: Outgoing, topic: int) -> Thread:
     """Send into a forum topic: as a reply while the message replied to exists, else plainly
     in that topic (Telegram refuses allow_sending_without_reply in topics, and a reply to a
     message that is gone would land in General)."""
-    if message.reply_to is not None:
+    if message.reply_to is not None and not _known_gone(bot, message.chat_id, message.reply_to):
         try:
             sent = await bot.send_message(
                 message.chat_id,
@@ -140,6 +157,7 @@ async def _post_in_topic(bot: Bot, message: Outgoing, topic: int) -> Thread:
         except TelegramBadRequest as error:
             if "replied not found" not in str(error):
                 raise
+            _learn_gone(bot, message.chat_id, message.reply_to)
     sent = await bot.send_message(
         message.chat_id,
         message.text,
