@@ -58,7 +58,7 @@ pytest: $(VENV)/.installed-test $(CHROMIUM) $(PROMTOOL)
 	@$(COLLECT) -m "not slow" || true
 	$(PYTEST) -m "not slow"
 
-test-slow: $(VENV)/.installed-test tools $(ALERTMANAGER)
+test-slow: $(VENV)/.installed-test tools $(CHROMIUM) $(ALERTMANAGER)
 	@$(COLLECT) -m slow || true
 	$(PYTEST) -m slow
 

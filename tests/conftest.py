@@ -65,7 +65,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if config.getoption("markexpr") == "not slow":
         terminalreporter.write_sep(
             "-",
-            "not run: the tests marked `slow` (fault scenarios, multi-worker metrics, the "
+            "not run: the tests marked `slow` (fault scenarios, several processes on one "
+            "database, a real Alertmanager, the browser at every width, long chat days, the "
             "image's install step, the benchmark's smoke run); `make test-slow` runs them",
         )
 

@@ -22,6 +22,9 @@ from tests.conftest import ScratchPostgres, Server, serving
 from tests.reliability.harness import record
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, running_in_thread
 
+# A long scenario (processes started and waited on): `make test-slow` runs it, as CI does.
+pytestmark = pytest.mark.slow
+
 NOTIFY = -1005550000000
 SECRET_KEY = "k" * 40
 # Requests a key may make an hour (so the bucket refills by less than one request during a

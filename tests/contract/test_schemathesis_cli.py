@@ -13,6 +13,9 @@ import pytest
 
 from tests.conftest import serving
 
+# A long scenario (processes started and waited on): `make test-slow` runs it, as CI does.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 SECRET = re.compile(r"^\s*(inc_\S+)\s*$", re.MULTILINE)
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent))

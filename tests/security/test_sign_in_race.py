@@ -20,6 +20,9 @@ from tests.reliability.harness import database_kind, record
 from tests.test_scale_out import two_servers
 from tests.web.conftest import CSRF, AccountMaker, ConsoleMaker, csrf_of
 
+# A long scenario (processes started and waited on): `make test-slow` runs it, as CI does.
+pytestmark = pytest.mark.slow
+
 PASSWORD = "correct horse battery staple"
 ATTEMPTS = 100
 COOKIE = "incidents_session"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from incidents.app import create_app
 from incidents.db.migrate import upgrade_to_head
@@ -107,6 +108,7 @@ async def test_russian_replies(
         await chats.http.aclose()
 
 
+@pytest.mark.slow  # a process started and waited on
 async def test_incidents_bot_polls_and_stops_cleanly_on_sigterm(
     database_url: str, fake_api: FakeBotAPI
 ) -> None:
@@ -143,6 +145,7 @@ async def test_incidents_bot_polls_and_stops_cleanly_on_sigterm(
     assert TOKEN not in output
 
 
+@pytest.mark.slow  # a process started and waited on
 async def test_the_demo_script_plays_its_conversation() -> None:
     demo = Path(__file__).parents[2] / "examples" / "telegram_demo.py"
     process = await asyncio.create_subprocess_exec(

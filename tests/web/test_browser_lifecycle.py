@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import Server
 from tests.web import test_browser as chromium
 
-pytestmark = pytest.mark.browser
+# Long browser scenarios (every width, both languages): `make test-slow` runs them, as CI does.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 browser = chromium.browser  # the same module-scoped Chromium fixture
 
 

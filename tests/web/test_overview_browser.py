@@ -21,7 +21,8 @@ from tests.web.test_browser import PHONE, browser, make_account, shoot, signed_i
 
 __all__ = ["browser"]  # the fixture, shared with the other browser tests
 
-pytestmark = pytest.mark.browser
+# Long browser scenarios (every width, both languages): `make test-slow` runs them, as CI does.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SUMMARIES = {
     Source.OPERATOR: ["Locker {n} at Central station is jammed", "Courier app froze on {n}"],

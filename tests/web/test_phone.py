@@ -14,7 +14,8 @@ from tests.web.test_browser import PASSWORD, PHONE, browser, make_account, shoot
 
 __all__ = ["browser"]  # the fixture, shared with the desktop tests
 
-pytestmark = pytest.mark.browser
+# Long browser scenarios (every width, both languages): `make test-slow` runs them, as CI does.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NARROW = {"width": 360, "height": 780}
 REPORTS = [

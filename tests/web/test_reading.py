@@ -16,7 +16,8 @@ from tests.web.test_browser import PASSWORD, browser, make_account
 
 __all__ = ["browser"]  # the fixture, shared with the other browser tests
 
-pytestmark = pytest.mark.browser
+# Long browser scenarios (every width, both languages): `make test-slow` runs them, as CI does.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = (1280, 390, 360)
 LOCALES = {"en": "en-US", "ru": "ru-RU"}
