@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, exc, make_url, text
+from sqlalchemy import event, exc, func, make_url, select, text, true
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -212,6 +212,9 @@ async def _sqlite_deadline(connection: AsyncConnection, timeout_ms: int) -> Asyn
 # SQLite instructions between two looks at the clock (microseconds of work: a short deadline
 # holds even for a small statement; each look takes the GIL, see RELIABILITY.md).
 _PROGRESS_STEPS = 1_000
+# PostgreSQL's memory for each sort or hash of a costly read (4 MB by default, which sends a
+# year's stats to disk); at most INCIDENTS_DB_COSTLY_AT_ONCE of them run at once per process.
+COSTLY_WORK_MEM = "32MB"
 
 
 class Transaction:
@@ -307,10 +310,14 @@ class Database:
             async with self.engine.connect() as connection:
                 await connection.begin()
                 try:
+                    # One round trip for the transaction's settings: room to sort a year's
+                    # reports in memory, and the deadline (0 keeps the usual one).
+                    settings = {"work_mem": COSTLY_WORK_MEM}
                     if timeout > 0:
-                        await connection.exec_driver_sql(
-                            f"SET LOCAL statement_timeout = {int(timeout)}"
-                        )
+                        settings["statement_timeout"] = str(int(timeout))
+                    await connection.execute(
+                        select(*(func.set_config(k, v, true()) for k, v in settings.items()))
+                    )
                     yield connection
                 finally:
                     await connection.rollback()

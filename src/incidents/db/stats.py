@@ -4,28 +4,32 @@ source, the order statistics percentiles are read from, open incidents by status
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     CTE,
+    BindParameter,
     ColumnElement,
+    DateTime,
     Float,
     Integer,
     Subquery,
     and_,
+    bindparam,
     case,
-    cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from incidents.db.tables import incident_events, incidents
+from incidents.db.tables import MOVED_TO, SPAN_COLUMNS, incident_events, incidents
 from incidents.db.types import UTCDateTime
 from incidents.domain.audit import EventKind
 from incidents.domain.incident import Resolution, Source, Status
@@ -37,8 +41,8 @@ TO = incident_events.c.data["to"].as_string()
 RESOLUTION = incident_events.c.data["resolution"].as_string()
 TAKE, RESOLVE = 0, 1  # the spans measured: report to take, report to resolve
 
-# (bucket number, source) -> count
-Counts = dict[tuple[int, Source], int]
+# (bucket number, source, how they ended so far or None) -> count
+Counts = dict[tuple[int, Source, Resolution | None], int]
 # (metric, bucket number, source or None for all) -> how long the span took
 Spreads = dict[tuple[int, int, Source | None], Spread]
 
@@ -56,39 +60,68 @@ def _buckets(buckets: Sequence[Bucket]) -> CTE:
     return (rows[0] if len(rows) == 1 else union_all(*rows)).cte("buckets")
 
 
+def _edges(buckets: Sequence[Bucket]) -> BindParameter[Any]:
+    """The buckets' boundaries in order (each starts where the one before ends)."""
+    edges: Any = [bucket.start for bucket in buckets] + [buckets[-1].end]
+    return bindparam("edges", edges, type_=ARRAY(DateTime(timezone=True)))
+
+
+def _bucket_number(at: ColumnElement[Any], buckets: Sequence[Bucket]) -> ColumnElement[int]:
+    """PostgreSQL: which of the buckets `at` falls in, from 0 (one binary search per row, the
+    boundaries one parameter, so the statement is the same whatever the period)."""
+    return (func.width_bucket(at, _edges(buckets)) - 1).label("n")
+
+
+def _within(at: ColumnElement[Any], buckets: Sequence[Bucket]) -> ColumnElement[bool]:
+    return and_(at >= buckets[0].start, at < buckets[-1].end)
+
+
 def of_sources(sources: Sequence[Source]) -> ColumnElement[bool]:
     """Incidents of `sources` (all when empty)."""
     return incidents.c.source.in_([s.value for s in sources]) if sources else literal(True)
 
 
-def _seconds(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[float]:
-    """`later - earlier` in seconds, as each database computes it."""
-    if conn.dialect.name == "postgresql":
-        return cast(func.extract("epoch", later - earlier), Float)
+def _seconds(later: Any, earlier: Any) -> ColumnElement[float]:
+    """SQLite: `later - earlier` in seconds (PostgreSQL stores the spans: SPAN_COLUMNS)."""
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
 async def reported(
     conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
 ) -> Counts:
-    """How many incidents were reported in each bucket, by source."""
-    b = _buckets(buckets)
-    query = (
-        select(b.c.n, incidents.c.source, func.count())
-        .select_from(b)
-        .join(
-            incidents, and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end)
+    """How many incidents were reported in each bucket, by source and by how they ended so
+    far (None: not ended)."""
+    if conn.dialect.name == "postgresql":
+        n = _bucket_number(incidents.c.created_at, buckets)
+        query = (
+            select(n, incidents.c.source, incidents.c.resolution, func.count())
+            .where(_within(incidents.c.created_at, buckets), of_sources(sources))
+            .group_by(n, incidents.c.source, incidents.c.resolution)
         )
-        .where(of_sources(sources))
-        .group_by(b.c.n, incidents.c.source)
-    )
-    return {(n, Source(source)): int(count) for n, source, count in await conn.execute(query)}
+    else:
+        b = _buckets(buckets)
+        query = (
+            select(b.c.n, incidents.c.source, incidents.c.resolution, func.count())
+            .select_from(b)
+            .join(
+                incidents,
+                and_(incidents.c.created_at >= b.c.start, incidents.c.created_at < b.c.end),
+            )
+            .where(of_sources(sources))
+            .group_by(b.c.n, incidents.c.source, incidents.c.resolution)
+        )
+    return {
+        (int(n), Source(source), None if resolution is None else Resolution(resolution)): int(count)
+        for n, source, resolution, count in await conn.execute(query)
+    }
 
 
 async def moved(
     conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
 ) -> dict[int, tuple[int, int]]:
     """Per bucket: how many incidents moved to resolved, and to closed, in it."""
+    if conn.dialect.name == "postgresql":
+        return await _moved_postgresql(conn, buckets, sources)
     b = _buckets(buckets)
     incident = incident_events.c.incident_id
     resolved = func.count(func.distinct(case((Status.RESOLVED.value == TO, incident))))
@@ -106,37 +139,32 @@ async def moved(
         )
         .group_by(b.c.n)
     )
-    if conn.dialect.name == "postgresql":
-        # The whole period first, so the events are found by their index, once. (SQLite
-        # would take these constant bounds for its index search in every bucket, reading the
-        # whole period's events once per day: seconds for a year.)
-        query = query.where(
-            incident_events.c.created_at >= buckets[0].start,
-            incident_events.c.created_at < buckets[-1].end,
-        )
     if sources:  # the incidents' source is needed only to filter by it
         query = query.join(incidents, incidents.c.id == incident).where(of_sources(sources))
     return {n: (int(r), int(c)) for n, r, c in await conn.execute(query)}
 
 
-async def resolutions(
-    conn: AsyncConnection, start: datetime, end: datetime, sources: Sequence[Source]
-) -> dict[Resolution, int]:
-    """How the incidents reported in [start, end) ended so far, by resolution."""
-    query = (
-        select(incidents.c.resolution, func.count())
-        .where(
-            incidents.c.created_at >= start,
-            incidents.c.created_at < end,
-            incidents.c.resolution.is_not(None),
-            of_sources(sources),
+async def _moved_postgresql(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> dict[int, tuple[int, int]]:
+    """The moves of each kind read from their own index (tables.MOVE_INDEXES) alone, each
+    bucket's incidents counted once. An incident is closed at most once (closed is final), so
+    its moves to closed need no DISTINCT and no sort."""
+    found: dict[int, list[int]] = {}
+    for place, (status, predicate) in enumerate(MOVED_TO.items()):
+        moves = incident_events.c.incident_id
+        counted = func.count() if status is Status.CLOSED else func.count(func.distinct(moves))
+        n = _bucket_number(incident_events.c.created_at, buckets)
+        query = (
+            select(n, counted)
+            .where(predicate, _within(incident_events.c.created_at, buckets))
+            .group_by(n)
         )
-        .group_by(incidents.c.resolution)
-    )
-    found = dict.fromkeys(Resolution, 0)
-    for resolution, count in await conn.execute(query):
-        found[Resolution(resolution)] = int(count)
-    return found
+        if sources:
+            query = query.join(incidents, incidents.c.id == moves).where(of_sources(sources))
+        for bucket, count in await conn.execute(query):
+            found.setdefault(int(bucket), [0, 0])[place] = int(count)
+    return {bucket: (resolved, closed) for bucket, (resolved, closed) in found.items()}
 
 
 def _cohort(b: CTE, sources: Sequence[Source]) -> CTE:
@@ -161,31 +189,24 @@ def _cohort(b: CTE, sources: Sequence[Source]) -> CTE:
     )
 
 
-def _spans(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Subquery:
+def _spans(b: CTE, sources: Sequence[Source]) -> Subquery:
     """One row per span (metric, bucket, source, seconds): report to first take, and report
     to first resolve, of each incident reported in a bucket that got there."""
     cohort = _cohort(b, sources)
-    take = (
-        select(
-            literal(TAKE, Integer).label("metric"),
-            cohort.c.n,
-            cohort.c.source,
-            _seconds(conn, cohort.c.taken_at, cohort.c.created_at).label("secs"),
+    ends = {TAKE: cohort.c.taken_at, RESOLVE: cohort.c.resolved_at}
+    return union_all(
+        *(
+            select(
+                literal(metric, Integer).label("metric"),
+                cohort.c.n,
+                cohort.c.source,
+                _seconds(end, cohort.c.created_at).label("secs"),
+            )
+            .select_from(cohort)
+            .where(end.is_not(None))
+            for metric, end in ends.items()
         )
-        .select_from(cohort)
-        .where(cohort.c.taken_at.is_not(None))
-    )
-    resolve = (
-        select(
-            literal(RESOLVE, Integer).label("metric"),
-            cohort.c.n,
-            cohort.c.source,
-            _seconds(conn, cohort.c.resolved_at, cohort.c.created_at).label("secs"),
-        )
-        .select_from(cohort)
-        .where(cohort.c.resolved_at.is_not(None))
-    )
-    return union_all(take, resolve).subquery("spans")
+    ).subquery("spans")
 
 
 def _around(rank: Any, count: Any) -> ColumnElement[bool]:
@@ -202,8 +223,8 @@ async def spreads(
     the span, its median and its 90th percentile. One statement: PostgreSQL's percentile_cont;
     SQLite ranks the spans and returns those around each percentile, interpolated here."""
     if conn.dialect.name == "postgresql":
-        return await _percentiles(conn, _buckets(buckets), sources)
-    spans = _spans(conn, _buckets(buckets), sources)
+        return await _percentiles(conn, buckets, sources)
+    spans = _spans(_buckets(buckets), sources)
     by_source = (spans.c.metric, spans.c.n, spans.c.source)
     overall = (spans.c.metric, spans.c.n)
     ranked = select(
@@ -231,31 +252,34 @@ async def spreads(
     return {key: spread(count, values) for key, (count, values) in found.items()}
 
 
-async def _percentiles(conn: AsyncConnection, b: CTE, sources: Sequence[Source]) -> Spreads:
+async def _percentiles(
+    conn: AsyncConnection, buckets: Sequence[Bucket], sources: Sequence[Source]
+) -> Spreads:
     """PostgreSQL's own percentiles, per source and overall (grouping sets), in one pass over
-    one row per incident: its two spans side by side (an ordered-set aggregate skips NULLs)."""
-    cohort = _cohort(b, sources)
-    spans = select(
-        cohort.c.n,
-        cohort.c.source,
-        _seconds(conn, cohort.c.taken_at, cohort.c.created_at).label("take"),
-        _seconds(conn, cohort.c.resolved_at, cohort.c.created_at).label("resolve"),
-    ).subquery("spans")
+    one row per incident: its two spans side by side, stored on the row (tables.SPAN_COLUMNS;
+    an ordered-set aggregate skips NULLs), both percentiles of a span from one sort."""
+    take, resolve = (
+        literal_column(f"incidents.{name}", Float).label(name) for name in SPAN_COLUMNS
+    )
+    n = _bucket_number(incidents.c.created_at, buckets)
+    spans = (
+        select(n, incidents.c.source, take, resolve)
+        .where(_within(incidents.c.created_at, buckets), of_sources(sources))
+        .subquery("spans")
+    )
+    wanted = postgresql.array([MEDIAN[0] / MEDIAN[1], P90[0] / P90[1]])
     figures = []
-    for column in (spans.c.take, spans.c.resolve):
-        figures += [
-            func.count(column),
-            func.percentile_cont(MEDIAN[0] / MEDIAN[1]).within_group(column),
-            func.percentile_cont(P90[0] / P90[1]).within_group(column),
-        ]
+    for column in (spans.c.take_seconds, spans.c.resolve_seconds):
+        figures += [func.count(column), func.percentile_cont(wanted).within_group(column)]
     query = select(
         spans.c.n, spans.c.source, func.grouping(spans.c.source).label("overall"), *figures
     ).group_by(func.grouping_sets(tuple_(spans.c.n, spans.c.source), tuple_(spans.c.n)))
     found: Spreads = {}
     for n, source, overall, *values in await conn.execute(query):
         key_source = None if overall else Source(source)
-        for metric, (count, mid, high) in ((TAKE, values[:3]), (RESOLVE, values[3:])):
-            if count:
+        for metric, (count, percentiles) in ((TAKE, values[:2]), (RESOLVE, values[2:])):
+            if count:  # (with none, percentile_cont is NULL)
+                mid, high = percentiles
                 found[(metric, n, key_source)] = Spread(int(count), _rounded(mid), _rounded(high))
     return found
 

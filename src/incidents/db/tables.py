@@ -30,8 +30,9 @@ from incidents.domain.incident import Resolution, Source, Status
 from incidents.domain.notifications import LinkRole
 from incidents.domain.suggestions import SuggestionState
 
-# Covers the overview's reads of a period's incidents (reports per day and source, the
-# first take and resolve, how they ended): made by migration 0017.
+# SQLite: covers the overview's reads of a period's incidents (reports per day and source,
+# the first take and resolve, how they ended): made by migration 0017. PostgreSQL reads
+# `ix_incidents_spans` instead (migration 0020, with the spans: see SPAN_COLUMNS).
 STATS_INDEX = (
     "ix_incidents_stats",
     "created_at",
@@ -119,7 +120,7 @@ incidents = Table(
     Index(None, "assignee"),
     Index(None, "duplicate_of"),
     # What the overview reads of each incident reported in a period, without its row.
-    Index(*STATS_INDEX),
+    Index(*STATS_INDEX).ddl_if(dialect="sqlite"),
     Index(
         "uq_incidents_source_dedup_key_open",
         "source",
@@ -144,7 +145,15 @@ SEARCH_INDEX = Index(
 # made by migration 0013 and left out of the metadata (the app never reads the column).
 SEARCH_CONFIGS = ("russian", "english")
 SEARCH_VECTOR_COLUMN = "search_vector"
-_SEARCH_VECTOR_ITEMS = frozenset({SEARCH_VECTOR_COLUMN, "ix_incidents_search_vector"})
+# The spans the overview ranks, in seconds from the report to the first take and to the first
+# resolve: on PostgreSQL stored generated columns (migration 0020), so that no statement
+# computes them row by row, left out of the metadata like the search vector (SQLite computes
+# them in the statement, see db/stats), with the index the overview reads them from
+# (`ix_incidents_spans`: a period's reports, their source, spans and resolution).
+SPAN_COLUMNS = ("take_seconds", "resolve_seconds")
+_POSTGRESQL_OWN = frozenset(
+    {SEARCH_VECTOR_COLUMN, "ix_incidents_search_vector", *SPAN_COLUMNS, "ix_incidents_spans"}
+)
 # The incident's columns as SQL, for statements written by hand (never the search vector).
 INCIDENT_COLUMNS_SQL = ", ".join(column.name for column in incidents.c)
 
@@ -182,6 +191,24 @@ incident_events = Table(
     # The overview and the digest count moves by when they happened.
     Index(None, "created_at"),
 )
+
+# A move to `resolved` or to `closed` as the trail writes it (`status_changed` by a person,
+# `resolved` by monitoring). On PostgreSQL an index of each holds what the overview counts of
+# them (when, which incident), so the count reads neither the trail's rows nor their JSON;
+# the statements repeat the predicate word for word, as the planner needs to use the index.
+MOVED_TO = {
+    status: text(f"kind IN ('status_changed', 'resolved') AND (data ->> 'to') = '{status.value}'")
+    for status in (Status.RESOLVED, Status.CLOSED)
+}
+MOVE_INDEXES = [
+    Index(
+        f"ix_incident_events_moved_to_{status.value}",
+        incident_events.c.created_at,
+        incident_events.c.incident_id,
+        postgresql_where=predicate,
+    ).ddl_if(dialect="postgresql")
+    for status, predicate in MOVED_TO.items()
+]
 
 api_keys = Table(
     "api_keys",
@@ -390,8 +417,8 @@ def exists_on(item: object, dialect_name: str) -> bool:
 
     Alembic's autogenerate does not read `ddl_if`; comparisons filter with this.
     """
-    if getattr(item, "name", None) in _SEARCH_VECTOR_ITEMS:
-        return False  # PostgreSQL's own, for its index (see SEARCH_VECTOR_COLUMN)
+    if getattr(item, "name", None) in _POSTGRESQL_OWN:
+        return False  # PostgreSQL's own (see SEARCH_VECTOR_COLUMN and SPAN_COLUMNS)
     condition = getattr(item, "_ddl_if", None)
     dialect = getattr(condition, "dialect", None)
     return dialect is None or dialect == dialect_name
