@@ -1,7 +1,7 @@
 """The backup format: gzip'd JSON lines, the same from SQLite and PostgreSQL.
 
 Line 1 is the header, an object: `{"format": "incidents-backup", "format_version": 1,
-"schema_revision": "0019", "database": "sqlite", "created_at": "...", "tables": [...]}`.
+"schema_revision": "0020", "database": "sqlite", "created_at": "...", "tables": [...]}`.
 Then, for each table in foreign-key order, an object `{"table": NAME, "columns": [...]}`
 followed by one JSON array per row, its values in that column order (timestamps and dates
 as ISO 8601 text, JSON columns as JSON). The last line is `{"end": {TABLE: ROWS, ...}}`:
