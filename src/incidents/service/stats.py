@@ -9,6 +9,7 @@ from incidents.db import digests
 from incidents.db import stats as stored
 from incidents.domain.access import Actor, Permission, require, visible_sources
 from incidents.domain.digest import Waiting
+from incidents.domain.errors import StatementTimedOut
 from incidents.domain.incident import Resolution, Source
 from incidents.domain.stats import (
     Bucket,
@@ -50,11 +51,16 @@ async def overview(runtime: Runtime, *, actor: Actor, period: Period) -> Stats:
         counting, ranking = asyncio.create_task(counts()), asyncio.create_task(spans())
         try:
             await asyncio.gather(counting, ranking)
-        except BaseException:
-            # One failed (out of time) or the request went away: the other stops too.
+        except BaseException as failed:
+            # One failed (out of time) or the request went away: the other stops too. A
+            # statement out of time is what the answer says (503 statement-timeout), whichever
+            # read failed first: not what cancelling the other read left of its connection.
             for task in (counting, ranking):
                 task.cancel()
-            await asyncio.gather(counting, ranking, return_exceptions=True)
+            outcomes = await asyncio.gather(counting, ranking, return_exceptions=True)
+            timed_out = [o for o in outcomes if isinstance(o, StatementTimedOut)]
+            if timed_out and isinstance(failed, Exception):
+                raise timed_out[0] from None
             raise
     reported, moved = counting.result()
     ranked = ranking.result()
