@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -41,6 +41,14 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
     await server.start()
     yield server
     await server.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Wait until `check()` holds (a condition, not a sleep), failing after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.02)
 
 
 def telegram_settings(database_url: str, api_url: str, **extra: Any) -> Settings:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -31,6 +30,7 @@ from tests.telegram.conftest import (
     PARTNERS,
     QUICK_BACKOFF,
     Chats,
+    eventually,
     telegram_settings,
 )
 from tests.telegram.fake_bot_api import Call, FakeBotAPI, plain
@@ -131,13 +131,6 @@ async def day(
             await door.stop_polling()
             await asyncio.wait_for(polling, 10)
     await runtime.close()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.02)
 
 
 class Ledger:

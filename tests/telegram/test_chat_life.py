@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from incidents.app import create_app
 from incidents.service.chat_changes import chat_state
 from incidents.service.outbox import pending_notices
 from tests.conftest import TickingClock
-from tests.telegram.conftest import NOTIFY, OPS, PARTNERS, Chats, telegram_settings
+from tests.telegram.conftest import NOTIFY, OPS, PARTNERS, Chats, eventually, telegram_settings
 from tests.telegram.fake_bot_api import Call, FakeBotAPI, plain
 
 OLD = -4001234  # a basic group, before its upgrade
@@ -29,13 +28,6 @@ GROUP = {"id": OLD, "type": "group", "title": "field team"}
 @pytest.fixture
 def bot_settings() -> dict[str, Any]:
     return {"telegram_chats": f"{OPS},{PARTNERS}:partner,{OLD}:partner"}
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.02)
 
 
 async def settle(chats: Chats, clock: TickingClock, *, step: float = 3.0) -> None:

@@ -32,6 +32,9 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSEr
 
 # How long after PostgreSQL's statement_timeout the client gives up on a statement itself.
 _CLIENT_DEADLINE_GRACE_SECONDS = 1.0
+# PostgreSQL's memory for each sort or hash of a costly read (4 MB by default, which sends a
+# year's stats to disk); at most INCIDENTS_DB_COSTLY_AT_ONCE of them run at once per process.
+COSTLY_WORK_MEM = "32MB"
 
 
 class UniqueViolation(Exception):
@@ -212,9 +215,6 @@ async def _sqlite_deadline(connection: AsyncConnection, timeout_ms: int) -> Asyn
 # SQLite instructions between two looks at the clock (microseconds of work: a short deadline
 # holds even for a small statement; each look takes the GIL, see RELIABILITY.md).
 _PROGRESS_STEPS = 1_000
-# PostgreSQL's memory for each sort or hash of a costly read (4 MB by default, which sends a
-# year's stats to disk); at most INCIDENTS_DB_COSTLY_AT_ONCE of them run at once per process.
-COSTLY_WORK_MEM = "32MB"
 
 
 class Transaction:
